@@ -1,0 +1,229 @@
+//! `portcast data list|show|check|add`: look at the data, validate it, and keep it current by
+//! hand (official Shanghai monthly TEU has no API).
+
+use std::io::Write;
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::{Duration, Utc};
+
+use super::UsageError;
+use crate::cli::{AddArgs, ShowArgs};
+use crate::exit::Exit;
+use crate::model::{Observation, Precision, start_of_day};
+use crate::output::{Cell, Table};
+use crate::series::catalog;
+use crate::settings::{Settings, parse_as_of};
+use crate::store::{Store, file};
+
+/// `data list`: one row per series with data as of the as-of time.
+pub fn list(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let store = Store::open(&settings.location)?;
+    let table = list_table(&store, settings.as_of)?;
+    table.write(settings.format, out)?;
+    Ok(Exit::Ok)
+}
+
+/// The `data list` table (also used by the report).
+pub fn list_table(store: &Store, as_of: chrono::DateTime<Utc>) -> anyhow::Result<Table> {
+    let mut table = Table::new([
+        "series",
+        "frequency",
+        "unit",
+        "first",
+        "last",
+        "count",
+        "missing",
+    ]);
+    for id in store.series_ids() {
+        let view = store.view(&id, as_of)?;
+        let (first, last) = match (view.points.first(), view.points.last()) {
+            (Some(f), Some(l)) => (
+                Cell::from(f.period.to_string()),
+                Cell::from(l.period.to_string()),
+            ),
+            _ => (Cell::Null, Cell::Null),
+        };
+        let missing = view.missing_periods(view.spec.cadence).len();
+        table.push(vec![
+            id.as_str().into(),
+            view.spec.cadence.as_str().into(),
+            view.spec.unit.as_str().into(),
+            first,
+            last,
+            view.points.len().into(),
+            missing.into(),
+        ]);
+    }
+    Ok(table)
+}
+
+/// `data show SERIES`: the series as known at the as-of time, at its own grid or aggregated.
+pub fn show(settings: &Settings, args: &ShowArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    if catalog::spec(&args.series).is_none() {
+        return Err(UsageError(format!(
+            "unknown series `{}` (see `portcast data list`)",
+            args.series
+        ))
+        .into());
+    }
+    let store = Store::open(&settings.location)?;
+    let view = store.view_at(&args.series, settings.as_of, args.freq.map(Into::into))?;
+    let frame = view.to_frame()?;
+    let columns: &[&str] = if args.freq.is_some() {
+        &[
+            "period",
+            "value",
+            "precision",
+            "known_at",
+            "source",
+            "n",
+            "complete",
+        ]
+    } else {
+        &["period", "value", "precision", "known_at", "source"]
+    };
+    let frame = frame.select(columns.iter().copied())?;
+    Table::from_frame(&frame).write(settings.format, out)?;
+    Ok(Exit::Ok)
+}
+
+/// `data check`: validate the snapshot and the store; print every problem.
+pub fn check(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let problems = Store::check(&settings.location);
+    let mut table = Table::new(["file", "line", "problem"]);
+    for p in &problems {
+        table.push(vec![
+            p.file.as_str().into(),
+            p.line.map(|l| l as i64).into(),
+            p.message.as_str().into(),
+        ]);
+    }
+    if !problems.is_empty() || settings.format != crate::output::Format::Table {
+        table.write(settings.format, out)?;
+    }
+    if problems.is_empty() {
+        tracing::info!(
+            "no problems in {} or {}",
+            settings.location.data_dir.describe(),
+            settings.store_dir.display()
+        );
+        Ok(Exit::Ok)
+    } else {
+        tracing::error!("{} problem(s) found", problems.len());
+        Ok(Exit::DataProblem)
+    }
+}
+
+/// `data add SERIES PERIOD VALUE`: append one hand-entered figure to the store, atomically.
+pub fn add(settings: &Settings, args: &AddArgs) -> anyhow::Result<Exit> {
+    let obs = parse_entry(settings, args).map_err(UsageError)?;
+    // Refuse to append to a store that does not load: the user should see its problems first.
+    let store = Store::open(&settings.location)?;
+    let revision_of = store
+        .view(&args.series, Utc::now())?
+        .points
+        .into_iter()
+        .find(|p| p.period == obs.period);
+    if let Some(prev) = &revision_of
+        && prev.value == obs.value
+        && prev.precision == obs.precision
+    {
+        tracing::warn!(
+            "{} {} = {} is already stored; nothing written",
+            obs.series,
+            obs.period,
+            prev.value
+        );
+        return Ok(Exit::Ok);
+    }
+    file::append(&settings.store_dir, std::slice::from_ref(&obs)).with_context(|| {
+        format!(
+            "cannot write {}",
+            file::path_in(&settings.store_dir).display()
+        )
+    })?;
+    let what = match revision_of {
+        Some(prev) => format!(
+            " (a revision: {} was known since {})",
+            prev.value,
+            prev.known_at.format("%Y-%m-%d")
+        ),
+        None => String::new(),
+    };
+    tracing::info!(
+        "added {} {} = {} ({}), known at {}{what}",
+        obs.series,
+        obs.period,
+        obs.value,
+        obs.precision,
+        obs.known_at.to_rfc3339(),
+    );
+    Ok(Exit::Ok)
+}
+
+fn parse_entry(settings: &Settings, args: &AddArgs) -> Result<Observation, String> {
+    let spec = catalog::spec(&args.series).ok_or_else(|| {
+        format!(
+            "unknown series `{}` (see `portcast data list`)",
+            args.series
+        )
+    })?;
+    if matches!(spec.id.as_str(), "shanghai_calls" | "shanghai_calls_all") {
+        return Err(format!(
+            "`{}` is computed from the PortWatch port series; add to those instead",
+            spec.id
+        ));
+    }
+    let period = crate::store::csvfile::parse_period(&args.period, spec.period)
+        .map_err(|e| format!("period: {e} (`{}` is keyed by {})", spec.id, spec.period))?;
+    let value = crate::store::csvfile::parse_number(&args.value)
+        .map_err(|e| format!("value: {e}"))?
+        .ok_or("value: empty")?;
+    if spec.count && value < 0.0 {
+        return Err(format!(
+            "value: `{}` counts {} and cannot be negative",
+            spec.id, spec.unit
+        ));
+    }
+    if args.source.contains(['\n', '\r']) {
+        return Err("source: must be one line".into());
+    }
+    let now = Utc::now();
+    let known_at = match &args.known_at {
+        Some(s) => parse_as_of(s).map(|t| {
+            // A date means "published that day": the start of it, like the snapshot's figures.
+            if s.trim().len() == 10 {
+                start_of_day(t.date_naive())
+            } else {
+                t
+            }
+        })?,
+        None => {
+            let release =
+                start_of_day(period.end() + Duration::days(settings.location.lags.lag_days(&spec)));
+            release.min(now)
+        }
+    };
+    if known_at > now {
+        return Err(format!(
+            "--known-at {} is in the future",
+            known_at.to_rfc3339()
+        ));
+    }
+    if known_at < start_of_day(period.start()) {
+        return Err(format!(
+            "--known-at {} is before the period {period} began",
+            known_at.to_rfc3339()
+        ));
+    }
+    Ok(Observation {
+        series: Arc::from(spec.id.as_str()),
+        period,
+        value,
+        unit: Arc::from(spec.unit.as_str()),
+        precision: Precision::from(args.precision),
+        source: Arc::from(args.source.trim()),
+        known_at,
+    })
+}

@@ -1,0 +1,26 @@
+//! One file per command family. Each command takes checked [`Settings`] and writes its data to
+//! the given writer (stdout in the binary), its logs through `tracing` (stderr).
+
+pub mod data;
+
+use std::io::Write;
+
+use crate::cli::{Command, DataCommand};
+use crate::exit::Exit;
+use crate::settings::Settings;
+
+/// A mistake in a command's own arguments (exit code 2), found after clap's parsing.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Run a parsed command. Returns the exit code for a run that completed (which may still be a
+/// "problems found" code such as `data check`'s).
+pub fn run(command: &Command, settings: &Settings, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    match command {
+        Command::Data(DataCommand::List) => data::list(settings, out),
+        Command::Data(DataCommand::Show(args)) => data::show(settings, args, out),
+        Command::Data(DataCommand::Check) => data::check(settings, out),
+        Command::Data(DataCommand::Add(args)) => data::add(settings, args),
+    }
+}

@@ -1,0 +1,55 @@
+//! The documented exit codes, and how an error maps to one.
+
+use std::process::ExitCode;
+
+use crate::config::ConfigError;
+use crate::settings::SettingsError;
+use crate::store::StoreError;
+
+/// Exit codes of the `portcast` binary (also listed in the README).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    /// Success.
+    Ok = 0,
+    /// Any other failure.
+    Failure = 1,
+    /// Bad command line (clap's own code).
+    Usage = 2,
+    /// The data has problems (a malformed file, a bad row); `data check` lists them.
+    DataProblem = 3,
+    /// The config file is unreadable or invalid.
+    Config = 4,
+    /// A source could not be fetched; the run went on with stored data.
+    Degraded = 5,
+    /// Another run holds the lock (EX_TEMPFAIL).
+    Locked = 75,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> Self {
+        ExitCode::from(e as u8)
+    }
+}
+
+/// The exit code for an error, found by looking through its cause chain.
+pub fn code_for(err: &anyhow::Error) -> Exit {
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<StoreError>() {
+            if matches!(e, StoreError::Invalid(_)) {
+                return Exit::DataProblem;
+            }
+        } else if cause.downcast_ref::<ConfigError>().is_some() {
+            return Exit::Config;
+        } else if let Some(e) = cause.downcast_ref::<SettingsError>() {
+            return match e {
+                SettingsError::Config(_) => Exit::Config,
+                SettingsError::Usage(_) => Exit::Usage,
+            };
+        } else if let Some(e) = cause.downcast_ref::<crate::commands::UsageError>() {
+            let _ = e;
+            return Exit::Usage;
+        }
+    }
+    Exit::Failure
+}

@@ -1,0 +1,55 @@
+//! The `portcast` binary: parse the command line, set up logging, run, map the outcome to an
+//! exit code. All logic lives in the library.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use portcast::cli::Cli;
+use portcast::exit::{Exit, code_for};
+use portcast::settings::Settings;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.global.quiet, cli.global.verbose);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = Settings::from_args(&cli.global)
+        .map_err(anyhow::Error::from)
+        .and_then(|settings| portcast::commands::run(&cli.command, &settings, &mut out));
+    let flushed = out.flush();
+    match result.and_then(|code| flushed.map(|()| code).map_err(Into::into)) {
+        Ok(code) => code.into(),
+        Err(err) if is_broken_pipe(&err) => Exit::Ok.into(),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            code_for(&err).into()
+        }
+    }
+}
+
+/// `portcast ... | head` closing the pipe early is not an error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn init_logging(quiet: bool, verbose: u8) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "info",
+        (false, 1) => "info",
+        (false, _) => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PORTCAST_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("portcast={level}")));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .without_time()
+        .with_target(false)
+        .init();
+}

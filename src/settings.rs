@@ -1,0 +1,92 @@
+//! Checked settings for a run, built from the raw command line (`crate::cli`), the environment
+//! and the config file (`crate::config`). The library below this layer sees only these.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::cli::GlobalArgs;
+use crate::config::{self, ConfigError, ConfigFile, ReleaseLags};
+use crate::model::end_of_day;
+use crate::output::Format;
+use crate::store::{DataDir, StoreLocation};
+
+/// Everything a command needs to know about where it runs and as of when.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub location: StoreLocation,
+    /// The store directory to write to (fetches, `data add`).
+    pub store_dir: PathBuf,
+    pub as_of: DateTime<Utc>,
+    /// True when `--as-of` was given (a past view), false for "now".
+    pub as_of_given: bool,
+    pub format: Format,
+    pub quiet: bool,
+    pub verbose: u8,
+    pub config: ConfigFile,
+    pub config_path: Option<PathBuf>,
+}
+
+impl Settings {
+    pub fn from_args(args: &GlobalArgs) -> Result<Settings, SettingsError> {
+        let config_path = args.config.clone().or_else(config::default_config_path);
+        let config = match &config_path {
+            Some(p) => ConfigFile::read(p)?,
+            None => ConfigFile::default(),
+        };
+        let data_dir = match args.data_dir.clone().or_else(|| config.data_dir.clone()) {
+            Some(dir) => {
+                if !dir.is_dir() {
+                    return Err(SettingsError::Usage(format!(
+                        "--data-dir {}: not a directory",
+                        dir.display()
+                    )));
+                }
+                DataDir::Path(dir)
+            }
+            None => DataDir::Embedded,
+        };
+        let store_dir = match args.store_dir.clone().or_else(|| config.store_dir.clone()) {
+            Some(d) => d,
+            None => config::default_store_dir()?,
+        };
+        let (as_of, as_of_given) = match &args.as_of {
+            Some(s) => (parse_as_of(s).map_err(SettingsError::Usage)?, true),
+            None => (Utc::now(), false),
+        };
+        Ok(Settings {
+            location: StoreLocation {
+                data_dir,
+                store_dir: Some(store_dir.clone()),
+                lags: ReleaseLags::new(config.release_lag_days.clone()),
+            },
+            store_dir,
+            as_of,
+            as_of_given,
+            format: args.format.unwrap_or_default(),
+            quiet: args.quiet,
+            verbose: args.verbose,
+            config,
+            config_path,
+        })
+    }
+}
+
+/// `2023-06-15` (the end of that day, UTC) or an RFC 3339 timestamp.
+pub fn parse_as_of(s: &str) -> Result<DateTime<Utc>, String> {
+    let t = s.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Ok(end_of_day(d));
+    }
+    DateTime::parse_from_rfc3339(t)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|_| format!("`{t}` is not a date (YYYY-MM-DD) or an RFC 3339 timestamp"))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{0}")]
+    Usage(String),
+}

@@ -1,0 +1,832 @@
+//! The bundled snapshot: the real figures of `data/*.csv`, compiled into the binary, or the same
+//! files read from a user's `--data-dir`.
+//!
+//! Each file has its own layout (they come from different publishers) and its own loader here,
+//! all built on the shared [`RowLoader`], which checks what every file must satisfy: parseable
+//! periods and numbers, no duplicate period for a series, periods in order, no negative counts, a
+//! precision that is known and consistent with the row's own words. The bundled figures carry no
+//! publication date, so each gets `known_at` = end of its period + the series' release lag
+//! (`crate::config::ReleaseLags`).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::Duration;
+
+use super::csvfile::{CsvRow, CsvTable, Problem, parse_number, parse_period};
+use crate::config::ReleaseLags;
+use crate::model::{Frequency, Observation, Period, Precision, start_of_day};
+use crate::series::catalog;
+
+/// A snapshot file: its name in `data/` and its embedded text.
+pub struct BundledFile {
+    pub name: &'static str,
+    pub text: &'static str,
+}
+
+macro_rules! bundled {
+    ($($name:literal),+ $(,)?) => {
+        &[$(BundledFile { name: $name, text: include_str!(concat!("../../data/", $name)) }),+]
+    };
+}
+
+/// Every file of the snapshot, in the order they are loaded.
+pub const FILES: &[BundledFile] = bundled!(
+    "pmi_nbs_monthly.csv",
+    "pmi_nbs_subindices_monthly.csv",
+    "portwatch_daily_port_calls.csv",
+    "scfi_weekly.csv",
+    "scfi_uswc_weekly.csv",
+    "scfi_monthly_average.csv",
+    "shanghai_teu_monthly.csv",
+    "shanghai_teu_annual.csv",
+    "la_teu_monthly.csv",
+    "la_teu_annual.csv",
+    "long_beach_teu_monthly.csv",
+    "china_other_ports_teu.csv",
+);
+
+/// Where the snapshot is read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DataDir {
+    /// The figures compiled into the binary (the project's `data/`).
+    Embedded,
+    /// A directory holding files of the same names and layout.
+    Path(PathBuf),
+}
+
+impl DataDir {
+    pub fn describe(&self) -> String {
+        match self {
+            DataDir::Embedded => "the bundled snapshot".to_string(),
+            DataDir::Path(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// Load and validate every snapshot file. All problems of all files are collected; the
+/// observations are only good to use when the problem list is empty.
+pub fn load(dir: &DataDir, lags: &ReleaseLags) -> (Vec<Observation>, Vec<Problem>) {
+    let mut observations = Vec::new();
+    let mut problems = Vec::new();
+    for file in FILES {
+        let (label, text) = match dir {
+            DataDir::Embedded => (format!("data/{}", file.name), file.text.to_string()),
+            DataDir::Path(d) => {
+                let path = d.join(file.name);
+                match read_text(&path) {
+                    Ok(t) => (path.display().to_string(), t),
+                    Err(message) => {
+                        problems.push(Problem {
+                            file: path.display().to_string(),
+                            line: None,
+                            message,
+                        });
+                        continue;
+                    }
+                }
+            }
+        };
+        load_file(
+            file.name,
+            &label,
+            &text,
+            lags,
+            &mut observations,
+            &mut problems,
+        );
+    }
+    (observations, problems)
+}
+
+fn read_text(path: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 text (byte {} is invalid; save the file as UTF-8 CSV)",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// Load one file by its snapshot name (`name` picks the layout; `label` names it in messages).
+pub fn load_file(
+    name: &str,
+    label: &str,
+    text: &str,
+    lags: &ReleaseLags,
+    out: &mut Vec<Observation>,
+    problems: &mut Vec<Problem>,
+) {
+    let table = CsvTable::parse(label, text, problems);
+    let mut l = RowLoader::new(&table, lags, out, problems);
+    match name {
+        "pmi_nbs_monthly.csv" => {
+            l.columns(
+                &["month", "manufacturing_pmi", "source"],
+                &["non_manufacturing_pmi", "note"],
+            );
+            l.each_row("month", Frequency::Month, |l, row, period| {
+                let source = l.source(row);
+                l.value(
+                    row,
+                    period,
+                    "manufacturing_pmi",
+                    "pmi",
+                    Precision::Exact,
+                    &source,
+                );
+                l.value(
+                    row,
+                    period,
+                    "non_manufacturing_pmi",
+                    "pmi_non_manufacturing",
+                    Precision::Exact,
+                    &source,
+                );
+            });
+        }
+        "pmi_nbs_subindices_monthly.csv" => {
+            let cols = [
+                ("new_export_orders", "pmi_new_export_orders"),
+                ("production", "pmi_production"),
+                ("new_orders", "pmi_new_orders"),
+                ("imports", "pmi_imports"),
+            ];
+            l.columns(
+                &["month", "source"],
+                &[
+                    "new_export_orders",
+                    "production",
+                    "new_orders",
+                    "imports",
+                    "note",
+                ],
+            );
+            l.each_row("month", Frequency::Month, |l, row, period| {
+                let source = l.source(row);
+                for (col, id) in cols {
+                    l.value(row, period, col, id, Precision::Exact, &source);
+                }
+            });
+        }
+        "portwatch_daily_port_calls.csv" => load_portwatch(&mut l),
+        "scfi_weekly.csv" => {
+            l.columns(&["date", "scfi_composite", "source"], &["note"]);
+            l.each_row("date", Frequency::Day, |l, row, period| {
+                let source = l.source(row);
+                l.value(
+                    row,
+                    period,
+                    "scfi_composite",
+                    "scfi",
+                    Precision::Exact,
+                    &source,
+                );
+            });
+        }
+        "scfi_uswc_weekly.csv" => {
+            l.columns(&["date", "usd_per_feu", "source"], &["note"]);
+            l.each_row("date", Frequency::Day, |l, row, period| {
+                let source = l.source(row);
+                l.value(
+                    row,
+                    period,
+                    "usd_per_feu",
+                    "scfi_uswc",
+                    Precision::Exact,
+                    &source,
+                );
+            });
+        }
+        "scfi_monthly_average.csv" => {
+            l.columns(
+                &["month", "scfi_composite_avg", "source"],
+                &["uswc_usd_per_feu_avg", "note"],
+            );
+            l.each_row("month", Frequency::Month, |l, row, period| {
+                let source = l.source(row);
+                l.value(
+                    row,
+                    period,
+                    "scfi_composite_avg",
+                    "scfi_monthly_avg",
+                    Precision::Exact,
+                    &source,
+                );
+                l.value(
+                    row,
+                    period,
+                    "uswc_usd_per_feu_avg",
+                    "scfi_uswc_monthly_avg",
+                    Precision::Exact,
+                    &source,
+                );
+            });
+        }
+        "shanghai_teu_monthly.csv" => {
+            l.columns(
+                &["month", "teu", "teu_precision", "source"],
+                &["ytd_teu", "ytd_precision", "yoy_pct_stated", "note"],
+            );
+            l.each_row("month", Frequency::Month, |l, row, period| {
+                let source = l.source(row);
+                for (col, prec_col, id) in [
+                    ("teu", "teu_precision", "shanghai_teu"),
+                    ("ytd_teu", "ytd_precision", "shanghai_teu_ytd"),
+                ] {
+                    if let Some(p) = l.precision_column(row, prec_col, col) {
+                        l.value(row, period, col, id, p, &source);
+                    }
+                }
+            });
+        }
+        "shanghai_teu_annual.csv" => {
+            l.columns(&["year", "teu", "source"], &["precision", "note"]);
+            l.each_row("year", Frequency::Year, |l, row, period| {
+                let source = l.source(row);
+                if let Some(p) = l.precision_from_words(row, "teu") {
+                    l.value(row, period, "teu", "shanghai_teu_annual", p, &source);
+                }
+            });
+        }
+        "la_teu_monthly.csv" => {
+            let cols = [
+                ("total_teu", "la_teu"),
+                ("loaded_imports_teu", "la_loaded_imports"),
+                ("empty_imports_teu", "la_empty_imports"),
+                ("total_imports_teu", "la_total_imports"),
+                ("loaded_exports_teu", "la_loaded_exports"),
+                ("empty_exports_teu", "la_empty_exports"),
+                ("total_exports_teu", "la_total_exports"),
+                ("empties_teu", "la_empties"),
+                ("ytd_total_teu", "la_teu_ytd"),
+            ];
+            let mut required = vec!["month", "value_type", "source"];
+            required.extend(cols.iter().map(|c| c.0));
+            l.columns(&required, &["note"]);
+            l.each_row("month", Frequency::Month, |l, row, period| {
+                let source = l.source(row);
+                let Some(precision) = l.la_value_type(row) else {
+                    return;
+                };
+                for (col, id) in cols {
+                    l.value(row, period, col, id, precision, &source);
+                }
+            });
+        }
+        "la_teu_annual.csv" => {
+            l.columns(&["year", "total_teu", "source"], &["precision", "note"]);
+            l.each_row("year", Frequency::Year, |l, row, period| {
+                let source = l.source(row);
+                if let Some(p) = l.precision_from_words(row, "total_teu") {
+                    l.value(row, period, "total_teu", "la_teu_annual", p, &source);
+                }
+            });
+        }
+        "long_beach_teu_monthly.csv" => {
+            let cols = [
+                ("total_teu", "long_beach_teu"),
+                ("loaded_imports_teu", "long_beach_loaded_imports"),
+                ("loaded_exports_teu", "long_beach_loaded_exports"),
+                ("empties_teu", "long_beach_empties"),
+                ("ytd_total_teu", "long_beach_teu_ytd"),
+            ];
+            let mut required = vec!["month", "source"];
+            required.extend(cols.iter().map(|c| c.0));
+            l.columns(&required, &["note"]);
+            l.each_row("month", Frequency::Month, |l, row, period| {
+                let source = l.source(row);
+                for (col, id) in cols {
+                    l.value(row, period, col, id, Precision::Exact, &source);
+                }
+            });
+        }
+        "china_other_ports_teu.csv" => {
+            l.columns(
+                &["month", "period_type", "port", "teu", "precision", "source"],
+                &["yoy_pct_stated", "note"],
+            );
+            l.each_row("month", Frequency::Month, |l, row, period| {
+                let source = l.source(row);
+                let port = slug(l.table.get(row, "port"));
+                let suffix = match l.table.get(row, "period_type") {
+                    "month" => "",
+                    "ytd" => "_ytd",
+                    other => {
+                        l.problem(
+                            row,
+                            format!("period_type `{other}` is neither `month` nor `ytd`"),
+                        );
+                        return;
+                    }
+                };
+                if port.is_empty() {
+                    l.problem(row, "the port is empty".into());
+                    return;
+                }
+                if let Some(p) = l.precision_column(row, "precision", "teu") {
+                    l.value(
+                        row,
+                        period,
+                        "teu",
+                        &format!("cn_port.{port}_teu{suffix}"),
+                        p,
+                        &source,
+                    );
+                }
+            });
+        }
+        other => problems_push(
+            l.problems,
+            label,
+            format!("no loader for a file named {other}"),
+        ),
+    }
+}
+
+fn problems_push(problems: &mut Vec<Problem>, file: &str, message: String) {
+    problems.push(Problem {
+        file: file.to_string(),
+        line: None,
+        message,
+    });
+}
+
+/// PortWatch daily calls: one row per port and day. Every `portcalls*`, `import*` and `export*`
+/// column becomes `portwatch.<portid>.<column>`; other PortWatch attributes are accepted and
+/// ignored, so a bulk CSV export of the layer loads as it is.
+fn load_portwatch(l: &mut RowLoader<'_>) {
+    let fields: Vec<String> = l
+        .table
+        .headers
+        .iter()
+        .filter(|h| {
+            h.starts_with("portcalls") || h.starts_with("import") || h.starts_with("export")
+        })
+        .cloned()
+        .collect();
+    let mut optional: Vec<&str> = vec![
+        "portname", "year", "month", "day", "country", "ISO3", "ObjectId", "source",
+    ];
+    optional.extend(
+        fields
+            .iter()
+            .map(String::as_str)
+            .filter(|f| *f != "portcalls_container"),
+    );
+    l.columns(&["date", "portid", "portcalls_container"], &optional);
+    let default_source: Arc<str> = Arc::from(
+        "IMF PortWatch daily port calls (Kpler; UN Global Platform; IMF PortWatch, portwatch.imf.org)",
+    );
+    l.each_row("date", Frequency::Day, |l, row, period| {
+        let port = l.table.get(row, "portid");
+        if port.is_empty() || !port.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            l.problem(
+                row,
+                format!("portid `{port}` is not a PortWatch port id (e.g. port1188)"),
+            );
+            return;
+        }
+        let source = match l.table.get(row, "source") {
+            "" => default_source.clone(),
+            s => Arc::from(s),
+        };
+        for field in &fields {
+            l.value(
+                row,
+                period,
+                field,
+                &format!("portwatch.{port}.{field}"),
+                Precision::Exact,
+                &source,
+            );
+        }
+    });
+}
+
+/// Lower-case ASCII identifier from a name: `Ningbo-Zhoushan` → `ningbo_zhoushan`.
+fn slug(name: &str) -> String {
+    let mut s = String::new();
+    for c in name.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('_') && !s.is_empty() {
+            s.push('_');
+        }
+    }
+    s.trim_end_matches('_').to_string()
+}
+
+/// Words that say a figure is a lower bound ("exceeded 47 million", Chinese 突破/超过, Russian
+/// превысил, as the bundled press quotes put it).
+const LOWER_BOUND_WORDS: &[&str] = &[
+    "lower bound",
+    "lower-bound",
+    "exceeded",
+    "more than",
+    "突破",
+    "超过",
+    "逾",
+    "превыс",
+    "свыше",
+];
+
+fn says_lower_bound(text: &str) -> bool {
+    let t = text.to_lowercase();
+    LOWER_BOUND_WORDS.iter().any(|w| t.contains(w)) || t.trim_start().starts_with('>')
+}
+
+/// Classify a precision column's words: `exact (264万1千)`, `2 dp of million`, `3 sig. digits`,
+/// `rounded`, `lower bound` / `exceeded …`. Empty means exact.
+pub fn classify_precision(text: &str) -> Result<Precision, String> {
+    let t = text.trim().to_lowercase();
+    if let Some(p) = Precision::parse(&t) {
+        return Ok(p);
+    }
+    if says_lower_bound(&t) {
+        Ok(Precision::LowerBound)
+    } else if t.is_empty() || t.starts_with("exact") {
+        Ok(Precision::Exact)
+    } else if t.contains("dp") || t.contains("sig") || t.contains("round") || t.contains("approx") {
+        Ok(Precision::Rounded)
+    } else {
+        Err(format!(
+            "precision `{}` is not understood (write exact, rounded, lower bound, or e.g. `2 dp of million`)",
+            text.trim()
+        ))
+    }
+}
+
+/// The per-row machinery shared by every file's loader.
+pub(crate) struct RowLoader<'a> {
+    pub(crate) table: &'a CsvTable,
+    lags: &'a ReleaseLags,
+    out: &'a mut Vec<Observation>,
+    pub(crate) problems: &'a mut Vec<Problem>,
+    /// series → (last period seen, its line), for the duplicate and order checks.
+    last: HashMap<Arc<str>, (Period, u64)>,
+    seen: HashMap<(Arc<str>, Period), u64>,
+    units: HashMap<String, (Arc<str>, i64, bool)>,
+    columns_ok: bool,
+    previous_source: Option<Arc<str>>,
+}
+
+impl<'a> RowLoader<'a> {
+    pub(crate) fn new(
+        table: &'a CsvTable,
+        lags: &'a ReleaseLags,
+        out: &'a mut Vec<Observation>,
+        problems: &'a mut Vec<Problem>,
+    ) -> Self {
+        RowLoader {
+            table,
+            lags,
+            out,
+            problems,
+            last: HashMap::new(),
+            seen: HashMap::new(),
+            units: HashMap::new(),
+            columns_ok: true,
+            previous_source: None,
+        }
+    }
+
+    pub(crate) fn columns(&mut self, required: &[&str], optional: &[&str]) {
+        self.table.check_columns(required, optional, self.problems);
+        // Rows of a file with a missing column cannot be read meaningfully: report the header
+        // once instead of the same missing value on every line.
+        self.columns_ok = required.iter().all(|r| self.table.has_column(r));
+    }
+
+    pub(crate) fn problem(&mut self, row: &CsvRow, message: String) {
+        self.problems
+            .push(self.table.problem(Some(row.line), message));
+    }
+
+    /// Run `f` on every row whose period column parses; a row whose period does not parse is a
+    /// problem.
+    pub(crate) fn each_row(
+        &mut self,
+        period_col: &str,
+        freq: Frequency,
+        mut f: impl FnMut(&mut Self, &CsvRow, Period),
+    ) {
+        if !self.columns_ok {
+            return;
+        }
+        for row in &self.table.rows {
+            match parse_period(self.table.get(row, period_col), freq) {
+                Ok(p) => f(self, row, p),
+                Err(e) => self.problem(row, format!("column `{period_col}`: {e}")),
+            }
+        }
+    }
+
+    /// The row's provenance. `same …` (the publishers' shorthand for "the source of the row
+    /// above") is spelled out, so a figure shown on its own still says where it came from.
+    pub(crate) fn source(&mut self, row: &CsvRow) -> Arc<str> {
+        let text = self.table.get(row, "source");
+        let resolved: Arc<str> = match text {
+            "" => Arc::from(format!("{} line {}", self.table.file, row.line)),
+            s if s == "same" || s.starts_with("same ") => match &self.previous_source {
+                Some(prev) => Arc::from(format!("{prev}{}", &s[4..])),
+                None => Arc::from(s),
+            },
+            s => Arc::from(s),
+        };
+        if !text.starts_with("same") {
+            self.previous_source = Some(resolved.clone());
+        }
+        resolved
+    }
+
+    /// The precision stated in `prec_col` for the value in `value_col`, checked against the
+    /// row's note: a note that says "exceeded" under a precision of exact is a lower bound
+    /// stated as a value, and is refused.
+    pub(crate) fn precision_column(
+        &mut self,
+        row: &CsvRow,
+        prec_col: &str,
+        value_col: &str,
+    ) -> Option<Precision> {
+        if self.table.get(row, value_col).is_empty() {
+            return Some(Precision::Exact); // no value: nothing to qualify
+        }
+        let stated = self.table.get(row, prec_col);
+        match classify_precision(stated) {
+            Ok(p) => {
+                if p.is_value() && says_lower_bound(self.table.get(row, "note")) {
+                    self.problem(
+                        row,
+                        format!(
+                            "a lower bound stated as a value: the note says the figure was exceeded, \
+                             but `{prec_col}` says {p}; write `lower bound` in `{prec_col}`"
+                        ),
+                    );
+                    return None;
+                }
+                Some(p)
+            }
+            Err(e) => {
+                self.problem(row, format!("column `{prec_col}`: {e}"));
+                None
+            }
+        }
+    }
+
+    /// Precision of a file without a precision column for its main value, from an optional
+    /// `precision` column or else the row's own words (note and source): "exceeded …" is a lower
+    /// bound, "exact" is exact (it wins over a mention of an earlier rounded figure), "rounded" is
+    /// rounded, otherwise exact.
+    pub(crate) fn precision_from_words(
+        &mut self,
+        row: &CsvRow,
+        value_col: &str,
+    ) -> Option<Precision> {
+        if self.table.has_column("precision") && !self.table.get(row, "precision").is_empty() {
+            return self.precision_column(row, "precision", value_col);
+        }
+        let words = format!(
+            "{} {}",
+            self.table.get(row, "note"),
+            self.table.get(row, "source")
+        );
+        let lower = words.to_lowercase();
+        Some(if says_lower_bound(&words) {
+            Precision::LowerBound
+        } else if lower.contains("exact") {
+            Precision::Exact
+        } else if lower.contains("rounded") {
+            Precision::Rounded
+        } else {
+            Precision::Exact
+        })
+    }
+
+    /// LA's `value_type`: official tables and press releases are exact figures as published; an
+    /// estimate is rounded.
+    fn la_value_type(&mut self, row: &CsvRow) -> Option<Precision> {
+        match self.table.get(row, "value_type") {
+            "official_table_2dp" | "press_release_whole_teu" | "record_quote" => {
+                Some(Precision::Exact)
+            }
+            "press_release_estimate" => Some(Precision::Rounded),
+            other => {
+                self.problem(
+                    row,
+                    format!(
+                        "value_type `{other}` is not one of official_table_2dp, press_release_whole_teu, \
+                         press_release_estimate, record_quote"
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// Read `col` of `row` as the value of `series` for `period`. An empty cell is no
+    /// observation (the period is missing for that series); anything unreadable is a problem.
+    pub(crate) fn value(
+        &mut self,
+        row: &CsvRow,
+        period: Period,
+        col: &str,
+        series: &str,
+        precision: Precision,
+        source: &Arc<str>,
+    ) {
+        let value = match parse_number(self.table.get(row, col)) {
+            Ok(Some(v)) => v,
+            Ok(None) => return,
+            Err(e) => return self.problem(row, format!("column `{col}`: {e}")),
+        };
+        let Some((unit, lag, count)) = self.unit_of(series) else {
+            return self.problem(row, format!("`{series}` is not a known series id"));
+        };
+        if count && value < 0.0 {
+            return self.problem(
+                row,
+                format!("column `{col}`: a count cannot be negative ({value})"),
+            );
+        }
+        let key: Arc<str> = Arc::from(series);
+        if let Some(first) = self.seen.insert((key.clone(), period), row.line) {
+            return self.problem(
+                row,
+                format!("duplicate period {period} for `{series}` (first given on line {first})"),
+            );
+        }
+        if let Some((last, last_line)) = self.last.get(&key)
+            && *last > period
+        {
+            let message = format!(
+                "periods out of order: {period} for `{series}` comes after {last} (line {last_line})"
+            );
+            self.problem(row, message);
+        }
+        self.last.insert(key.clone(), (period, row.line));
+        self.out.push(Observation {
+            series: key,
+            period,
+            value,
+            unit,
+            precision,
+            source: source.clone(),
+            known_at: start_of_day(period.end() + Duration::days(lag)),
+        });
+    }
+
+    fn unit_of(&mut self, series: &str) -> Option<(Arc<str>, i64, bool)> {
+        if let Some(u) = self.units.get(series) {
+            return Some(u.clone());
+        }
+        let spec = catalog::spec(series)?;
+        let entry = (
+            Arc::from(spec.unit.as_str()),
+            self.lags.lag_days(&spec),
+            spec.count,
+        );
+        self.units.insert(series.to_string(), entry.clone());
+        Some(entry)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_one(name: &str, text: &str) -> (Vec<Observation>, Vec<Problem>) {
+        let mut obs = Vec::new();
+        let mut problems = Vec::new();
+        load_file(
+            name,
+            name,
+            text,
+            &ReleaseLags::default(),
+            &mut obs,
+            &mut problems,
+        );
+        (obs, problems)
+    }
+
+    #[test]
+    fn the_bundled_snapshot_is_clean() {
+        let (obs, problems) = load(&DataDir::Embedded, &ReleaseLags::default());
+        assert!(
+            problems.is_empty(),
+            "{}",
+            problems
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        assert!(obs.len() > 7000);
+    }
+
+    #[test]
+    fn precision_words() {
+        assert_eq!(classify_precision("exact (264万1千)"), Ok(Precision::Exact));
+        assert_eq!(
+            classify_precision("2 dp of million"),
+            Ok(Precision::Rounded)
+        );
+        assert_eq!(
+            classify_precision("3 sig. digits (354万)"),
+            Ok(Precision::Rounded)
+        );
+        assert_eq!(
+            classify_precision("1906万 (4 sig. digits)"),
+            Ok(Precision::Rounded)
+        );
+        assert_eq!(classify_precision("lower bound"), Ok(Precision::LowerBound));
+        assert_eq!(
+            classify_precision("exceeded 4.3 million"),
+            Ok(Precision::LowerBound)
+        );
+        assert_eq!(classify_precision(""), Ok(Precision::Exact));
+        assert!(classify_precision("guess").is_err());
+        assert_eq!(slug("Ningbo-Zhoushan"), "ningbo_zhoushan");
+        assert_eq!(slug("China major ports"), "china_major_ports");
+    }
+
+    #[test]
+    fn annual_press_quotes_become_bounds() {
+        let text = "year,teu,source,note\n2020,43500000,same,SIPG: 4350万标准箱 (rounded)\n\
+                    2021,47030000,same,\"Chinese press: \"\"突破4700万\"\" (exceeded 47.0m)\"\n";
+        let (obs, problems) = load_one("shanghai_teu_annual.csv", text);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(obs[0].precision, Precision::Rounded);
+        assert_eq!(obs[1].precision, Precision::LowerBound);
+        assert_eq!(obs[1].known_at.date_naive().to_string(), "2022-01-20");
+    }
+
+    #[test]
+    fn a_lower_bound_stated_as_a_value_is_refused() {
+        let text =
+            "month,teu,teu_precision,source,note\n2024-10,4300000,exact,x,exceeded 4.3 million\n";
+        let (obs, problems) = load_one("shanghai_teu_monthly.csv", text);
+        assert!(obs.is_empty());
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0]
+                .to_string()
+                .contains(":2: a lower bound stated as a value"),
+            "{}",
+            problems[0]
+        );
+    }
+
+    #[test]
+    fn row_checks_name_file_and_line() {
+        let text = "month,manufacturing_pmi,source\n2023-01,50.1,a\n2023-01,50.2,a\n2022-12,abc,a\n2022-11,47.0,a\n";
+        let (_, problems) = load_one("pmi_nbs_monthly.csv", text);
+        let msgs: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        assert!(
+            msgs[0].starts_with("pmi_nbs_monthly.csv:3: duplicate period 2023-01"),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs[1].starts_with(
+                "pmi_nbs_monthly.csv:4: column `manufacturing_pmi`: `abc` is not a number"
+            ),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs[2].starts_with("pmi_nbs_monthly.csv:5: periods out of order"),
+            "{msgs:?}"
+        );
+
+        let (_, problems) = load_one(
+            "long_beach_teu_monthly.csv",
+            "month,total_teu,loaded_imports_teu,loaded_exports_teu,empties_teu,ytd_total_teu,source\n2023-01,-5,,,,,x\n",
+        );
+        assert!(
+            problems[0]
+                .to_string()
+                .contains(":2: column `total_teu`: a count cannot be negative"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn known_at_follows_release_lags() {
+        let (obs, _) = load_one(
+            "portwatch_daily_port_calls.csv",
+            "date,portid,portname,portcalls_container,portcalls\n2023-06-06,port1188,Shanghai,30,100\n",
+        );
+        assert_eq!(obs.len(), 2);
+        assert_eq!(
+            obs[0].series.as_ref(),
+            "portwatch.port1188.portcalls_container"
+        );
+        assert_eq!(obs[0].known_at.date_naive().to_string(), "2023-06-15");
+        let (obs, _) = load_one(
+            "pmi_nbs_monthly.csv",
+            "month,manufacturing_pmi,source\n2023-05,48.8,a\n",
+        );
+        assert_eq!(obs[0].known_at.date_naive().to_string(), "2023-05-31");
+    }
+}

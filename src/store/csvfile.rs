@@ -1,0 +1,322 @@
+//! Reading the CSV files of a data directory with line-accurate problems.
+//!
+//! Files saved by a spreadsheet are accepted as they are (UTF-8 byte-order mark, CRLF line ends,
+//! thousands separators inside quoted numbers). Everything else that is wrong becomes a
+//! [`Problem`] naming the file, the line and what is wrong; a row is never dropped silently. The
+//! per-file loaders in `bundle.rs` build on the helpers here; `manual.rs` uses them for the store's
+//! own files.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use chrono::NaiveDate;
+
+use crate::model::{Frequency, Period};
+
+/// One thing wrong with an input file.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    pub file: String,
+    /// 1-based line in the file; `None` for a problem with the file as a whole.
+    pub line: Option<u64>,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.file, line, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// A parsed CSV file: its header and its rows, each with the line it started on.
+#[derive(Debug)]
+pub struct CsvTable {
+    pub file: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<CsvRow>,
+    index: HashMap<String, usize>,
+}
+
+#[derive(Debug)]
+pub struct CsvRow {
+    pub line: u64,
+    pub fields: Vec<String>,
+}
+
+impl CsvTable {
+    /// Parse `text` (the whole file) named `file` in messages. Structural problems (no header,
+    /// a row with the wrong number of fields, broken quoting) are pushed to `problems` and the
+    /// offending rows left out of `rows`; the caller fails the load when `problems` is not empty.
+    pub fn parse(file: &str, text: &str, problems: &mut Vec<Problem>) -> CsvTable {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut table = CsvTable {
+            file: file.to_string(),
+            headers: Vec::new(),
+            rows: Vec::new(),
+            index: HashMap::new(),
+        };
+        let mut problem = |line: Option<u64>, message: String| {
+            problems.push(Problem {
+                file: file.to_string(),
+                line,
+                message,
+            })
+        };
+        if text.trim().is_empty() {
+            problem(None, "the file is empty (expected a header row)".into());
+            return table;
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        match reader.headers() {
+            Ok(h) => table.headers = h.iter().map(|s| s.trim().to_string()).collect(),
+            Err(e) => {
+                problem(Some(1), format!("unreadable header row: {e}"));
+                return table;
+            }
+        }
+        for (i, h) in table.headers.iter().enumerate() {
+            if h.is_empty() {
+                problem(Some(1), format!("column {} has an empty name", i + 1));
+            } else if table.index.insert(h.clone(), i).is_some() {
+                problem(Some(1), format!("column `{h}` appears twice"));
+            }
+        }
+        let ends_with_newline = text.ends_with('\n');
+        let n_lines = text.lines().count() as u64;
+        // Line numbers from byte offsets: the csv crate's own line count is off with CRLF ends.
+        let newlines: Vec<usize> = text
+            .bytes()
+            .enumerate()
+            .filter(|(_, b)| *b == b'\n')
+            .map(|(i, _)| i)
+            .collect();
+        // A record's position can point at the line end that closed the previous record.
+        let bytes = text.as_bytes();
+        let line_at = |byte: u64| {
+            let mut b = byte as usize;
+            while b < bytes.len() && matches!(bytes[b], b'\r' | b'\n') {
+                b += 1;
+            }
+            newlines.partition_point(|&i| i < b) as u64 + 1
+        };
+        for record in reader.records() {
+            match record {
+                Ok(rec) => {
+                    let line = rec.position().map_or(0, |p| line_at(p.byte()));
+                    if rec.len() == 1 && rec.get(0).is_some_and(|s| s.trim().is_empty()) {
+                        continue; // a blank line, e.g. at the end of a hand-edited file
+                    }
+                    if rec.len() != table.headers.len() {
+                        let truncated = !ends_with_newline
+                            && line == n_lines
+                            && rec.len() < table.headers.len();
+                        let hint = if truncated {
+                            " (the last line looks truncated)"
+                        } else if rec.len() > table.headers.len() {
+                            " (an unquoted comma in a field?)"
+                        } else {
+                            ""
+                        };
+                        problem(
+                            Some(line),
+                            format!(
+                                "expected {} fields, found {}{hint}",
+                                table.headers.len(),
+                                rec.len()
+                            ),
+                        );
+                        continue;
+                    }
+                    table.rows.push(CsvRow {
+                        line,
+                        fields: rec.iter().map(str::to_string).collect(),
+                    });
+                }
+                Err(e) => {
+                    let line = e.position().map(|p| line_at(p.byte()));
+                    problem(line, format!("unreadable row: {e}"));
+                }
+            }
+        }
+        table
+    }
+
+    /// Check the header against the columns a file of this kind must have and may have.
+    pub fn check_columns(&self, required: &[&str], optional: &[&str], problems: &mut Vec<Problem>) {
+        for r in required {
+            if !self.index.contains_key(*r) {
+                problems.push(self.problem(Some(1), format!("missing column `{r}`")));
+            }
+        }
+        for h in &self.headers {
+            if !h.is_empty() && !required.contains(&h.as_str()) && !optional.contains(&h.as_str()) {
+                let mut known: Vec<&str> = required.iter().chain(optional).copied().collect();
+                known.sort_unstable();
+                problems.push(self.problem(
+                    Some(1),
+                    format!(
+                        "unknown column `{h}` (this file's columns are: {})",
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+
+    pub fn has_column(&self, name: &str) -> bool {
+        self.index.contains_key(name)
+    }
+
+    /// The trimmed field of `row` in column `name`; empty when the file has no such column.
+    pub fn get<'a>(&self, row: &'a CsvRow, name: &str) -> &'a str {
+        self.index
+            .get(name)
+            .and_then(|&i| row.fields.get(i))
+            .map_or("", |s| s.trim())
+    }
+
+    pub fn problem(&self, line: Option<u64>, message: String) -> Problem {
+        Problem {
+            file: self.file.clone(),
+            line,
+            message,
+        }
+    }
+}
+
+/// Parse a number as people and spreadsheets write them: `422831.95`, `422,831.95` (thousands
+/// separators in groups of three), `1e6`. Empty is `Ok(None)`; anything else is an error message.
+pub fn parse_number(s: &str) -> Result<Option<f64>, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let cleaned;
+    let t = if t.contains(',') {
+        if !has_valid_thousands_separators(t) {
+            return Err(format!("`{t}` is not a number (misplaced comma)"));
+        }
+        cleaned = t.replace(',', "");
+        cleaned.as_str()
+    } else {
+        t
+    };
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(Some(v)),
+        _ => Err(format!("`{}` is not a number", s.trim())),
+    }
+}
+
+fn has_valid_thousands_separators(t: &str) -> bool {
+    let unsigned = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let int_part = unsigned.split('.').next().unwrap_or("");
+    let groups: Vec<&str> = int_part.split(',').collect();
+    groups.len() > 1
+        && (1..=3).contains(&groups[0].len())
+        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
+        && groups[1..].iter().all(|g| g.len() == 3)
+        && !unsigned[int_part.len()..].contains(',')
+}
+
+/// Parse a date as `YYYY-MM-DD`, also in the bulk-export form `2023-01-02 00:00:00+00:00` (a
+/// midnight timestamp; any other time of day is refused rather than silently truncated).
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    let t = s.trim();
+    let (day, rest) = t.split_at(t.len().min(10));
+    let rest = rest.trim();
+    let midnight = [
+        "",
+        "00:00:00",
+        "00:00:00+00:00",
+        "00:00:00Z",
+        "T00:00:00",
+        "T00:00:00Z",
+        "T00:00:00+00:00",
+    ];
+    if !midnight.contains(&rest) {
+        return Err(format!("`{t}` is not a date (YYYY-MM-DD)"));
+    }
+    NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .map_err(|_| format!("`{t}` is not a date (YYYY-MM-DD)"))
+}
+
+/// Parse a period label of a file's frequency, with the date forms of [`parse_date`] for days.
+pub fn parse_period(s: &str, freq: Frequency) -> Result<Period, String> {
+    match freq {
+        Frequency::Day => parse_date(s).map(Period::Day),
+        _ => Period::parse(s, freq),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_as_spreadsheets_write_them() {
+        assert_eq!(parse_number("422,831.95"), Ok(Some(422831.95)));
+        assert_eq!(parse_number(" 1,234,567 "), Ok(Some(1234567.0)));
+        assert_eq!(parse_number("-2,000"), Ok(Some(-2000.0)));
+        assert_eq!(parse_number("49.0"), Ok(Some(49.0)));
+        assert_eq!(parse_number(""), Ok(None));
+        assert!(parse_number("12,34").is_err());
+        assert!(parse_number("1,2345").is_err());
+        assert!(parse_number("abc").is_err());
+        assert!(parse_number("NaN").is_err());
+        assert!(parse_number("inf").is_err());
+    }
+
+    #[test]
+    fn dates_in_both_forms() {
+        let d = NaiveDate::from_ymd_opt(2023, 1, 2).unwrap();
+        assert_eq!(parse_date("2023-01-02"), Ok(d));
+        assert_eq!(parse_date("2023-01-02 00:00:00+00:00"), Ok(d));
+        assert!(parse_date("2023-01-02 13:00:00").is_err());
+        assert!(parse_date("2023-02-30").is_err());
+        assert!(parse_date("02/01/2023").is_err());
+    }
+
+    #[test]
+    fn bom_crlf_and_quoted_thousands() {
+        let text = "\u{feff}month,teu\r\n2023-01,\"1,234\"\r\n2023-02,5\r\n";
+        let mut p = Vec::new();
+        let t = CsvTable::parse("x.csv", text, &mut p);
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(t.headers, ["month", "teu"]);
+        assert_eq!(t.rows.len(), 2);
+        assert_eq!(t.rows[1].line, 3);
+        assert_eq!(parse_number(t.get(&t.rows[0], "teu")), Ok(Some(1234.0)));
+    }
+
+    #[test]
+    fn structural_problems_name_the_line() {
+        let mut p = Vec::new();
+        let t = CsvTable::parse("x.csv", "month,teu,note\n2023-01,5,a\n2023-02,6", &mut p);
+        assert_eq!(t.rows.len(), 1);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].line, Some(3));
+        assert!(p[0].message.contains("truncated"), "{}", p[0]);
+
+        let mut p = Vec::new();
+        CsvTable::parse("empty.csv", "", &mut p);
+        assert!(p[0].to_string().starts_with("empty.csv: the file is empty"));
+
+        let mut p = Vec::new();
+        let t = CsvTable::parse("x.csv", "month,teu,extra\n", &mut p);
+        t.check_columns(&["month", "teu", "source"], &[], &mut p);
+        let text: Vec<String> = p.iter().map(|p| p.to_string()).collect();
+        assert!(
+            text.iter().any(|m| m.contains("missing column `source`")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|m| m.contains("unknown column `extra`")),
+            "{text:?}"
+        );
+    }
+}

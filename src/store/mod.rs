@@ -1,0 +1,325 @@
+//! The point-in-time store: every observation of every series with the time it became known, from
+//! the bundled snapshot (or a `--data-dir`) and from the store directory (fetched and hand-entered
+//! figures), viewed as of any timestamp.
+//!
+//! Nothing is overwritten: a second figure for a period is a revision kept beside the first, and a
+//! view at time `t` shows, for each period, the latest figure known by `t`. Derived series (Shanghai
+//! vessel calls = Shanghai + Yangshan) are computed in the view from their components' views, so
+//! they continue into fetched months and respect the as-of time like any other series.
+
+pub mod bundle;
+pub mod csvfile;
+pub mod file;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use thiserror::Error;
+
+use crate::config::ReleaseLags;
+use crate::model::{Frequency, Observation, Period, Precision};
+use crate::series::catalog::{self, SeriesSpec};
+use crate::series::view::{Point, SeriesView, ViewError};
+pub use bundle::DataDir;
+pub use csvfile::Problem;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("{} problem(s) in the data:\n{}", .0.len(), .0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<Problem>),
+    #[error("unknown series `{0}` (see `portcast data list`)")]
+    UnknownSeries(String),
+    #[error(transparent)]
+    View(#[from] ViewError),
+    #[error("cannot write the store in {dir}: {source}")]
+    Write {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Series computed from others: id → components, summed per period.
+const DERIVED: &[(&str, &[&str])] = &[
+    (
+        "shanghai_calls",
+        &[
+            "portwatch.port1188.portcalls_container",
+            "portwatch.port2027.portcalls_container",
+        ],
+    ),
+    (
+        "shanghai_calls_all",
+        &[
+            "portwatch.port1188.portcalls",
+            "portwatch.port2027.portcalls",
+        ],
+    ),
+];
+
+/// Where the store's inputs live.
+#[derive(Clone, Debug)]
+pub struct StoreLocation {
+    pub data_dir: DataDir,
+    /// The store directory; `None` to use the snapshot alone.
+    pub store_dir: Option<PathBuf>,
+    pub lags: ReleaseLags,
+}
+
+/// All observations, by series, each series sorted by (period, known_at).
+#[derive(Clone, Debug, Default)]
+pub struct Store {
+    series: BTreeMap<Arc<str>, Vec<Observation>>,
+}
+
+impl Store {
+    /// Load the snapshot and the store directory. Any problem in any file fails the load with
+    /// every problem listed: a row is never dropped silently.
+    pub fn open(loc: &StoreLocation) -> Result<Store, StoreError> {
+        let (mut obs, mut problems) = bundle::load(&loc.data_dir, &loc.lags);
+        if let Some(dir) = &loc.store_dir {
+            let (stored, p) = file::read(dir);
+            obs.extend(stored);
+            problems.extend(p);
+        }
+        if !problems.is_empty() {
+            return Err(StoreError::Invalid(problems));
+        }
+        Ok(Store::from_observations(obs))
+    }
+
+    /// Check everything and return the problems (for `portcast data check`).
+    pub fn check(loc: &StoreLocation) -> Vec<Problem> {
+        match Store::open(loc) {
+            Ok(_) => Vec::new(),
+            Err(StoreError::Invalid(p)) => p,
+            Err(e) => vec![Problem {
+                file: String::new(),
+                line: None,
+                message: e.to_string(),
+            }],
+        }
+    }
+
+    pub fn from_observations(obs: Vec<Observation>) -> Store {
+        let mut series: BTreeMap<Arc<str>, Vec<Observation>> = BTreeMap::new();
+        for o in obs {
+            series.entry(o.series.clone()).or_default().push(o);
+        }
+        for v in series.values_mut() {
+            v.sort_by(|a, b| a.period.cmp(&b.period).then(a.known_at.cmp(&b.known_at)));
+            // The same figure seen twice (bundled, then fetched) is one observation: keep the
+            // earliest sighting, so a re-fetch does not move `known_at` forward.
+            v.dedup_by(|later, earlier| {
+                later.period == earlier.period
+                    && later.value == earlier.value
+                    && later.precision == earlier.precision
+            });
+        }
+        Store { series }
+    }
+
+    /// Every series id with data, derived series included.
+    pub fn series_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.series.keys().map(|k| k.to_string()).collect();
+        for (id, parts) in DERIVED {
+            if parts.iter().all(|p| self.series.contains_key(*p)) {
+                ids.push(id.to_string());
+            }
+        }
+        ids.sort_by_key(|id| {
+            (
+                catalog::known_ids()
+                    .position(|k| k == id)
+                    .unwrap_or(usize::MAX),
+                id.clone(),
+            )
+        });
+        ids
+    }
+
+    /// Every observation of a stored (not derived) series, revisions included.
+    pub fn observations(&self, id: &str) -> &[Observation] {
+        self.series.get(id).map_or(&[], |v| v.as_slice())
+    }
+
+    /// The first figure stored for a period (what a market settles on), if any.
+    pub fn first_print(&self, id: &str, period: Period) -> Option<&Observation> {
+        self.observations(id).iter().find(|o| o.period == period)
+    }
+
+    /// The series as known at `as_of`, at its own grid.
+    pub fn view(&self, id: &str, as_of: DateTime<Utc>) -> Result<SeriesView, StoreError> {
+        let spec = catalog::spec(id).ok_or_else(|| StoreError::UnknownSeries(id.to_string()))?;
+        if let Some((_, parts)) = DERIVED.iter().find(|(d, _)| *d == id) {
+            let views = parts
+                .iter()
+                .map(|p| self.view(p, as_of))
+                .collect::<Result<Vec<_>, _>>()?;
+            return Ok(sum_views(spec, as_of, &views));
+        }
+        let points = latest_known(self.observations(id), as_of);
+        Ok(SeriesView {
+            freq: spec.period,
+            spec,
+            as_of,
+            points,
+        })
+    }
+
+    /// The series as known at `as_of`, aggregated to `freq` when given.
+    pub fn view_at(
+        &self,
+        id: &str,
+        as_of: DateTime<Utc>,
+        freq: Option<Frequency>,
+    ) -> Result<SeriesView, StoreError> {
+        let v = self.view(id, as_of)?;
+        Ok(match freq {
+            Some(f) => v.to_freq(f)?,
+            None => v,
+        })
+    }
+
+    /// Number of stored observations, all series and revisions.
+    pub fn len(&self) -> usize {
+        self.series.values().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// For each period, the latest observation with `known_at <= as_of`.
+fn latest_known(obs: &[Observation], as_of: DateTime<Utc>) -> Vec<Point> {
+    let mut out: Vec<Point> = Vec::new();
+    for o in obs.iter().filter(|o| o.known_at <= as_of) {
+        let point = Point {
+            period: o.period,
+            value: o.value,
+            precision: o.precision,
+            known_at: o.known_at,
+            source: o.source.clone(),
+            n: 1,
+            complete: true,
+        };
+        // Sorted by (period, known_at): a later one for the same period replaces the earlier.
+        match out.last_mut() {
+            Some(last) if last.period == o.period => *last = point,
+            _ => out.push(point),
+        }
+    }
+    out
+}
+
+/// Sum component views period by period; a period is present only where every component has it.
+fn sum_views(spec: SeriesSpec, as_of: DateTime<Utc>, views: &[SeriesView]) -> SeriesView {
+    let mut acc: BTreeMap<Period, (f64, Precision, DateTime<Utc>, usize)> = BTreeMap::new();
+    for v in views {
+        for p in &v.points {
+            let e = acc
+                .entry(p.period)
+                .or_insert((0.0, Precision::Exact, p.known_at, 0));
+            e.0 += p.value;
+            e.1 = e.1.max(p.precision);
+            e.2 = e.2.max(p.known_at);
+            e.3 += 1;
+        }
+    }
+    let source: Arc<str> = Arc::from(format!(
+        "sum of {}",
+        views
+            .iter()
+            .map(|v| v.spec.id.as_str())
+            .collect::<Vec<_>>()
+            .join(" + ")
+    ));
+    let points = acc
+        .into_iter()
+        .filter(|(_, e)| e.3 == views.len())
+        .map(|(period, (value, precision, known_at, _))| Point {
+            period,
+            value,
+            precision,
+            known_at,
+            source: source.clone(),
+            n: 1,
+            complete: true,
+        })
+        .collect();
+    SeriesView {
+        freq: spec.period,
+        spec,
+        as_of,
+        points,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::start_of_day;
+    use chrono::NaiveDate;
+
+    fn o(id: &str, month: u32, value: f64, known: (i32, u32, u32)) -> Observation {
+        Observation {
+            series: Arc::from(id),
+            period: Period::month(2024, month).unwrap(),
+            value,
+            unit: Arc::from("TEU"),
+            precision: Precision::Exact,
+            source: Arc::from("t"),
+            known_at: start_of_day(NaiveDate::from_ymd_opt(known.0, known.1, known.2).unwrap()),
+        }
+    }
+
+    #[test]
+    fn revisions_are_kept_and_viewed_as_of() {
+        let store = Store::from_observations(vec![
+            o("shanghai_teu", 10, 4_300_000.0, (2024, 11, 15)),
+            o("shanghai_teu", 10, 4_350_000.0, (2024, 12, 20)),
+        ]);
+        let at = |y, m, d| crate::model::end_of_day(NaiveDate::from_ymd_opt(y, m, d).unwrap());
+        assert!(
+            store
+                .view("shanghai_teu", at(2024, 11, 14))
+                .unwrap()
+                .points
+                .is_empty()
+        );
+        assert_eq!(
+            store.view("shanghai_teu", at(2024, 11, 30)).unwrap().points[0].value,
+            4_300_000.0
+        );
+        assert_eq!(
+            store.view("shanghai_teu", at(2025, 1, 1)).unwrap().points[0].value,
+            4_350_000.0
+        );
+        assert_eq!(store.observations("shanghai_teu").len(), 2);
+        assert_eq!(
+            store
+                .first_print("shanghai_teu", Period::month(2024, 10).unwrap())
+                .unwrap()
+                .value,
+            4_300_000.0
+        );
+    }
+
+    #[test]
+    fn the_same_figure_twice_keeps_its_first_sighting() {
+        let store = Store::from_observations(vec![
+            o("pmi", 5, 48.8, (2024, 5, 31)),
+            o("pmi", 5, 48.8, (2026, 11, 21)),
+        ]);
+        assert_eq!(store.observations("pmi").len(), 1);
+        assert_eq!(
+            store.observations("pmi")[0]
+                .known_at
+                .date_naive()
+                .to_string(),
+            "2024-05-31"
+        );
+    }
+}

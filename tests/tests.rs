@@ -1,0 +1,6 @@
+//! The one integration-test binary (each extra binary would link polars again): the command line
+//! end to end on the bundled data and on broken inputs.
+
+mod util;
+
+mod data;
