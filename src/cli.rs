@@ -51,6 +51,10 @@ pub enum Command {
     /// Inspect, validate and extend the data.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Convert an export price between FOB, CFR and CIF, with commission, discount and FX.
+    Quote(crate::commands::trade::QuoteArgs),
+    /// Chargeable weight and freight of one shipment by air, sea LCL and sea FCL.
+    Modes(crate::commands::trade::ModesArgs),
 }
 
 #[derive(Debug, Subcommand)]
