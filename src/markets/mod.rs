@@ -1,6 +1,8 @@
-//! Prediction-market contracts priced from a predictive distribution: binary thresholds,
-//! brackets, scalars and bucket sets (`contract`), and fees, edge and fractional-Kelly sizing
-//! (`sizing`).
+//! Prediction-market contracts priced from a predictive distribution: the markets file
+//! (`file`), trading rules (`rule`), binary thresholds, brackets, scalars and bucket sets
+//! (`contract`), and fees, edge and fractional-Kelly sizing (`sizing`).
 
 pub mod contract;
+pub mod file;
+pub mod rule;
 pub mod sizing;
