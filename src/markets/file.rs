@@ -506,6 +506,22 @@ price = 0.55
 "#;
 
     #[test]
+    fn the_example_file_is_valid() {
+        let markets = parse(
+            "data/markets.example.toml",
+            include_str!("../../data/markets.example.toml"),
+        )
+        .unwrap();
+        assert_eq!(markets.len(), 9);
+        assert!(
+            markets
+                .iter()
+                .any(|m| matches!(m.kind, MarketKind::Basket { .. }))
+        );
+        assert_eq!(markets.iter().filter(|m| m.rule.is_some()).count(), 2);
+    }
+
+    #[test]
     fn a_binary_market_with_defaults() {
         let m = &parse("m.toml", ONE).unwrap()[0];
         assert_eq!(m.freq, Frequency::Month);
