@@ -396,6 +396,19 @@ fn check(m: RawMarket, d: &RawDefaults, line: usize) -> Result<Market, String> {
             }
         }
     };
+    if matches!(target, Target::Within(_))
+        && !matches!(
+            kind,
+            MarketKind::Single {
+                contract: Contract::Binary { .. },
+                ..
+            }
+        )
+    {
+        return Err(
+            "`within` needs a binary contract on one series (the event holds in any period)".into(),
+        );
+    }
     let price_ok = |p: f64| p > 0.0 && p < 1.0;
     if let Some(p) = m.price
         && !price_ok(p)

@@ -4,5 +4,6 @@
 
 pub mod contract;
 pub mod file;
+pub mod price;
 pub mod rule;
 pub mod sizing;

@@ -1,0 +1,637 @@
+//! Pricing a market at an as-of time: resolve its target period from what the store knows, ask
+//! the forecasting core for joint sample paths up to that period, take the contract's expected
+//! payout under them, and compare with the market price after fees.
+//!
+//! The forecasting core is reached through [`PathSource`], so the same pricing code serves
+//! `portcast price`, every step of the backtest (which is only pricing at past as-of dates), and
+//! tests that feed closed-form distributions.
+
+use chrono::{DateTime, Utc};
+use thiserror::Error;
+
+use super::contract::{Contract, ContractError};
+use super::file::{Baseline, Market, MarketKind, Target};
+use super::sizing::{FeeSchedule, Side, Sizer, SizingError};
+use crate::analysis::distribution::PredictiveDistribution;
+use crate::model::{Frequency, Period};
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, Error)]
+pub enum PriceError {
+    #[error(
+        "market `{market}`: no known value of `{series}` at the as-of date to anchor the target"
+    )]
+    NothingKnown { market: String, series: String },
+    #[error("market `{market}`: the target {target} is already known (settled at {value})")]
+    AlreadyKnown {
+        market: String,
+        target: Period,
+        value: f64,
+    },
+    #[error("market `{market}`: forecast: {message}")]
+    Forecast { market: String, message: String },
+    #[error("market `{market}`: {source}")]
+    Contract {
+        market: String,
+        source: ContractError,
+    },
+    #[error("market `{market}`: {source}")]
+    Sizing { market: String, source: SizingError },
+    #[error("market `{market}`: bucket fair prices sum to {sum}, not 1")]
+    BucketsDoNotSum { market: String, sum: f64 },
+    #[error("market `{market}`: baseline of `{series}` for {period} is not known")]
+    Baseline {
+        market: String,
+        series: String,
+        period: Period,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Sample paths of one series beyond its forecast origin.
+#[derive(Clone, Debug)]
+pub struct SeriesPaths {
+    /// The last period the forecast starts from; horizon index 0 is `origin.next()`.
+    pub origin: Period,
+    pub dist: PredictiveDistribution,
+}
+
+impl SeriesPaths {
+    /// The 0-based horizon index of `period`, if the paths reach it.
+    pub fn horizon_of(&self, period: Period) -> Option<usize> {
+        let steps = self.origin.steps_to(&period);
+        (steps >= 1 && (steps as usize) <= self.dist.horizons()).then(|| steps as usize - 1)
+    }
+}
+
+/// What pricing needs from the forecasting core.
+pub trait PathSource {
+    /// Joint sample paths for `series` on grid `freq`, fitted only on what is known at `as_of`,
+    /// reaching at least `until` for every series. Path `j` of every returned distribution is
+    /// the same joint draw (so baskets see the components' joint behaviour).
+    fn paths(
+        &self,
+        store: &Store,
+        series: &[&str],
+        freq: Frequency,
+        as_of: DateTime<Utc>,
+        until: Period,
+    ) -> Result<Vec<SeriesPaths>, String>;
+}
+
+/// One priced contract (one row of `portcast price`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PricedContract {
+    pub market: String,
+    /// What the row prices: `shanghai_teu 2024-01 > 4300000`, a bucket's name, ...
+    pub contract: String,
+    /// The settlement period(s).
+    pub target: Vec<Period>,
+    pub fair: f64,
+    pub price: Option<f64>,
+    pub edge: Option<f64>,
+    pub fee: Option<f64>,
+    pub edge_after_fees: Option<f64>,
+    pub side: Option<Side>,
+    pub kelly_fraction: Option<f64>,
+}
+
+/// A market priced at one as-of time.
+#[derive(Clone, Debug)]
+pub struct PricedMarket {
+    pub market: String,
+    pub rows: Vec<PricedContract>,
+    /// Bucket sets: Σ prices − 1 at the given prices.
+    pub overround: Option<f64>,
+    /// The strike actually used (after resolving `k_change`).
+    pub strike: Option<f64>,
+}
+
+/// The value of `series` on `freq` that is complete and known at `as_of`: the last one.
+pub fn last_known(
+    store: &Store,
+    series: &str,
+    freq: Frequency,
+    as_of: DateTime<Utc>,
+) -> Result<Option<(Period, f64)>, StoreError> {
+    let view = store.view_at(series, as_of, Some(freq.max(store_grid(series))))?;
+    Ok(view.complete_values().last().copied())
+}
+
+/// The value of a specific period known at `as_of`, if any.
+pub fn known_value(
+    store: &Store,
+    series: &str,
+    freq: Frequency,
+    as_of: DateTime<Utc>,
+    period: Period,
+) -> Result<Option<f64>, StoreError> {
+    let view = store.view_at(series, as_of, Some(freq.max(store_grid(series))))?;
+    Ok(view
+        .complete_values()
+        .into_iter()
+        .find(|(p, _)| *p == period)
+        .map(|(_, v)| v))
+}
+
+fn store_grid(series: &str) -> Frequency {
+    crate::series::catalog::spec(series).map_or(Frequency::Day, |s| s.period)
+}
+
+/// The settlement periods of a market at `as_of`: one period, or `n` for `within = n`.
+pub fn target_periods(
+    store: &Store,
+    market: &Market,
+    as_of: DateTime<Utc>,
+) -> Result<Vec<Period>, PriceError> {
+    let anchor = || -> Result<Period, PriceError> {
+        // "N periods after the last known": after the latest period every series has.
+        let mut anchor: Option<Period> = None;
+        for s in market.kind.series() {
+            let (p, _) = last_known(store, s, market.freq, as_of)?.ok_or_else(|| {
+                PriceError::NothingKnown {
+                    market: market.id.clone(),
+                    series: s.to_string(),
+                }
+            })?;
+            anchor = Some(anchor.map_or(p, |a| a.min(p)));
+        }
+        Ok(anchor.expect("a market has a series"))
+    };
+    Ok(match market.target {
+        Target::Period(p) => vec![p],
+        Target::Horizon(n) => vec![anchor()?.offset(i64::from(n))],
+        Target::Within(n) => {
+            let a = anchor()?;
+            (1..=i64::from(n)).map(|i| a.offset(i)).collect()
+        }
+    })
+}
+
+/// Price one market at `as_of`.
+pub fn price_market(
+    store: &Store,
+    source: &dyn PathSource,
+    market: &Market,
+    as_of: DateTime<Utc>,
+) -> Result<PricedMarket, PriceError> {
+    let targets = target_periods(store, market, as_of)?;
+    let until = *targets.last().expect("at least one target");
+    let series = market.kind.series();
+    // A single-period target whose value is already published is settled, not priced.
+    if targets.len() == 1
+        && let [s] = series.as_slice()
+        && let Some(v) = known_value(store, s, market.freq, as_of, until)?
+    {
+        return Err(PriceError::AlreadyKnown {
+            market: market.id.clone(),
+            target: until,
+            value: v,
+        });
+    }
+    let paths = source
+        .paths(store, &series, market.freq, as_of, until)
+        .map_err(|message| PriceError::Forecast {
+            market: market.id.clone(),
+            message,
+        })?;
+    let contract_err = |source| PriceError::Contract {
+        market: market.id.clone(),
+        source,
+    };
+    let horizons = |sp: &SeriesPaths| -> Result<Vec<usize>, PriceError> {
+        targets
+            .iter()
+            .map(|t| {
+                sp.horizon_of(*t).ok_or_else(|| PriceError::Forecast {
+                    market: market.id.clone(),
+                    message: format!("paths from {} do not reach {t}", sp.origin),
+                })
+            })
+            .collect()
+    };
+    let label = targets
+        .iter()
+        .map(Period::to_string)
+        .collect::<Vec<_>>()
+        .join("..");
+    let mut out = PricedMarket {
+        market: market.id.clone(),
+        rows: Vec::new(),
+        overround: None,
+        strike: None,
+    };
+    match &market.kind {
+        MarketKind::Single {
+            series,
+            contract,
+            relative_k,
+        } => {
+            let sp = &paths[0];
+            let hs = horizons(sp)?;
+            let contract = match (contract, relative_k) {
+                (Contract::Binary { strike, .. }, Some(change)) => {
+                    let (_, last) =
+                        last_known(store, series, market.freq, as_of)?.ok_or_else(|| {
+                            PriceError::NothingKnown {
+                                market: market.id.clone(),
+                                series: series.clone(),
+                            }
+                        })?;
+                    Contract::Binary {
+                        strike: *strike,
+                        k: last * (1.0 + change),
+                    }
+                }
+                (c, _) => *c,
+            };
+            let fair = if hs.len() == 1 {
+                contract.fair_price(&sp.dist, hs[0]).map_err(contract_err)?
+            } else {
+                // "Within": the event holds in any of the target periods of a joint path.
+                sp.dist.prob_path(|path| {
+                    hs.iter()
+                        .any(|&h| contract.payout(path[h]).unwrap_or(0.0) >= 1.0)
+                })
+            };
+            if let Contract::Binary { k, .. } = contract {
+                out.strike = Some(k);
+            }
+            let text = format!("{series} {label} {}", describe(&contract));
+            out.rows
+                .push(row(market, text, targets.clone(), fair, market.price)?);
+        }
+        MarketKind::Buckets { series, set } => {
+            let sp = &paths[0];
+            let h = horizons(sp)?[0];
+            let fairs = set.fair_prices(&sp.dist, h).map_err(contract_err)?;
+            let sum: f64 = fairs.iter().sum();
+            if (sum - 1.0).abs() > 1e-9 {
+                return Err(PriceError::BucketsDoNotSum {
+                    market: market.id.clone(),
+                    sum,
+                });
+            }
+            if let Some(prices) = &market.bucket_prices {
+                out.overround = Some(set.overround(prices).map_err(contract_err)?);
+            }
+            for (i, ((name, _), fair)) in set.buckets().iter().zip(fairs).enumerate() {
+                let price = market.bucket_prices.as_ref().map(|p| p[i]);
+                out.rows.push(row(
+                    market,
+                    format!("{series} {label} {name}"),
+                    targets.clone(),
+                    fair,
+                    price,
+                )?);
+            }
+        }
+        MarketKind::Basket {
+            components,
+            contract,
+        } => {
+            let target = until;
+            let mut parts = Vec::new();
+            for (c, sp) in components.iter().zip(&paths) {
+                let h = horizons(sp)?[0];
+                let base = match c.baseline {
+                    Baseline::Value(v) => v,
+                    Baseline::Period(p) => known_value(store, &c.series, market.freq, as_of, p)?
+                        .ok_or_else(|| PriceError::Baseline {
+                            market: market.id.clone(),
+                            series: c.series.clone(),
+                            period: p,
+                        })?,
+                    Baseline::YearAgo => {
+                        let p = target.offset(-(market.freq.periods_per_year() as i64));
+                        known_value(store, &c.series, market.freq, as_of, p)?.ok_or_else(|| {
+                            PriceError::Baseline {
+                                market: market.id.clone(),
+                                series: c.series.clone(),
+                                period: p,
+                            }
+                        })?
+                    }
+                };
+                parts.push((c.weight / base, h, sp));
+            }
+            let n = paths[0].dist.n_paths();
+            if paths.iter().any(|sp| sp.dist.n_paths() != n) {
+                return Err(PriceError::Forecast {
+                    market: market.id.clone(),
+                    message: "components have different path counts".into(),
+                });
+            }
+            // Path j of every component is the same joint draw: combine them path by path.
+            let mut composite = vec![0.0; n];
+            for (w, h, sp) in &parts {
+                for (acc, path) in composite.iter_mut().zip(sp.dist.paths()) {
+                    *acc += w * path[*h];
+                }
+            }
+            let dist = PredictiveDistribution::from_marginal_samples(composite)
+                .map_err(|e| contract_err(ContractError::Distribution(e)))?;
+            let fair = contract.fair_price(&dist, 0).map_err(contract_err)?;
+            let names = components
+                .iter()
+                .map(|c| format!("{}×{}", c.weight, c.series))
+                .collect::<Vec<_>>()
+                .join(" + ");
+            out.rows.push(row(
+                market,
+                format!("basket {label} ({names}) {}", describe(contract)),
+                targets.clone(),
+                fair,
+                market.price,
+            )?);
+        }
+    }
+    Ok(out)
+}
+
+fn describe(c: &Contract) -> String {
+    match c {
+        Contract::Binary { strike, k } => format!("{strike} {}", crate::output::format_number(*k)),
+        Contract::Bracket { a, b } => format!(
+            "in [{}, {}]",
+            crate::output::format_number(*a),
+            crate::output::format_number(*b)
+        ),
+        Contract::Scalar { lower, upper } => {
+            format!(
+                "scalar {}..{}",
+                crate::output::format_number(*lower),
+                crate::output::format_number(*upper)
+            )
+        }
+    }
+}
+
+fn row(
+    market: &Market,
+    contract: String,
+    target: Vec<Period>,
+    fair: f64,
+    price: Option<f64>,
+) -> Result<PricedContract, PriceError> {
+    let mut r = PricedContract {
+        market: market.id.clone(),
+        contract,
+        target,
+        fair,
+        price,
+        edge: None,
+        fee: None,
+        edge_after_fees: None,
+        side: None,
+        kelly_fraction: None,
+    };
+    if let Some(p) = price {
+        let sizing = |source| PriceError::Sizing {
+            market: market.id.clone(),
+            source,
+        };
+        let sizer = Sizer::new(
+            FeeSchedule::new(market.fee_coefficient).map_err(sizing)?,
+            market.kelly_fraction,
+        )
+        .map_err(sizing)?;
+        let q = sizer
+            .quote(fair.clamp(0.0, 1.0), p, market.contracts)
+            .map_err(sizing)?;
+        r.edge = Some(q.edge);
+        r.fee = Some(q.fee);
+        r.edge_after_fees = Some(q.edge_after_fees);
+        r.side = Some(q.side);
+        r.kelly_fraction = Some(q.kelly_fraction);
+    }
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::markets::file;
+    use crate::model::{Observation, Precision, end_of_day, start_of_day};
+    use chrono::NaiveDate;
+    use statrs::distribution::{ContinuousCDF, Normal as SNormal};
+    use std::sync::Arc;
+
+    /// Paths from independent Normal(μ, σ) per horizon, stratified so the sample CDF is within
+    /// 1/n of the true one (the closed-form checks need 1e-3).
+    struct NormalPaths {
+        mu: f64,
+        sigma: f64,
+    }
+
+    impl PathSource for NormalPaths {
+        fn paths(
+            &self,
+            store: &Store,
+            series: &[&str],
+            freq: Frequency,
+            as_of: DateTime<Utc>,
+            until: Period,
+        ) -> Result<Vec<SeriesPaths>, String> {
+            let n = 10_000;
+            let normal = SNormal::new(self.mu, self.sigma).unwrap();
+            series
+                .iter()
+                .map(|s| {
+                    let (origin, _) = last_known(store, s, freq, as_of).unwrap().unwrap();
+                    let h = origin.steps_to(&until) as usize;
+                    let mut samples = Vec::with_capacity(n * h);
+                    for j in 0..n {
+                        for _ in 0..h {
+                            samples.push(normal.inverse_cdf((j as f64 + 0.5) / n as f64));
+                        }
+                    }
+                    Ok(SeriesPaths {
+                        origin,
+                        dist: PredictiveDistribution::from_paths(h, samples).unwrap(),
+                    })
+                })
+                .collect()
+        }
+    }
+
+    fn store_with_la() -> Store {
+        let obs = (1..=6)
+            .map(|m| Observation {
+                series: Arc::from("la_teu"),
+                period: Period::month(2024, m).unwrap(),
+                value: 800_000.0,
+                unit: Arc::from("TEU"),
+                precision: Precision::Exact,
+                source: Arc::from("test"),
+                known_at: start_of_day(NaiveDate::from_ymd_opt(2024, m + 1, 20).unwrap()),
+            })
+            .collect();
+        Store::from_observations(obs)
+    }
+
+    fn market(contract: &str, extra: &str) -> Market {
+        let text = format!(
+            "[[market]]\nid = \"m\"\nquestion = \"q\"\nseries = \"la_teu\"\nhorizon = 1\nsettlement = \"s\"\ncontract = {contract}\n{extra}\n"
+        );
+        file::parse("t.toml", &text).unwrap().remove(0)
+    }
+
+    #[test]
+    fn fair_prices_match_normal_closed_forms() {
+        let (mu, sigma) = (850_000.0, 50_000.0);
+        let source = NormalPaths { mu, sigma };
+        let store = store_with_la();
+        let as_of = end_of_day(NaiveDate::from_ymd_opt(2024, 7, 25).unwrap());
+        let n = SNormal::new(mu, sigma).unwrap();
+
+        let binary = price_market(
+            &store,
+            &source,
+            &market(
+                r#"{ type = "binary", strike = "greater", k = 900000 }"#,
+                "price = 0.10",
+            ),
+            as_of,
+        )
+        .unwrap();
+        let r = &binary.rows[0];
+        assert_eq!(r.target, vec![Period::month(2024, 7).unwrap()]);
+        assert!(
+            (r.fair - n.sf(900_000.0)).abs() < 1e-3,
+            "{} vs {}",
+            r.fair,
+            n.sf(900_000.0)
+        );
+        // Fair ≈ 0.159 vs price 0.10: YES; fee = ceil(0.07·100·0.1·0.9) = 0.63 per 100 → 0.0063 each.
+        assert_eq!(r.side, Some(Side::Yes));
+        assert!((r.fee.unwrap() - 0.0063).abs() < 1e-12);
+
+        let bracket = price_market(
+            &store,
+            &source,
+            &market(r#"{ type = "bracket", a = 800000, b = 900000 }"#, ""),
+            as_of,
+        )
+        .unwrap();
+        assert!((bracket.rows[0].fair - (n.cdf(900_000.0) - n.cdf(800_000.0))).abs() < 1e-3);
+
+        // E[clamp((X−L)/(U−L),0,1)] for a Normal, by Simpson integration over ±8σ.
+        let (l, u) = (800_000.0, 950_000.0);
+        let pdf = |x: f64| {
+            (-0.5 * ((x - mu) / sigma).powi(2)).exp()
+                / (sigma * (2.0 * std::f64::consts::PI).sqrt())
+        };
+        let g = |x: f64| ((x - l) / (u - l)).clamp(0.0, 1.0) * pdf(x);
+        let (a, b, m) = (mu - 8.0 * sigma, mu + 8.0 * sigma, 20_000);
+        let hstep = (b - a) / m as f64;
+        let simpson: f64 = (0..=m)
+            .map(|i| {
+                let w = if i == 0 || i == m {
+                    1.0
+                } else if i % 2 == 1 {
+                    4.0
+                } else {
+                    2.0
+                };
+                w * g(a + i as f64 * hstep)
+            })
+            .sum::<f64>()
+            * hstep
+            / 3.0;
+        let scalar = price_market(
+            &store,
+            &source,
+            &market(r#"{ type = "scalar", lower = 800000, upper = 950000 }"#, ""),
+            as_of,
+        )
+        .unwrap();
+        assert!(
+            (scalar.rows[0].fair - simpson).abs() < 1e-3,
+            "{} vs {simpson}",
+            scalar.rows[0].fair
+        );
+    }
+
+    #[test]
+    fn bucket_sets_sum_to_one_and_report_overround() {
+        let store = store_with_la();
+        let as_of = end_of_day(NaiveDate::from_ymd_opt(2024, 7, 25).unwrap());
+        let m = market(
+            r#"{ type = "buckets", step = 1, buckets = [ { name = "low", upper = 799999 }, { name = "mid", lower = 800000, upper = 899999 }, { name = "high", lower = 900000 } ] }"#,
+            "prices = [0.2, 0.5, 0.4]",
+        );
+        let priced = price_market(
+            &store,
+            &NormalPaths {
+                mu: 850_000.0,
+                sigma: 50_000.0,
+            },
+            &m,
+            as_of,
+        )
+        .unwrap();
+        let sum: f64 = priced.rows.iter().map(|r| r.fair).sum();
+        assert!((sum - 1.0).abs() < 1e-9);
+        assert!((priced.overround.unwrap() - 0.1).abs() < 1e-12);
+        assert_eq!(priced.rows.len(), 3);
+    }
+
+    #[test]
+    fn a_relative_strike_uses_the_last_known_value() {
+        let store = store_with_la();
+        let as_of = end_of_day(NaiveDate::from_ymd_opt(2024, 7, 25).unwrap());
+        let m = market(
+            r#"{ type = "binary", strike = "greater_or_equal", k_change = 0.10 }"#,
+            "",
+        );
+        let priced = price_market(
+            &store,
+            &NormalPaths {
+                mu: 850_000.0,
+                sigma: 50_000.0,
+            },
+            &m,
+            as_of,
+        )
+        .unwrap();
+        assert!((priced.strike.unwrap() - 880_000.0).abs() < 1e-6);
+        // Before anything is known there is nothing to anchor on.
+        let early = end_of_day(NaiveDate::from_ymd_opt(2024, 1, 1).unwrap());
+        assert!(matches!(
+            price_market(
+                &store,
+                &NormalPaths {
+                    mu: 0.0,
+                    sigma: 1.0
+                },
+                &m,
+                early
+            ),
+            Err(PriceError::NothingKnown { .. })
+        ));
+    }
+
+    #[test]
+    fn within_prices_the_union_over_joint_paths() {
+        let store = store_with_la();
+        let as_of = end_of_day(NaiveDate::from_ymd_opt(2024, 7, 25).unwrap());
+        let text = "[[market]]\nid = \"w\"\nquestion = \"q\"\nseries = \"la_teu\"\nwithin = 2\nsettlement = \"s\"\ncontract = { type = \"binary\", strike = \"greater\", k = 900000 }\n";
+        let m = file::parse("t.toml", text).unwrap().remove(0);
+        // Stratified draws repeat the same value in both horizons of a path: P(any) = P(one).
+        let priced = price_market(
+            &store,
+            &NormalPaths {
+                mu: 850_000.0,
+                sigma: 50_000.0,
+            },
+            &m,
+            as_of,
+        )
+        .unwrap();
+        let n = SNormal::new(850_000.0, 50_000.0).unwrap();
+        assert!((priced.rows[0].fair - n.sf(900_000.0)).abs() < 1e-3);
+        assert_eq!(priced.rows[0].target.len(), 2);
+    }
+}
