@@ -106,6 +106,9 @@ pub struct PricedMarket {
     pub overround: Option<f64>,
     /// The strike actually used (after resolving `k_change`).
     pub strike: Option<f64>,
+    /// Sorted samples of the settlement value (one period, or a basket's composite), for scoring
+    /// the whole distribution (CRPS) once the outcome is known; `None` for `within` markets.
+    pub value_samples: Option<Vec<f64>>,
 }
 
 /// The value of `series` on `freq` that is complete and known at `as_of`: the last one.
@@ -221,6 +224,7 @@ pub fn price_market(
         rows: Vec::new(),
         overround: None,
         strike: None,
+        value_samples: None,
     };
     match &market.kind {
         MarketKind::Single {
@@ -247,6 +251,13 @@ pub fn price_market(
                 (c, _) => *c,
             };
             let fair = if hs.len() == 1 {
+                out.value_samples = Some(
+                    sp.dist
+                        .marginal(hs[0])
+                        .map_err(|e| contract_err(e.into()))?
+                        .sorted()
+                        .to_vec(),
+                );
                 contract.fair_price(&sp.dist, hs[0]).map_err(contract_err)?
             } else {
                 // "Within": the event holds in any of the target periods of a joint path.
@@ -266,6 +277,13 @@ pub fn price_market(
             let sp = &paths[0];
             let h = horizons(sp)?[0];
             let fairs = set.fair_prices(&sp.dist, h).map_err(contract_err)?;
+            out.value_samples = Some(
+                sp.dist
+                    .marginal(h)
+                    .map_err(|e| contract_err(e.into()))?
+                    .sorted()
+                    .to_vec(),
+            );
             let sum: f64 = fairs.iter().sum();
             if (sum - 1.0).abs() > 1e-9 {
                 return Err(PriceError::BucketsDoNotSum {
@@ -333,6 +351,12 @@ pub fn price_market(
             let dist = PredictiveDistribution::from_marginal_samples(composite)
                 .map_err(|e| contract_err(ContractError::Distribution(e)))?;
             let fair = contract.fair_price(&dist, 0).map_err(contract_err)?;
+            out.value_samples = Some(
+                dist.marginal(0)
+                    .map_err(|e| contract_err(e.into()))?
+                    .sorted()
+                    .to_vec(),
+            );
             let names = components
                 .iter()
                 .map(|c| format!("{}×{}", c.weight, c.series))

@@ -71,6 +71,17 @@ pub struct StoreLocation {
 #[derive(Clone, Debug, Default)]
 pub struct Store {
     series: BTreeMap<Arc<str>, Vec<Observation>>,
+    /// When enabled, every figure handed out (series, period, known_at), so a test can prove
+    /// that a backtest step read nothing published after its as-of time.
+    read_log: Option<Arc<std::sync::Mutex<Vec<Read>>>>,
+}
+
+/// One figure handed out by the store.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Read {
+    pub series: Arc<str>,
+    pub period: Period,
+    pub known_at: DateTime<Utc>,
 }
 
 impl Store {
@@ -117,7 +128,36 @@ impl Store {
                     && later.precision == earlier.precision
             });
         }
-        Store { series }
+        Store {
+            series,
+            read_log: None,
+        }
+    }
+
+    /// Start recording every figure the store hands out (see [`Store::take_reads`]).
+    pub fn enable_read_log(&mut self) {
+        self.read_log = Some(Arc::default());
+    }
+
+    /// The figures handed out since the last call, oldest first.
+    pub fn take_reads(&self) -> Vec<Read> {
+        self.read_log
+            .as_ref()
+            .map(|log| std::mem::take(&mut *log.lock().expect("read log")))
+            .unwrap_or_default()
+    }
+
+    fn log_reads<'a>(&self, id: &str, obs: impl Iterator<Item = (Period, DateTime<Utc>)> + 'a) {
+        if let Some(log) = &self.read_log {
+            let series: Arc<str> = Arc::from(id);
+            log.lock()
+                .expect("read log")
+                .extend(obs.map(|(period, known_at)| Read {
+                    series: series.clone(),
+                    period,
+                    known_at,
+                }));
+        }
     }
 
     /// Every series id with data, derived series included.
@@ -139,14 +179,18 @@ impl Store {
         ids
     }
 
-    /// Every observation of a stored (not derived) series, revisions included.
+    /// Every observation of a stored (not derived) series, revisions included, whenever known.
     pub fn observations(&self, id: &str) -> &[Observation] {
-        self.series.get(id).map_or(&[], |v| v.as_slice())
+        let obs = self.series.get(id).map_or(&[][..], |v| v.as_slice());
+        self.log_reads(id, obs.iter().map(|o| (o.period, o.known_at)));
+        obs
     }
 
     /// The first figure stored for a period (what a market settles on), if any.
     pub fn first_print(&self, id: &str, period: Period) -> Option<&Observation> {
-        self.observations(id).iter().find(|o| o.period == period)
+        let first = self.series.get(id)?.iter().find(|o| o.period == period)?;
+        self.log_reads(id, std::iter::once((first.period, first.known_at)));
+        Some(first)
     }
 
     /// The series as known at `as_of`, at its own grid.

@@ -1,0 +1,374 @@
+//! Strategies, scores and sweeps over a replay (`engine::Replay`): no forecasting happens here,
+//! so thousands of variants cost milliseconds.
+//!
+//! - `model`: trade when the model's fair price differs from the reference price by more than
+//!   the fee — the reference is the market's historical price for the step when the markets
+//!   file gives one, else climatology's fair price (each trade says which).
+//! - `rules`: buy YES at the reference price whenever the market's rule holds on what was known.
+//!
+//! A trade buys `contracts` contracts and settles on the first print: YES pays
+//! `C·(payout − p) − fee`, NO pays `C·(p − payout) − fee`, fee rounded up to the cent per order.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::engine::{StepRow, lookup};
+use super::score::{self, ReliabilityBin};
+use crate::markets::file::Market;
+use crate::markets::rule::Rule;
+use crate::markets::sizing::{FeeSchedule, Side, Sizer};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Strategy {
+    Model,
+    Rules,
+}
+
+impl Strategy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::Model => "model",
+            Strategy::Rules => "rules",
+        }
+    }
+}
+
+/// The knobs a sweep turns. `None` keeps the market's own setting.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Variant {
+    /// Binary strike `k` (single-period binary markets).
+    pub threshold: Option<f64>,
+    pub kelly: Option<f64>,
+    /// Minimum edge after fees to trade (default 0: any edge that survives fees).
+    pub min_edge: Option<f64>,
+    /// Replace the cut-off of every condition on this series in the market's rule.
+    pub rule_cutoff: Option<(String, f64)>,
+}
+
+/// One trade.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Trade {
+    pub as_of: String,
+    pub market: String,
+    pub contract: String,
+    pub side: &'static str,
+    pub price: f64,
+    /// "market" (historical price) or "climatology" (no price given for the step).
+    pub reference: &'static str,
+    pub fair: f64,
+    pub payout: f64,
+    pub fee: f64,
+    pub pnl: f64,
+    pub stake_fraction: f64,
+}
+
+/// Scores of one market (or of all markets together) under one strategy variant.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Scores {
+    pub market: String,
+    pub strategy: String,
+    /// Settled forecasts scored.
+    pub n: usize,
+    pub brier: Option<f64>,
+    pub log_score: Option<f64>,
+    pub brier_climatology: Option<f64>,
+    pub bss_climatology: Option<f64>,
+    pub bss_seasonal_naive: Option<f64>,
+    pub bss_market: Option<f64>,
+    pub crps: Option<f64>,
+    pub trades: usize,
+    pub hit_rate: Option<f64>,
+    pub pnl: f64,
+    pub max_drawdown: f64,
+    #[serde(skip)]
+    pub reliability: Vec<ReliabilityBin>,
+}
+
+/// Trades and scores of one strategy variant over replayed steps.
+pub fn evaluate(
+    market: &Market,
+    rows: &[StepRow],
+    strategy: Strategy,
+    variant: &Variant,
+) -> (Vec<Trade>, Scores) {
+    let rule = match (&market.rule, &variant.rule_cutoff) {
+        (Some(rule), Some((series, cut))) => Some(with_cutoff(rule, series, *cut)),
+        (r, _) => r.clone(),
+    };
+    let sizer = Sizer::new(
+        FeeSchedule::new(market.fee_coefficient).unwrap_or_default(),
+        variant
+            .kelly
+            .unwrap_or(market.kelly_fraction)
+            .clamp(0.0, 1.0),
+    )
+    .unwrap_or_default();
+    let mut trades = Vec::new();
+    let (mut p_model, mut p_clim, mut p_snaive, mut p_mkt, mut outcomes) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    let (mut clim_pairs, mut snaive_pairs, mut mkt_pairs) = (vec![], vec![], vec![]);
+    let mut crps = Vec::new();
+    for row in rows {
+        let Some(outcome) = row.outcome else { continue };
+        let (fair, fair_clim, fair_snaive, payout) = match variant.threshold {
+            Some(k) => match (&row.samples[0], row.value) {
+                (Some(model), Some(value)) => (
+                    above(model, k),
+                    row.samples[1].as_ref().map(|s| above(s, k)),
+                    row.samples[2].as_ref().map(|s| above(s, k)),
+                    if value > k { 1.0 } else { 0.0 },
+                ),
+                _ => continue,
+            },
+            None => (
+                row.fair_model,
+                row.fair_climatology,
+                row.fair_seasonal_naive,
+                outcome,
+            ),
+        };
+        let event = payout >= 0.5;
+        p_model.push(fair.clamp(0.0, 1.0));
+        outcomes.push(event);
+        if let Some(c) = fair_clim {
+            clim_pairs.push((fair.clamp(0.0, 1.0), c.clamp(0.0, 1.0), event));
+            p_clim.push(c.clamp(0.0, 1.0));
+        }
+        if let Some(c) = fair_snaive {
+            snaive_pairs.push((fair.clamp(0.0, 1.0), c.clamp(0.0, 1.0), event));
+            p_snaive.push(c);
+        }
+        if let Some(m) = row.market_price {
+            mkt_pairs.push((fair.clamp(0.0, 1.0), m, event));
+            p_mkt.push(m);
+        }
+        if let Some(c) = row.crps {
+            crps.push(c);
+        }
+        // The price the strategy trades at: the step's market price, else climatology's.
+        let (price, reference) = match (row.market_price, fair_clim) {
+            (Some(p), _) => (p, "market"),
+            (None, Some(c)) => (c.clamp(0.01, 0.99), "climatology"),
+            (None, None) => continue,
+        };
+        let quote = match sizer.quote(fair.clamp(0.0, 1.0), price, market.contracts) {
+            Ok(q) => q,
+            Err(_) => continue,
+        };
+        let side = match strategy {
+            Strategy::Model => {
+                if quote.edge_after_fees <= variant.min_edge.unwrap_or(0.0) {
+                    Side::None
+                } else {
+                    quote.side
+                }
+            }
+            Strategy::Rules => match &rule {
+                Some(rule) if rule.holds(|s| lookup(&row.rule_values, s)) => Side::Yes,
+                _ => Side::None,
+            },
+        };
+        let c = market.contracts as f64;
+        let pnl = match side {
+            Side::Yes => c * (payout - price) - quote.order_fee,
+            Side::No => c * (price - payout) - quote.order_fee,
+            Side::None => continue,
+        };
+        trades.push(Trade {
+            as_of: row.as_of.to_string(),
+            market: row.market.clone(),
+            contract: row.contract.clone(),
+            side: if side == Side::Yes { "yes" } else { "no" },
+            price,
+            reference,
+            fair,
+            payout,
+            fee: quote.order_fee,
+            pnl,
+            stake_fraction: if strategy == Strategy::Model {
+                quote.kelly_fraction
+            } else {
+                0.0
+            },
+        });
+    }
+    let pnl: Vec<f64> = trades.iter().map(|t| t.pnl).collect();
+    let skill = |pairs: &[(f64, f64, bool)]| {
+        if pairs.is_empty() {
+            return None;
+        }
+        let f: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+        let r: Vec<f64> = pairs.iter().map(|p| p.1).collect();
+        let o: Vec<bool> = pairs.iter().map(|p| p.2).collect();
+        score::brier_skill_score(&f, &r, &o).ok()
+    };
+    let scores = Scores {
+        market: market.id.clone(),
+        strategy: strategy.as_str().to_string(),
+        n: outcomes.len(),
+        brier: score::brier(&p_model, &outcomes).ok(),
+        log_score: score::log_score(&p_model, &outcomes).ok(),
+        brier_climatology: {
+            let o: Vec<bool> = clim_pairs.iter().map(|p| p.2).collect();
+            score::brier(&p_clim, &o).ok()
+        },
+        bss_climatology: skill(&clim_pairs),
+        bss_seasonal_naive: skill(&snaive_pairs),
+        bss_market: skill(&mkt_pairs),
+        crps: (!crps.is_empty()).then(|| crps.iter().sum::<f64>() / crps.len() as f64),
+        trades: trades.len(),
+        hit_rate: score::hit_rate(&pnl).ok(),
+        pnl: pnl.iter().sum(),
+        max_drawdown: score::max_drawdown(&pnl).unwrap_or(0.0),
+        reliability: score::reliability_table(
+            &p_model,
+            &outcomes,
+            score::DEFAULT_RELIABILITY_BINS,
+            score::DEFAULT_CONFIDENCE,
+        )
+        .unwrap_or_default(),
+    };
+    (trades, scores)
+}
+
+/// P(X > k) from sorted samples.
+fn above(sorted: &Arc<[f64]>, k: f64) -> f64 {
+    let below_or_at = sorted.partition_point(|&x| x <= k);
+    (sorted.len() - below_or_at) as f64 / sorted.len() as f64
+}
+
+fn with_cutoff(rule: &Rule, series: &str, cut: f64) -> Rule {
+    let mut r = rule.clone();
+    for c in r.any_of.iter_mut().flatten() {
+        if c.series == series {
+            c.value = cut;
+        }
+    }
+    r
+}
+
+/// A sweep specification `name=lo..hi:step`, e.g. `threshold=4.0e6..4.6e6:0.05e6`,
+/// `kelly=0.1..0.5:0.05`, `min_edge=0..0.1:0.01`, `rule.pmi=50..54:0.5`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sweep {
+    pub name: String,
+    pub values: Vec<f64>,
+}
+
+impl Sweep {
+    pub fn parse(spec: &str) -> Result<Sweep, String> {
+        let (name, range) = spec
+            .split_once('=')
+            .ok_or_else(|| format!("`{spec}`: expected NAME=LO..HI:STEP"))?;
+        let (range, step) = range
+            .split_once(':')
+            .ok_or_else(|| format!("`{spec}`: expected NAME=LO..HI:STEP"))?;
+        let (lo, hi) = range
+            .split_once("..")
+            .ok_or_else(|| format!("`{spec}`: expected NAME=LO..HI:STEP"))?;
+        let num = |s: &str| {
+            s.trim()
+                .parse::<f64>()
+                .map_err(|_| format!("`{s}` is not a number in `{spec}`"))
+        };
+        let (lo, hi, step) = (num(lo)?, num(hi)?, num(step)?);
+        if !(step > 0.0) || hi < lo || !lo.is_finite() || !hi.is_finite() {
+            return Err(format!("`{spec}`: need LO ≤ HI and STEP > 0"));
+        }
+        let n = ((hi - lo) / step + 1e-9).floor() as usize + 1;
+        if n > 1_000_000 {
+            return Err(format!("`{spec}`: {n} values is too many"));
+        }
+        let name = name.trim().to_string();
+        if !matches!(name.as_str(), "threshold" | "kelly" | "min_edge")
+            && !name.starts_with("rule.")
+        {
+            return Err(format!(
+                "`{name}` cannot be swept: use threshold, kelly, min_edge or rule.<series> (lags change the model itself: compare them with `portcast lags`)"
+            ));
+        }
+        Ok(Sweep {
+            name,
+            values: (0..n).map(|i| lo + i as f64 * step).collect(),
+        })
+    }
+
+    fn apply(&self, v: &mut Variant, value: f64) {
+        match self.name.as_str() {
+            "threshold" => v.threshold = Some(value),
+            "kelly" => v.kelly = Some(value),
+            "min_edge" => v.min_edge = Some(value),
+            other => v.rule_cutoff = Some((other.trim_start_matches("rule.").to_string(), value)),
+        }
+    }
+}
+
+/// Every combination of the sweeps' values (the Cartesian product).
+pub fn variants(sweeps: &[Sweep]) -> Vec<Variant> {
+    let mut out = vec![Variant::default()];
+    for s in sweeps {
+        out = out
+            .into_iter()
+            .flat_map(|base| {
+                s.values.iter().map(move |&x| {
+                    let mut v = base.clone();
+                    s.apply(&mut v, x);
+                    v
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+impl Variant {
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(k) = self.threshold {
+            parts.push(format!("threshold={}", crate::output::format_number(k)));
+        }
+        if let Some(k) = self.kelly {
+            parts.push(format!("kelly={}", crate::output::format_number(k)));
+        }
+        if let Some(k) = self.min_edge {
+            parts.push(format!("min_edge={}", crate::output::format_number(k)));
+        }
+        if let Some((s, k)) = &self.rule_cutoff {
+            parts.push(format!("rule.{s}={}", crate::output::format_number(*k)));
+        }
+        if parts.is_empty() {
+            "as in the markets file".into()
+        } else {
+            parts.join(" ")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sweeps_expand_to_the_cartesian_product() {
+        let a = Sweep::parse("threshold=4.0e6..4.6e6:0.05e6").unwrap();
+        assert_eq!(a.values.len(), 13);
+        assert!((a.values[12] - 4.6e6).abs() < 1e-3);
+        let b = Sweep::parse("kelly=0.1..0.5:0.1").unwrap();
+        assert_eq!(variants(&[a, b]).len(), 65);
+        assert!(
+            Sweep::parse("lag=1..3:1")
+                .unwrap_err()
+                .contains("cannot be swept")
+        );
+        assert!(Sweep::parse("kelly=0.5..0.1:0.1").is_err());
+    }
+
+    #[test]
+    fn above_counts_strictly_greater() {
+        let s: Arc<[f64]> = Arc::from(vec![1.0, 2.0, 2.0, 3.0]);
+        assert_eq!(above(&s, 2.0), 0.25);
+        assert_eq!(above(&s, 0.0), 1.0);
+    }
+}
