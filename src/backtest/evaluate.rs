@@ -274,7 +274,7 @@ impl Sweep {
                 .map_err(|_| format!("`{s}` is not a number in `{spec}`"))
         };
         let (lo, hi, step) = (num(lo)?, num(hi)?, num(step)?);
-        if !(step > 0.0) || hi < lo || !lo.is_finite() || !hi.is_finite() {
+        if step.is_nan() || step <= 0.0 || hi < lo || !lo.is_finite() || !hi.is_finite() {
             return Err(format!("`{spec}`: need LO ≤ HI and STEP > 0"));
         }
         let n = ((hi - lo) / step + 1e-9).floor() as usize + 1;
