@@ -30,6 +30,7 @@
 //!
 //! Rounding is half away from zero (commercial rounding: 0.125 → 0.13, −0.125 → −0.13).
 
+pub mod landed;
 pub mod quote;
 pub mod weight;
 

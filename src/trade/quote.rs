@@ -295,6 +295,14 @@ pub fn fx_conversion_cost(total_cost: f64, fob_net: f64) -> Result<f64, TradeErr
     Ok(non_negative("total_cost", total_cost)? / positive("fob_net", fob_net)?)
 }
 
+/// Terms in files (shipment TOML) read like on the command line: `"FOB"`, `"cfr"`, `"C&F"`.
+impl<'de> serde::Deserialize<'de> for Term {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{round_cents, round_dp};
