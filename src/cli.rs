@@ -51,6 +51,9 @@ pub enum Command {
     /// Inspect, validate and extend the data.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Fetch the newest figures from the live sources (PortWatch, PMI, SCFI, Port of LA) into
+    /// the store; exit code 5 if any source failed.
+    Fetch(crate::commands::fetch::FetchArgs),
 }
 
 #[derive(Debug, Subcommand)]

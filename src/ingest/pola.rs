@@ -11,8 +11,12 @@ use std::sync::LazyLock;
 
 use scraper::{ElementRef, Html, Selector};
 
+use chrono::Datelike;
+
+use super::client::HttpError;
 use super::parse_error::FormatError;
 use super::parsed::{ParsedPoint, parse_decimal, quote};
+use super::source::{BoxFuture, FetchContext, Fetched, Source, SourceError, SourceId};
 use crate::model::{Period, Precision};
 
 const CONTEXT: &str = "POLA page";
@@ -56,11 +60,16 @@ fn selector(css: &str) -> Selector {
     Selector::parse(css).expect("static CSS selector is valid")
 }
 
-/// The page of `year`.
-pub fn year_page_url(year: i32) -> String {
-    format!(
-        "https://www.portoflosangeles.org/business/statistics/container-statistics/historical-teu-statistics-{year}"
-    )
+/// The Port of Los Angeles site (what `PORTCAST_POLA_URL` replaces).
+pub const DEFAULT_BASE_URL: &str = "https://www.portoflosangeles.org";
+
+/// The per-year page below the site, the year appended.
+pub const YEAR_PAGE_PATH: &str =
+    "/business/statistics/container-statistics/historical-teu-statistics-";
+
+/// The page of `year` under the site `base` (no trailing slash).
+pub fn year_page_url(base: &str, year: i32) -> String {
+    format!("{base}{YEAR_PAGE_PATH}{year}")
 }
 
 /// Parse the historical TEU page of `year` into monthly points (precision exact, `published`
@@ -276,6 +285,67 @@ fn check_footer_year(label: &str, year: i32) -> Result<(), FormatError> {
             format!("the year requested, {year} (wrong page?)"),
         )),
         _ => Ok(()),
+    }
+}
+
+/// The live Port of Los Angeles source: one page per calendar year.
+///
+/// Years from the one holding the incremental window's start (last stored month minus the
+/// overlap, or `--since`) to the current one, and always at least the previous and the current
+/// year (late revisions of last year's months). A year answered with HTTP 404 (the new year's
+/// page before its first month is out) is a note, not a failure, unless every year is missing.
+pub struct PolaSource;
+
+impl Source for PolaSource {
+    fn id(&self) -> SourceId {
+        SourceId::Pola
+    }
+
+    fn fetch<'a>(&'a self, ctx: &'a FetchContext) -> BoxFuture<'a, Result<Fetched, SourceError>> {
+        Box::pin(async move {
+            let current = ctx.today.year();
+            let first = ctx
+                .window_start_where(|id| POLA_COLUMNS.iter().any(|(_, s)| *s == id))
+                .map_or(current - 1, |d| d.year().min(current - 1));
+            let mut points = Vec::new();
+            let mut notes = Vec::new();
+            let mut missing = Vec::new();
+            for year in first..=current {
+                let text = year_page_url(&ctx.endpoints.pola, year);
+                let url = reqwest::Url::parse(&text).map_err(|e| HttpError::Url {
+                    url: text.clone(),
+                    message: e.to_string(),
+                })?;
+                ctx.progress.set_message(format!("{year}"));
+                match ctx.client.get(&url, &[("accept", "text/html")]).await {
+                    Ok(body) => {
+                        let html = String::from_utf8_lossy(&body);
+                        points.extend(
+                            parse_year_page(&html, year).map_err(|e| HttpError::format(&url, e))?,
+                        );
+                    }
+                    Err(e) if e.status() == Some(404) => {
+                        notes.push(format!("no page for {year} yet (HTTP 404 at {url})"));
+                        missing.push(url.to_string());
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if points.is_empty() && missing.len() == (current - first + 1) as usize {
+                return Err(SourceError::NothingFound(format!(
+                    "every year page answered HTTP 404 ({}): has the site moved?",
+                    missing.join(", ")
+                )));
+            }
+            Ok(Fetched {
+                points,
+                provenance: format!(
+                    "Port of Los Angeles {}{YEAR_PAGE_PATH}YYYY",
+                    ctx.endpoints.pola
+                ),
+                notes,
+            })
+        })
     }
 }
 
