@@ -50,7 +50,9 @@ pub fn run(settings: &Settings, args: &FetchArgs, out: &mut dyn Write) -> anyhow
         )
         .into());
     }
-    let now = Utc::now().trunc_subsecs(3);
+    // Whole seconds: `data show` prints known_at in seconds, and `--as-of` with a printed
+    // known_at must see the figure.
+    let now = Utc::now().trunc_subsecs(0);
     if let Some(since) = args.since
         && since > now.date_naive()
     {

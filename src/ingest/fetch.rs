@@ -165,8 +165,9 @@ impl FetchReport {
 }
 
 /// Fetch `options.sources` concurrently into the store directory `store_dir`, comparing with
-/// `store` (which must be that directory's store plus the snapshot, as of `now`). `bar` gives
-/// each source its progress bar. The caller holds the store lock.
+/// `store` (which must be that directory's store plus the snapshot, as of `now`). `now` is the
+/// fetch time (the binary passes it in whole seconds). `bar` gives each source its progress bar.
+/// The caller holds the store lock.
 pub async fn fetch(
     store: &Store,
     store_dir: &Path,
@@ -370,7 +371,7 @@ fn classify(
                 Some((value, precision, known_at)) => {
                     // A revision becomes known now, never at the stated publication date: the
                     // old figure was the public one until this fetch saw the new one.
-                    let at = unique_stamp(now.max(known_at + Duration::milliseconds(1)), taken);
+                    let at = unique_stamp(now.max(known_at + Duration::seconds(1)), taken);
                     let o = observation(&id, &unit, &provenance, p, at);
                     let revision = Revision {
                         series: series.to_string(),
@@ -413,10 +414,12 @@ fn observation(
     }
 }
 
-/// `at`, moved on by a millisecond until no stored figure of the period has it.
+/// `at`, moved on by a second until no stored figure of the period has it. (Whole seconds, like
+/// the fetch time: `data show` prints seconds, and `--as-of` with a printed `known_at` must see
+/// the figure.)
 fn unique_stamp(mut at: DateTime<Utc>, taken: &[DateTime<Utc>]) -> DateTime<Utc> {
     while taken.contains(&at) {
-        at += Duration::milliseconds(1);
+        at += Duration::seconds(1);
     }
     at
 }
@@ -583,7 +586,7 @@ mod tests {
             now,
         )
         .unwrap();
-        assert_eq!(c.revised[0].0.known_at, now + Duration::milliseconds(1));
+        assert_eq!(c.revised[0].0.known_at, now + Duration::seconds(1));
     }
 
     #[test]

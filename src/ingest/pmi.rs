@@ -60,7 +60,7 @@ impl Source for PmiSource {
 async fn from_dbnomics(ctx: &FetchContext) -> Result<Fetched, SourceError> {
     let base = &ctx.endpoints.dbnomics;
     let mut points = Vec::new();
-    let mut notes = Vec::new();
+    let mut missing = Vec::new();
     for (code, series) in PMI_SERIES {
         let text = dbnomics::series_url(base, code);
         let url = parse_url(&text)?;
@@ -73,11 +73,19 @@ async fn from_dbnomics(ctx: &FetchContext) -> Result<Fetched, SourceError> {
         {
             Ok(body) => points
                 .extend(dbnomics::parse_series(&body).map_err(|e| HttpError::format(&url, e))?),
-            Err(e) if e.status() == Some(404) && code != HEADLINE => notes.push(format!(
-                "DBnomics has no series {code} ({series}): HTTP 404 at {url}; skipped"
-            )),
+            Err(e) if e.status() == Some(404) && code != HEADLINE => {
+                missing.push(format!("{code} ({series})"))
+            }
             Err(e) => return Err(e.into()),
         }
+    }
+    let mut notes = Vec::new();
+    if !missing.is_empty() {
+        notes.push(format!(
+            "DBnomics has no series {} (HTTP 404 at {}); skipped",
+            missing.join(", "),
+            dbnomics::series_url(base, "CODE")
+        ));
     }
     Ok(Fetched {
         points,

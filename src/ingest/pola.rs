@@ -309,7 +309,7 @@ impl Source for PolaSource {
                 .map_or(current - 1, |d| d.year().min(current - 1));
             let mut points = Vec::new();
             let mut notes = Vec::new();
-            let mut missing = Vec::new();
+            let mut missing: Vec<i32> = Vec::new();
             for year in first..=current {
                 let text = year_page_url(&ctx.endpoints.pola, year);
                 let url = reqwest::Url::parse(&text).map_err(|e| HttpError::Url {
@@ -324,25 +324,27 @@ impl Source for PolaSource {
                             parse_year_page(&html, year).map_err(|e| HttpError::format(&url, e))?,
                         );
                     }
-                    Err(e) if e.status() == Some(404) => {
-                        notes.push(format!("no page for {year} yet (HTTP 404 at {url})"));
-                        missing.push(url.to_string());
-                    }
+                    Err(e) if e.status() == Some(404) => missing.push(year),
                     Err(e) => return Err(e.into()),
                 }
             }
+            let pattern = format!("{}{YEAR_PAGE_PATH}YYYY", ctx.endpoints.pola);
+            let years = missing
+                .iter()
+                .map(i32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
             if points.is_empty() && missing.len() == (current - first + 1) as usize {
                 return Err(SourceError::NothingFound(format!(
-                    "every year page answered HTTP 404 ({}): has the site moved?",
-                    missing.join(", ")
+                    "every year page answered HTTP 404 ({pattern} for {years}): has the site moved?"
                 )));
+            }
+            if !missing.is_empty() {
+                notes.push(format!("no page for {years} (HTTP 404 at {pattern})"));
             }
             Ok(Fetched {
                 points,
-                provenance: format!(
-                    "Port of Los Angeles {}{YEAR_PAGE_PATH}YYYY",
-                    ctx.endpoints.pola
-                ),
+                provenance: format!("Port of Los Angeles {pattern}"),
                 notes,
             })
         })
