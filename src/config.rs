@@ -201,6 +201,38 @@ mod tests {
     }
 
     #[test]
+    fn the_example_config_parses_with_every_key_set() {
+        let example = include_str!("../portcast.example.toml");
+        // Uncomment every `# key = value` line: each documented key must be accepted.
+        let text: String = example
+            .lines()
+            .map(|l| match l.strip_prefix("# ") {
+                Some(rest)
+                    if rest.split_once(" = ").is_some_and(|(k, _)| {
+                        !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    }) =>
+                {
+                    format!("{rest}\n")
+                }
+                _ => format!("{l}\n"),
+            })
+            .collect();
+        let cfg = ConfigFile::parse(Path::new("portcast.example.toml"), &text).unwrap();
+        assert_eq!(cfg.sources.retries, Some(3));
+        assert_eq!(cfg.sources.ports.as_deref().map(<[String]>::len), Some(3));
+        assert_eq!(
+            cfg.sources.dbnomics_url.as_deref(),
+            Some("https://api.db.nomics.world/v22")
+        );
+        assert!(
+            ConfigFile::parse(Path::new("c.toml"), "[sources]\ntimeout_secs = 0\n")
+                .unwrap_err()
+                .to_string()
+                .contains("[sources] timeout_secs")
+        );
+    }
+
+    #[test]
     fn release_lags_override_the_catalog() {
         let cfg = ConfigFile::parse(
             Path::new("c.toml"),

@@ -874,6 +874,35 @@ async fn a_changed_pola_layout_is_an_error() {
     );
 }
 
+/// A year's URL answered with another year's page (the site sending the newest page for a year
+/// not out yet) is read as the year the page names, never as the year asked for.
+#[tokio::test]
+async fn a_pola_page_is_read_as_the_year_it_names() {
+    let server = MockServer::start().await;
+    Mock::given(path_regex(format!("^{POLA_PATH}[0-9]{{4}}$")))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            fixture("pola/historical-teu-statistics-2019.html"),
+            "text/html",
+        ))
+        .mount(&server)
+        .await;
+    let world = World::new(true, &[]);
+    let (code, report, err) = world.fetch_json(
+        &server.uri(),
+        &["--source", "pola", "--since", "2024-01-01"],
+    );
+    assert_eq!(code, 0, "{err}");
+    // 2024, 2025 and 2026 all answered with the 2019 page: 60 figures, each stored once.
+    assert_eq!(counts(&report, "pola"), (60, 0, 0));
+    let notes = entry(&report, "pola")["notes"].to_string();
+    assert!(
+        notes.contains("historical-teu-statistics-2026 holds the page of 2019"),
+        "{notes}"
+    );
+    let la = world.show("la_teu", &[]);
+    assert_eq!((la.len(), la[0][0].as_str()), (12, "2019-01"));
+}
+
 /// One unreachable source does not stop the others; the summary and the exit code say which.
 #[tokio::test]
 async fn one_source_down_the_others_still_fetched() {

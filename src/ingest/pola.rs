@@ -269,13 +269,37 @@ fn month_number(label: &str) -> Option<u32> {
     u32::try_from(index + 1).ok()
 }
 
-/// A `Total Calendar Year YYYY` footer naming another year means the wrong page was fetched.
-fn check_footer_year(label: &str, year: i32) -> Result<(), FormatError> {
-    let years: Vec<i32> = label
+/// The year a page's `Total Calendar Year YYYY` footer names, if the page has a TEU table with
+/// such a footer. The site may answer a year's URL with another year's page (a year whose page
+/// does not exist yet, redirected to the latest): the caller then reads the page as the year it
+/// says it is, never as the year asked for.
+pub fn page_year(html: &str) -> Option<i32> {
+    let document = Html::parse_document(html);
+    let TeuTable { rows, .. } = find_table(&document).ok()?;
+    rows.iter()
+        .filter_map(|row| row.first())
+        .filter(|label| {
+            let lower = label.to_lowercase();
+            lower.starts_with("total") && lower.contains("calendar")
+        })
+        .find_map(|label| match footer_years(label).as_slice() {
+            [year] => Some(*year),
+            _ => None,
+        })
+}
+
+/// The four-digit numbers in a footer label.
+fn footer_years(label: &str) -> Vec<i32> {
+    label
         .split(|c: char| !c.is_ascii_digit())
         .filter(|s| s.len() == 4)
         .filter_map(|s| s.parse().ok())
-        .collect();
+        .collect()
+}
+
+/// A `Total Calendar Year YYYY` footer naming another year means the wrong page was fetched.
+fn check_footer_year(label: &str, year: i32) -> Result<(), FormatError> {
+    let years = footer_years(label);
     match years.as_slice() {
         [found] if *found != year => Err(FormatError::invalid(
             CONTEXT,
@@ -293,7 +317,8 @@ fn check_footer_year(label: &str, year: i32) -> Result<(), FormatError> {
 /// Years from the one holding the incremental window's start (last stored month minus the
 /// overlap, or `--since`) to the current one, and always at least the previous and the current
 /// year (late revisions of last year's months). A year answered with HTTP 404 (the new year's
-/// page before its first month is out) is a note, not a failure, unless every year is missing.
+/// page before its first month is out) is a note, not a failure, unless every year is missing; a
+/// year answered with another year's page is read as the year the page names (see [`page_year`]).
 pub struct PolaSource;
 
 impl Source for PolaSource {
@@ -320,8 +345,14 @@ impl Source for PolaSource {
                 match ctx.client.get(&url, &[("accept", "text/html")]).await {
                     Ok(body) => {
                         let html = String::from_utf8_lossy(&body);
+                        let page = page_year(&html).unwrap_or(year);
+                        if page != year {
+                            notes.push(format!(
+                                "{url} holds the page of {page} (its footer says so); read as {page}"
+                            ));
+                        }
                         points.extend(
-                            parse_year_page(&html, year).map_err(|e| HttpError::format(&url, e))?,
+                            parse_year_page(&html, page).map_err(|e| HttpError::format(&url, e))?,
                         );
                     }
                     Err(e) if e.status() == Some(404) => missing.push(year),
@@ -376,6 +407,14 @@ mod tests {
         format!(
             "<html><body><table><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table></body></html>"
         )
+    }
+
+    #[test]
+    fn the_page_names_its_year() {
+        assert_eq!(page_year(PAGE_2019), Some(2019));
+        assert_eq!(page_year(PAGE_2019_PARTIAL), Some(2019));
+        assert_eq!(page_year(CHANGED), None);
+        assert_eq!(page_year("<html></html>"), None);
     }
 
     #[test]
