@@ -490,12 +490,13 @@ async fn a_changed_figure_is_a_revision_kept_beside_the_first() {
     assert_eq!(revision["previous"], 852449.5);
     assert_eq!(revision["value"], 852500.0);
     assert_eq!(revision["previous_known_at"], t1.as_str());
-    // Known from the second fetch on (a second after the first sighting at the earliest, should
-    // both fetches fall in the same second). RFC 3339 UTC strings of one shape sort as times.
-    let t2 = second["fetched_at"].as_str().unwrap();
-    let known_at = revision["known_at"].as_str().unwrap();
+    // Known from the second fetch on (a millisecond after the first sighting, should both
+    // fetches fall in the same second).
+    let time = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap();
+    let t2 = time(second["fetched_at"].as_str().unwrap());
+    let known_at = time(revision["known_at"].as_str().unwrap());
     assert!(
-        known_at >= t2 && known_at > t1.as_str(),
+        known_at >= t2 && known_at > time(&t1),
         "{known_at} {t1} {t2}"
     );
 

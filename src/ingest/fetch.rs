@@ -8,8 +8,9 @@
 //!   (SCFI) or else the fetch time;
 //! - **unchanged**: the same value and precision; nothing written (the first sighting's `known_at`
 //!   stands);
-//! - **revised**: a different value; written beside the old one with `known_at` = the fetch time,
-//!   and listed in the report.
+//! - **revised**: a different value; written beside the old one with `known_at` = the fetch time
+//!   (a millisecond after the old figure's, should both fall in the same second), and listed in
+//!   the report.
 //!
 //! New and revised observations of a source are appended in one atomic write
 //! (`crate::store::file::append`: temporary file, sync, rename). A source that fails — network,
@@ -337,7 +338,9 @@ fn classify(
         let mut stamps: HashMap<Period, Vec<DateTime<Utc>>> = HashMap::new();
         for o in store.observations(series) {
             stamps.entry(o.period).or_default().push(o.known_at);
-            if o.known_at <= now {
+            // `now` is whole seconds; a revision written by a fetch earlier in the same second
+            // sits a millisecond after it and is already known.
+            if o.known_at < now + Duration::seconds(1) {
                 // Sorted by (period, known_at): the last one known by now wins.
                 current.insert(o.period, (o.value, o.precision, o.known_at));
             }
@@ -371,7 +374,7 @@ fn classify(
                 Some((value, precision, known_at)) => {
                     // A revision becomes known now, never at the stated publication date: the
                     // old figure was the public one until this fetch saw the new one.
-                    let at = unique_stamp(now.max(known_at + Duration::seconds(1)), taken);
+                    let at = unique_stamp(now.max(known_at + Duration::milliseconds(1)), taken);
                     let o = observation(&id, &unit, &provenance, p, at);
                     let revision = Revision {
                         series: series.to_string(),
@@ -414,12 +417,13 @@ fn observation(
     }
 }
 
-/// `at`, moved on by a second until no stored figure of the period has it. (Whole seconds, like
-/// the fetch time: `data show` prints seconds, and `--as-of` with a printed `known_at` must see
-/// the figure.)
+/// `at`, moved on by a millisecond until no stored figure of the period has it. (Only two fetches
+/// within one second need it; otherwise the fetch time stays in whole seconds, as `data show`
+/// prints it. A millisecond, not a second, so the figure is never dated after the fetch that saw
+/// it has finished.)
 fn unique_stamp(mut at: DateTime<Utc>, taken: &[DateTime<Utc>]) -> DateTime<Utc> {
     while taken.contains(&at) {
-        at += Duration::seconds(1);
+        at += Duration::milliseconds(1);
     }
     at
 }
@@ -586,7 +590,29 @@ mod tests {
             now,
         )
         .unwrap();
-        assert_eq!(c.revised[0].0.known_at, now + Duration::seconds(1));
+        assert_eq!(c.revised[0].0.known_at, now + Duration::milliseconds(1));
+    }
+
+    #[test]
+    fn a_revision_from_earlier_in_the_same_second_is_already_known() {
+        let m = Period::month(2024, 1).unwrap();
+        let now = start_of_day(day("2024-02-01"));
+        let mut revised = stored("la_teu", m, 2.0, "2024-02-01");
+        revised.known_at = now + Duration::milliseconds(1);
+        let store = Store::from_observations(vec![stored("la_teu", m, 1.0, "2024-02-01"), revised]);
+        let see = |value| {
+            classify(
+                &store,
+                &Overlay::default(),
+                &fetched(vec![point("la_teu", m, value, None)]),
+                now,
+            )
+            .unwrap()
+        };
+        assert_eq!(see(2.0).unchanged, 1);
+        let again = see(3.0);
+        assert_eq!(again.revised[0].1.previous, 2.0);
+        assert_eq!(again.revised[0].0.known_at, now + Duration::milliseconds(2));
     }
 
     #[test]
