@@ -628,6 +628,7 @@ async fn a_read_timeout_is_an_error() {
         .mount(&server)
         .await;
     let world = World::new(true, &[("retries", "1")]);
+    // Headers that never come.
     let error = assert_fault(
         &world,
         &server.uri(),
@@ -636,6 +637,23 @@ async fn a_read_timeout_is_an_error() {
         "timed out",
     );
     assert!(error.contains("after 2 attempt(s)"), "{error}");
+    // Headers and half the body, then nothing more on an open connection.
+    let body = fixture("scfi/current.json");
+    let stalled = raw_server_stalling(
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+            body.len(),
+            &body[..body.len() / 2]
+        ),
+        Duration::from_secs(5),
+    );
+    assert_fault(
+        &world,
+        &stalled,
+        "scfi",
+        &format!("{stalled}/currentIndex"),
+        "timed out",
+    );
 }
 
 #[tokio::test]
@@ -1035,21 +1053,31 @@ fn a_held_lock_is_exit_75() {
 /// A one-response HTTP server on 127.0.0.1 for what wiremock cannot send (a body shorter than
 /// its Content-Length, a body without one): answers every connection with `response` and closes.
 fn raw_server(response: String) -> String {
+    raw_server_stalling(response, Duration::ZERO)
+}
+
+/// [`raw_server`] that keeps each connection open for `stall` after writing (a body that stops
+/// arriving half way).
+fn raw_server_stalling(response: String, stall: Duration) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
-            let mut request = Vec::new();
-            let mut buf = [0u8; 1024];
-            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                match stream.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => request.extend_from_slice(&buf[..n]),
+            let response = response.clone();
+            std::thread::spawn(move || {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
                 }
-            }
-            let _ = stream.write_all(response.as_bytes());
-            let _ = stream.flush();
+                let _ = stream.write_all(response.as_bytes());
+                let _ = stream.flush();
+                std::thread::sleep(stall);
+            });
         }
     });
     address

@@ -92,8 +92,8 @@ pub enum HttpError {
     },
 
     #[error(
-        "GET {url}: the connection broke while reading the body, after {received} bytes \
-         (after {attempts} attempt(s); body cut off)"
+        "GET {url}: reading the body failed after {received} bytes (body cut off: the connection \
+         closed early or the encoding is corrupt; after {attempts} attempt(s))"
     )]
     Body {
         url: String,
@@ -259,7 +259,7 @@ impl HttpClient {
             Ok(r) => r,
             Err(e) => {
                 return Err(Attempt::Transient {
-                    error: self.classify(url_text, attempts, e, 0),
+                    error: self.classify(url_text, attempts, e, None),
                     retry_after: None,
                 });
             }
@@ -315,7 +315,7 @@ impl HttpClient {
                 Ok(None) => return Ok(body),
                 Err(e) => {
                     return Err(Attempt::Transient {
-                        error: self.classify(url_text, attempts, e, body.len().max(1)),
+                        error: self.classify(url_text, attempts, e, Some(body.len())),
                         retry_after: None,
                     });
                 }
@@ -323,13 +323,14 @@ impl HttpClient {
         }
     }
 
-    /// A reqwest error as an [`HttpError`]; `received > 0` means the body had started.
+    /// A reqwest error as an [`HttpError`]; `received` is `Some(bytes read)` once the body was
+    /// being read.
     fn classify(
         &self,
         url: String,
         attempts: u32,
         e: reqwest::Error,
-        received: usize,
+        received: Option<usize>,
     ) -> HttpError {
         let e = e.without_url();
         if e.is_timeout() {
@@ -345,11 +346,11 @@ impl HttpClient {
                 attempts,
                 source: e,
             }
-        } else if received > 0 || e.is_body() || e.is_decode() {
+        } else if received.is_some() || e.is_body() || e.is_decode() {
             HttpError::Body {
                 url,
                 attempts,
-                received,
+                received: received.unwrap_or(0),
                 source: e,
             }
         } else {
