@@ -578,7 +578,15 @@ async fn a_server_error_then_success_is_retried() {
         err.contains("HTTP 500") && err.contains("retrying"),
         "{err}"
     );
-    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 2);
+    let agent = requests[1]
+        .headers
+        .get("user-agent")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(agent.starts_with("portcast/"), "{agent}");
 }
 
 #[tokio::test]

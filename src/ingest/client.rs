@@ -50,10 +50,7 @@ impl Default for ClientConfig {
             max_retry_wait: Duration::from_secs(60),
             max_body_bytes: 64 * 1024 * 1024,
             max_pages: 100,
-            user_agent: format!(
-                "portcast/{} (+https://github.com/portcast/portcast)",
-                env!("CARGO_PKG_VERSION")
-            ),
+            user_agent: format!("portcast/{}", env!("CARGO_PKG_VERSION")),
         }
     }
 }
