@@ -43,5 +43,99 @@ fn snapshot(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, snapshot);
+/// A synthetic 1,000-row PortWatch page (test data, not real figures): the first feature of the
+/// page-1 fixture repeated with consecutive dates, every `portcalls_*`/`import*`/`export*` field
+/// kept, so each row yields 21 points.
+fn portwatch_page_1000() -> Vec<u8> {
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("../tests/fixtures/http/portwatch/page1.json"))
+            .expect("fixture is JSON");
+    let template = fixture["features"][0].clone();
+    let start = chrono::NaiveDate::from_ymd_opt(2021, 1, 1).expect("date");
+    let features: Vec<serde_json::Value> = (0..1000)
+        .map(|i| {
+            let mut f = template.clone();
+            f["attributes"]["date"] = serde_json::Value::String(
+                (start + chrono::Duration::days(i))
+                    .format("%Y-%m-%d")
+                    .to_string(),
+            );
+            f
+        })
+        .collect();
+    let mut page = fixture;
+    page["features"] = serde_json::Value::Array(features);
+    serde_json::to_vec(&page).expect("serialises")
+}
+
+/// Issue 3: parsing a 1,000-row PortWatch page and a year's POLA page, and appending 10,000
+/// observations to the store (temporary file, fsync, rename).
+fn ingest(c: &mut Criterion) {
+    use portcast::ingest::{pola, portwatch};
+    use portcast::model::{Observation, Period, Precision};
+    use portcast::store::file;
+    use std::sync::Arc;
+
+    let page = portwatch_page_1000();
+    assert_eq!(
+        portwatch::parse_page(&page).expect("parses").points.len(),
+        21_000
+    );
+    c.bench_function("parse PortWatch page (1,000 rows, 21,000 points)", |b| {
+        b.iter(|| black_box(portwatch::parse_page(black_box(&page)).expect("parses")))
+    });
+
+    let html = include_str!("../tests/fixtures/http/pola/historical-teu-statistics-2019.html");
+    c.bench_function("parse POLA year page (12 months x 5 columns)", |b| {
+        b.iter(|| black_box(pola::parse_year_page(black_box(html), 2019).expect("parses")))
+    });
+
+    // Synthetic observations (benchmark data): 10,000 days of one PortWatch series.
+    let start = chrono::NaiveDate::from_ymd_opt(1990, 1, 1).expect("date");
+    let known_at = end_of_day(chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"));
+    let make = |series: &str, n: i64| -> Vec<Observation> {
+        let series: Arc<str> = Arc::from(series);
+        let unit: Arc<str> = Arc::from("calls");
+        let source: Arc<str> = Arc::from("IMF PortWatch https://services9.arcgis.com/x");
+        (0..n)
+            .map(|i| Observation {
+                series: series.clone(),
+                period: Period::Day(start + chrono::Duration::days(i)),
+                value: (i % 97) as f64,
+                unit: unit.clone(),
+                precision: Precision::Exact,
+                source: source.clone(),
+                known_at,
+            })
+            .collect()
+    };
+    let batch = make("portwatch.port1188.portcalls_container", 10_000);
+    let existing = make("portwatch.port2027.portcalls_container", 50_000);
+    c.bench_function("append 10,000 observations to an empty store", |b| {
+        b.iter_batched(
+            || tempfile::tempdir().expect("tempdir"),
+            |dir| {
+                file::append(dir.path(), black_box(&batch)).expect("writes");
+                dir
+            },
+            criterion::BatchSize::PerIteration,
+        )
+    });
+    c.bench_function("append 10,000 observations to a store of 50,000", |b| {
+        b.iter_batched(
+            || {
+                let dir = tempfile::tempdir().expect("tempdir");
+                file::append(dir.path(), &existing).expect("writes");
+                dir
+            },
+            |dir| {
+                file::append(dir.path(), black_box(&batch)).expect("writes");
+                dir
+            },
+            criterion::BatchSize::PerIteration,
+        )
+    });
+}
+
+criterion_group!(benches, snapshot, ingest);
 criterion_main!(benches);

@@ -28,6 +28,10 @@ pub enum ConfigError {
         "no platform directory for portcast's {what} (is $HOME set?); give --store-dir or set it in the config"
     )]
     NoPlatformDir { what: &'static str },
+    #[error("environment variable {var}: {message}")]
+    Env { var: &'static str, message: String },
+    #[error("config [sources] {0}")]
+    Sources(String),
 }
 
 /// The file as written by the user; every field optional.
@@ -41,6 +45,45 @@ pub struct ConfigFile {
     /// Per-series release lag in days after the end of the period, overriding the defaults.
     #[serde(default)]
     pub release_lag_days: BTreeMap<String, i64>,
+    /// The live sources (`portcast fetch`): base URLs, PortWatch ports, HTTP limits.
+    #[serde(default)]
+    pub sources: SourcesConfig,
+}
+
+/// The `[sources]` table: where and how `portcast fetch` reaches the live sources. Every key is
+/// optional; `crate::ingest::settings` checks the values and applies the defaults and the
+/// `PORTCAST_*_URL` environment variables (which override the base URLs given here).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SourcesConfig {
+    /// Replaces `https://services9.arcgis.com/weJ1QsnbMYJlCHdG/arcgis/rest/services`.
+    pub portwatch_url: Option<String>,
+    /// Replaces `https://api.db.nomics.world/v22`.
+    pub dbnomics_url: Option<String>,
+    /// Replaces `https://data.stats.gov.cn`.
+    pub nbs_url: Option<String>,
+    /// Replaces `https://en.sse.net.cn`.
+    pub scfi_url: Option<String>,
+    /// Replaces `https://www.portoflosangeles.org`.
+    pub pola_url: Option<String>,
+    /// PortWatch port ids to fetch (default port1188, port2027, port664).
+    pub ports: Option<Vec<String>>,
+    /// Seconds to wait for a TCP + TLS connection (default 10; the SCFI host needs at least 6).
+    pub connect_timeout_secs: Option<f64>,
+    /// Seconds one whole request may take, body included (default 60).
+    pub timeout_secs: Option<f64>,
+    /// Retries after a connection error, a timeout, HTTP 5xx or 429 (default 3).
+    pub retries: Option<u32>,
+    /// First backoff before a retry, in milliseconds; doubled each retry, with jitter (default 1000).
+    pub backoff_ms: Option<u64>,
+    /// Longest wait before a retry, in seconds, also capping `Retry-After` (default 60).
+    pub max_retry_wait_secs: Option<f64>,
+    /// Largest response body accepted, in bytes (default 64 MiB).
+    pub max_body_bytes: Option<u64>,
+    /// Most pages one paged query may take (default 100: 100,000 PortWatch rows).
+    pub max_pages: Option<usize>,
+    /// Days before the last stored period to fetch again, to catch revisions (default 28).
+    pub overlap_days: Option<i64>,
 }
 
 impl ConfigFile {
@@ -85,6 +128,12 @@ impl ConfigFile {
                 });
             }
         }
+        crate::ingest::settings::check_sources_config(&cfg.sources).map_err(|message| {
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                message: format!("[sources] {message}"),
+            }
+        })?;
         Ok(cfg)
     }
 }
@@ -148,6 +197,38 @@ mod tests {
         assert!(
             msg.starts_with("config file c.toml: line 2, column 1: unknown field `store_dri`"),
             "{msg}"
+        );
+    }
+
+    #[test]
+    fn the_example_config_parses_with_every_key_set() {
+        let example = include_str!("../portcast.example.toml");
+        // Uncomment every `# key = value` line: each documented key must be accepted.
+        let text: String = example
+            .lines()
+            .map(|l| match l.strip_prefix("# ") {
+                Some(rest)
+                    if rest.split_once(" = ").is_some_and(|(k, _)| {
+                        !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    }) =>
+                {
+                    format!("{rest}\n")
+                }
+                _ => format!("{l}\n"),
+            })
+            .collect();
+        let cfg = ConfigFile::parse(Path::new("portcast.example.toml"), &text).unwrap();
+        assert_eq!(cfg.sources.retries, Some(3));
+        assert_eq!(cfg.sources.ports.as_deref().map(<[String]>::len), Some(3));
+        assert_eq!(
+            cfg.sources.dbnomics_url.as_deref(),
+            Some("https://api.db.nomics.world/v22")
+        );
+        assert!(
+            ConfigFile::parse(Path::new("c.toml"), "[sources]\ntimeout_secs = 0\n")
+                .unwrap_err()
+                .to_string()
+                .contains("[sources] timeout_secs")
         );
     }
 

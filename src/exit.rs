@@ -39,6 +39,9 @@ pub fn code_for(err: &anyhow::Error) -> Exit {
             if matches!(e, StoreError::Invalid(_)) {
                 return Exit::DataProblem;
             }
+            if matches!(e, StoreError::Locked { .. }) {
+                return Exit::Locked;
+            }
         } else if cause.downcast_ref::<ConfigError>().is_some() {
             return Exit::Config;
         } else if let Some(e) = cause.downcast_ref::<SettingsError>() {

@@ -257,8 +257,10 @@ fn any_to_cell(v: AnyValue<'_>) -> Cell {
                 TimeUnit::Microseconds => t / 1_000,
                 TimeUnit::Nanoseconds => t / 1_000_000,
             };
+            // Whole seconds print as such; a sub-second instant keeps its milliseconds, so an
+            // `--as-of` copied from the output sees the figure it was copied from.
             DateTime::from_timestamp_millis(ms).map_or(Cell::Null, |d| {
-                Cell::Str(d.to_rfc3339_opts(SecondsFormat::Secs, true))
+                Cell::Str(d.to_rfc3339_opts(SecondsFormat::AutoSi, true))
             })
         }
         other => Cell::Str(other.to_string()),

@@ -118,6 +118,11 @@ pub fn check(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<Exit> {
 /// `data add SERIES PERIOD VALUE`: append one hand-entered figure to the store, atomically.
 pub fn add(settings: &Settings, args: &AddArgs) -> anyhow::Result<Exit> {
     let obs = parse_entry(settings, args).map_err(UsageError)?;
+    // The same lock as `fetch`: two writers appending at once would lose one's rows.
+    let dir = &settings.store_dir;
+    let _lock = file::lock(dir)
+        .with_context(|| format!("cannot lock the store {}", dir.display()))?
+        .ok_or_else(|| crate::store::StoreError::Locked { dir: dir.clone() })?;
     // Refuse to append to a store that does not load: the user should see its problems first.
     let store = Store::open(&settings.location)?;
     let revision_of = store

@@ -2,6 +2,7 @@
 //! the given writer (stdout in the binary), its logs through `tracing` (stderr).
 
 pub mod data;
+pub mod fetch;
 pub mod trade;
 
 use std::io::Write;
@@ -25,5 +26,6 @@ pub fn run(command: &Command, settings: &Settings, out: &mut dyn Write) -> anyho
         Command::Data(DataCommand::Add(args)) => data::add(settings, args),
         Command::Quote(args) => trade::quote(args, settings.format, out),
         Command::Modes(args) => trade::modes(args, settings.format, out),
+        Command::Fetch(args) => fetch::run(settings, args, out),
     }
 }

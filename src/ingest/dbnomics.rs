@@ -15,21 +15,26 @@ use crate::model::{Frequency, Period, Precision};
 
 const CONTEXT: &str = "DBnomics";
 
-/// Base of the DBnomics series API for the NBS manufacturing PMI dataset.
-pub const DATASET_URL: &str = "https://api.db.nomics.world/v22/series/NBS/M_A0B01";
+/// The DBnomics API root (what `PORTCAST_DBNOMICS_URL` replaces).
+pub const DEFAULT_BASE_URL: &str = "https://api.db.nomics.world/v22";
+
+/// The NBS manufacturing PMI dataset, below the API root.
+pub const DATASET_PATH: &str = "/series/NBS/M_A0B01";
 
 /// Codes documented without a captured call (SOURCES-API.md marks them UNVERIFIED), with how
 /// errors in their series name them.
 const UNVERIFIED_CODES: [(&str, &str); 1] =
     [("A0B0104", "DBnomics series A0B0104 (new export orders)")];
 
-/// The URL of one series of the dataset with its observations, e.g. `A0B0101`.
-pub fn series_url(code: &str) -> String {
-    format!("{DATASET_URL}/{code}?observations=1")
+/// The URL of one series of the dataset with its observations, e.g. `A0B0101`, under the API
+/// root `base` (no trailing slash).
+pub fn series_url(base: &str, code: &str) -> String {
+    format!("{base}{DATASET_PATH}/{code}?observations=1")
 }
 
-/// Parse a DBnomics `series` response (one or more series docs) into points, precision rounded
-/// (NBS publishes one decimal), `published` unknown (`None`).
+/// Parse a DBnomics `series` response (one or more series docs) into points, precision exact
+/// (the one-decimal figure NBS publishes *is* the official figure, as in the bundled snapshot, so
+/// a re-fetched PMI compares equal to the stored one), `published` unknown (`None`).
 pub fn parse_series(body: &[u8]) -> Result<Vec<ParsedPoint>, FormatError> {
     let root = decode_json(CONTEXT, body)?;
     let Some(series) = root.get("series") else {
@@ -150,7 +155,7 @@ fn parse_doc(doc: &Value, code: &str) -> Result<Vec<ParsedPoint>, FormatError> {
             series: series.clone(),
             period,
             value,
-            precision: Precision::Rounded,
+            precision: Precision::Exact,
             published: None,
         });
     }
@@ -172,7 +177,7 @@ mod tests {
     #[test]
     fn url() {
         assert_eq!(
-            series_url("A0B0101"),
+            series_url(DEFAULT_BASE_URL, "A0B0101"),
             "https://api.db.nomics.world/v22/series/NBS/M_A0B01/A0B0101?observations=1"
         );
     }
@@ -185,7 +190,7 @@ mod tests {
         assert!(
             points
                 .iter()
-                .all(|p| p.series == "pmi" && p.precision == Precision::Rounded)
+                .all(|p| p.series == "pmi" && p.precision == Precision::Exact)
         );
         assert!(!points.iter().any(|p| p.period == month(2023, 6)));
         let values: Vec<f64> = points.iter().map(|p| p.value).collect();

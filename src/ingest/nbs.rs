@@ -14,8 +14,12 @@ use crate::model::{Period, Precision};
 
 const CONTEXT: &str = "NBS easyquery";
 
-/// The easyquery endpoint (query string from [`easyquery_query_string`] or [`easyquery_params`]).
-pub const EASYQUERY_URL: &str = "https://data.stats.gov.cn/easyquery.htm";
+/// The NBS data site (what `PORTCAST_NBS_URL` replaces).
+pub const DEFAULT_BASE_URL: &str = "https://data.stats.gov.cn";
+
+/// The easyquery endpoint below the site (query string from [`easyquery_query_string`] or
+/// [`easyquery_params`]).
+pub const EASYQUERY_PATH: &str = "/easyquery.htm";
 
 /// The NBS manufacturing PMI dataset (`A0B01`) indicator codes this project ingests, and the
 /// series id each one feeds. Shared by the DBnomics mirror and easyquery.
@@ -103,7 +107,8 @@ fn percent_encode(text: &str) -> String {
     out
 }
 
-/// Parse an easyquery `QueryData` response into PMI points (precision rounded: one decimal).
+/// Parse an easyquery `QueryData` response into PMI points (precision exact: the published
+/// one-decimal figure is the official one, as for [`super::dbnomics`]).
 ///
 /// Nodes with `hasdata: false` are skipped; `returncode` other than 200 is an error.
 pub fn parse_easyquery(body: &[u8]) -> Result<Vec<ParsedPoint>, FormatError> {
@@ -200,7 +205,7 @@ fn parse_node(node: &Value, i: usize) -> Result<Option<ParsedPoint>, FormatError
         series,
         period,
         value,
-        precision: Precision::Rounded,
+        precision: Precision::Exact,
         published: None,
     }))
 }
@@ -317,7 +322,7 @@ mod tests {
         assert!(!points.iter().any(|p| p.period == month(2024, 1)));
         let dec = pmi.iter().find(|p| p.period == month(2023, 12)).unwrap();
         assert_eq!(dec.value, 49.0);
-        assert_eq!(dec.precision, Precision::Rounded);
+        assert_eq!(dec.precision, Precision::Exact);
         assert_eq!(dec.published, None);
         let jan = pmi.iter().find(|p| p.period == month(2023, 1)).unwrap();
         assert_eq!(jan.value, 50.1);

@@ -11,8 +11,12 @@ use std::sync::LazyLock;
 
 use scraper::{ElementRef, Html, Selector};
 
+use chrono::Datelike;
+
+use super::client::HttpError;
 use super::parse_error::FormatError;
 use super::parsed::{ParsedPoint, parse_decimal, quote};
+use super::source::{BoxFuture, FetchContext, Fetched, Source, SourceError, SourceId};
 use crate::model::{Period, Precision};
 
 const CONTEXT: &str = "POLA page";
@@ -56,11 +60,16 @@ fn selector(css: &str) -> Selector {
     Selector::parse(css).expect("static CSS selector is valid")
 }
 
-/// The page of `year`.
-pub fn year_page_url(year: i32) -> String {
-    format!(
-        "https://www.portoflosangeles.org/business/statistics/container-statistics/historical-teu-statistics-{year}"
-    )
+/// The Port of Los Angeles site (what `PORTCAST_POLA_URL` replaces).
+pub const DEFAULT_BASE_URL: &str = "https://www.portoflosangeles.org";
+
+/// The per-year page below the site, the year appended.
+pub const YEAR_PAGE_PATH: &str =
+    "/business/statistics/container-statistics/historical-teu-statistics-";
+
+/// The page of `year` under the site `base` (no trailing slash).
+pub fn year_page_url(base: &str, year: i32) -> String {
+    format!("{base}{YEAR_PAGE_PATH}{year}")
 }
 
 /// Parse the historical TEU page of `year` into monthly points (precision exact, `published`
@@ -260,13 +269,37 @@ fn month_number(label: &str) -> Option<u32> {
     u32::try_from(index + 1).ok()
 }
 
-/// A `Total Calendar Year YYYY` footer naming another year means the wrong page was fetched.
-fn check_footer_year(label: &str, year: i32) -> Result<(), FormatError> {
-    let years: Vec<i32> = label
+/// The year a page's `Total Calendar Year YYYY` footer names, if the page has a TEU table with
+/// such a footer. The site may answer a year's URL with another year's page (a year whose page
+/// does not exist yet, redirected to the latest): the caller then reads the page as the year it
+/// says it is, never as the year asked for.
+pub fn page_year(html: &str) -> Option<i32> {
+    let document = Html::parse_document(html);
+    let TeuTable { rows, .. } = find_table(&document).ok()?;
+    rows.iter()
+        .filter_map(|row| row.first())
+        .filter(|label| {
+            let lower = label.to_lowercase();
+            lower.starts_with("total") && lower.contains("calendar")
+        })
+        .find_map(|label| match footer_years(label).as_slice() {
+            [year] => Some(*year),
+            _ => None,
+        })
+}
+
+/// The four-digit numbers in a footer label.
+fn footer_years(label: &str) -> Vec<i32> {
+    label
         .split(|c: char| !c.is_ascii_digit())
         .filter(|s| s.len() == 4)
         .filter_map(|s| s.parse().ok())
-        .collect();
+        .collect()
+}
+
+/// A `Total Calendar Year YYYY` footer naming another year means the wrong page was fetched.
+fn check_footer_year(label: &str, year: i32) -> Result<(), FormatError> {
+    let years = footer_years(label);
     match years.as_slice() {
         [found] if *found != year => Err(FormatError::invalid(
             CONTEXT,
@@ -276,6 +309,76 @@ fn check_footer_year(label: &str, year: i32) -> Result<(), FormatError> {
             format!("the year requested, {year} (wrong page?)"),
         )),
         _ => Ok(()),
+    }
+}
+
+/// The live Port of Los Angeles source: one page per calendar year.
+///
+/// Years from the one holding the incremental window's start (last stored month minus the
+/// overlap, or `--since`) to the current one, and always at least the previous and the current
+/// year (late revisions of last year's months). A year answered with HTTP 404 (the new year's
+/// page before its first month is out) is a note, not a failure, unless every year is missing; a
+/// year answered with another year's page is read as the year the page names (see [`page_year`]).
+pub struct PolaSource;
+
+impl Source for PolaSource {
+    fn id(&self) -> SourceId {
+        SourceId::Pola
+    }
+
+    fn fetch<'a>(&'a self, ctx: &'a FetchContext) -> BoxFuture<'a, Result<Fetched, SourceError>> {
+        Box::pin(async move {
+            let current = ctx.today.year();
+            let first = ctx
+                .window_start_where(|id| POLA_COLUMNS.iter().any(|(_, s)| *s == id))
+                .map_or(current - 1, |d| d.year().min(current - 1));
+            let mut points = Vec::new();
+            let mut notes = Vec::new();
+            let mut missing: Vec<i32> = Vec::new();
+            for year in first..=current {
+                let text = year_page_url(&ctx.endpoints.pola, year);
+                let url = reqwest::Url::parse(&text).map_err(|e| HttpError::Url {
+                    url: text.clone(),
+                    message: e.to_string(),
+                })?;
+                ctx.progress.set_message(format!("{year}"));
+                match ctx.client.get(&url, &[("accept", "text/html")]).await {
+                    Ok(body) => {
+                        let html = String::from_utf8_lossy(&body);
+                        let page = page_year(&html).unwrap_or(year);
+                        if page != year {
+                            notes.push(format!(
+                                "{url} holds the page of {page} (its footer says so); read as {page}"
+                            ));
+                        }
+                        points.extend(
+                            parse_year_page(&html, page).map_err(|e| HttpError::format(&url, e))?,
+                        );
+                    }
+                    Err(e) if e.status() == Some(404) => missing.push(year),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            let pattern = format!("{}{YEAR_PAGE_PATH}YYYY", ctx.endpoints.pola);
+            let years = missing
+                .iter()
+                .map(i32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            if points.is_empty() && missing.len() == (current - first + 1) as usize {
+                return Err(SourceError::NothingFound(format!(
+                    "every year page answered HTTP 404 ({pattern} for {years}): has the site moved?"
+                )));
+            }
+            if !missing.is_empty() {
+                notes.push(format!("no page for {years} (HTTP 404 at {pattern})"));
+            }
+            Ok(Fetched {
+                points,
+                provenance: format!("Port of Los Angeles {pattern}"),
+                notes,
+            })
+        })
     }
 }
 
@@ -304,6 +407,14 @@ mod tests {
         format!(
             "<html><body><table><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table></body></html>"
         )
+    }
+
+    #[test]
+    fn the_page_names_its_year() {
+        assert_eq!(page_year(PAGE_2019), Some(2019));
+        assert_eq!(page_year(PAGE_2019_PARTIAL), Some(2019));
+        assert_eq!(page_year(CHANGED), None);
+        assert_eq!(page_year("<html></html>"), None);
     }
 
     #[test]

@@ -14,14 +14,25 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde_json::{Map, Value};
 
+use super::client::HttpError;
 use super::parse_error::FormatError;
 use super::parsed::{ParsedPoint, decode_json, describe, json_integer, json_number, parse_ymd};
+use super::source::{BoxFuture, FetchContext, Fetched, Source, SourceError, SourceId};
 use crate::model::{Period, Precision};
 
 const CONTEXT: &str = "PortWatch page";
 
-/// The query endpoint of the current layer.
-pub const QUERY_URL: &str = "https://services9.arcgis.com/weJ1QsnbMYJlCHdG/arcgis/rest/services/Daily_Ports_Data/FeatureServer/0/query";
+/// The ArcGIS services directory the layer lives in (what `PORTCAST_PORTWATCH_URL` replaces).
+pub const DEFAULT_BASE_URL: &str =
+    "https://services9.arcgis.com/weJ1QsnbMYJlCHdG/arcgis/rest/services";
+
+/// The query endpoint of the current layer, below the services directory.
+pub const QUERY_PATH: &str = "/Daily_Ports_Data/FeatureServer/0/query";
+
+/// The query endpoint under a services directory `base` (no trailing slash).
+pub fn query_url(base: &str) -> String {
+    format!("{base}{QUERY_PATH}")
+}
 
 /// The most rows the server returns in one page.
 pub const MAX_PAGE_SIZE: usize = 1000;
@@ -294,6 +305,84 @@ fn date_from_parts(attributes: &Map<String, Value>, i: usize) -> Result<NaiveDat
                 "a calendar date",
             )
         })
+}
+
+/// The live PortWatch source: every configured port, page by page.
+///
+/// Incremental: each port is asked for rows from its last stored day minus the overlap window
+/// (`date >= DATE '…'`), or from `--since`, or everything when nothing is stored. Paging follows
+/// `exceededTransferLimit`, advancing `resultOffset` by the rows received, and stops with an error
+/// after the client's page bound.
+pub struct PortWatchSource;
+
+impl Source for PortWatchSource {
+    fn id(&self) -> SourceId {
+        SourceId::Portwatch
+    }
+
+    fn fetch<'a>(&'a self, ctx: &'a FetchContext) -> BoxFuture<'a, Result<Fetched, SourceError>> {
+        Box::pin(async move {
+            let endpoint = query_url(&ctx.endpoints.portwatch);
+            let mut points = Vec::new();
+            let mut notes = Vec::new();
+            for port in &ctx.ports {
+                let since = ctx.window_start(&format!("portwatch.{port}."));
+                let (port_points, rows) = fetch_port(ctx, &endpoint, port, since).await?;
+                if rows == 0 {
+                    notes.push(format!(
+                        "{port}: no rows{}",
+                        since.map_or(String::new(), |d| format!(" since {d}"))
+                    ));
+                }
+                points.extend(port_points);
+            }
+            Ok(Fetched {
+                points,
+                provenance: format!("IMF PortWatch {endpoint}"),
+                notes,
+            })
+        })
+    }
+}
+
+/// Every page of one port's query: the points and the number of rows.
+async fn fetch_port(
+    ctx: &FetchContext,
+    endpoint: &str,
+    port: &str,
+    since: Option<NaiveDate>,
+) -> Result<(Vec<ParsedPoint>, usize), SourceError> {
+    let mut points = Vec::new();
+    let mut offset = 0;
+    let mut last_url = endpoint.to_string();
+    for page_number in 1..=ctx.client.max_pages() {
+        let url = reqwest::Url::parse_with_params(
+            endpoint,
+            query_params(port, since, offset, MAX_PAGE_SIZE),
+        )
+        .map_err(|e| HttpError::Url {
+            url: endpoint.to_string(),
+            message: e.to_string(),
+        })?;
+        ctx.progress
+            .set_message(format!("{port}: page {page_number}, {offset} rows so far"));
+        let body = ctx
+            .client
+            .get(&url, &[("accept", "application/json")])
+            .await?;
+        let page = parse_page(&body).map_err(|e| HttpError::format(&url, e))?;
+        points.extend(page.points);
+        offset += page.rows;
+        if !page.exceeded_transfer_limit {
+            return Ok((points, offset));
+        }
+        last_url = url.to_string();
+    }
+    Err(HttpError::TooManyPages {
+        url: last_url,
+        max: ctx.client.max_pages(),
+    }
+    .into())
 }
 
 #[cfg(test)]

@@ -10,16 +10,22 @@
 use chrono::NaiveDate;
 use serde_json::Value;
 
+use super::client::HttpError;
 use super::parse_error::FormatError;
 use super::parsed::{
     ParsedPoint, decode_json, describe, json_integer, json_number, parse_ymd, plain, quote,
 };
+use super::source::{BoxFuture, FetchContext, Fetched, Source, SourceError, SourceId};
 use crate::model::{Period, Precision};
 
 const CONTEXT: &str = "SCFI";
 
-/// The current-index endpoint; send `Referer: REFERER` and `Accept: application/json`.
-pub const CURRENT_INDEX_URL: &str = "https://en.sse.net.cn/currentIndex?indexName=scfi";
+/// The Shanghai Shipping Exchange's English site (what `PORTCAST_SCFI_URL` replaces).
+pub const DEFAULT_BASE_URL: &str = "https://en.sse.net.cn";
+
+/// The current-index endpoint below the site, with its query; send `Referer: REFERER` and
+/// `Accept: application/json`.
+pub const CURRENT_INDEX_PATH: &str = "/currentIndex?indexName=scfi";
 /// The `Referer` header the endpoint expects.
 pub const REFERER: &str = "https://en.sse.net.cn/indices/scfinew.jsp";
 
@@ -156,6 +162,50 @@ pub fn parse_current(body: &[u8]) -> Result<ScfiSnapshot, FormatError> {
         }
     }
     Ok(snapshot)
+}
+
+/// The live SCFI source: one request for the current and the previous week.
+///
+/// Only these two weeks are public, so the history is whatever successive fetches saw: run it
+/// weekly (the exchange prints on Fridays, Shanghai time). Each figure's `known_at` is its print
+/// date, which the response states.
+pub struct ScfiSource;
+
+impl Source for ScfiSource {
+    fn id(&self) -> SourceId {
+        SourceId::Scfi
+    }
+
+    fn fetch<'a>(&'a self, ctx: &'a FetchContext) -> BoxFuture<'a, Result<Fetched, SourceError>> {
+        Box::pin(async move {
+            let text = format!("{}{CURRENT_INDEX_PATH}", ctx.endpoints.scfi);
+            let url = reqwest::Url::parse(&text).map_err(|e| HttpError::Url {
+                url: text.clone(),
+                message: e.to_string(),
+            })?;
+            ctx.progress.set_message("current index");
+            let body = ctx
+                .client
+                .get(
+                    &url,
+                    &[("referer", REFERER), ("accept", "application/json")],
+                )
+                .await?;
+            let snapshot = parse_current(&body).map_err(|e| HttpError::format(&url, e))?;
+            let mut notes = Vec::new();
+            if !snapshot.not_published.is_empty() {
+                notes.push(format!(
+                    "not published (null; never stored as zero): {}",
+                    snapshot.not_published.join(", ")
+                ));
+            }
+            Ok(Fetched {
+                points: snapshot.points,
+                provenance: format!("Shanghai Shipping Exchange {url}"),
+                notes,
+            })
+        })
+    }
 }
 
 #[cfg(test)]

@@ -38,6 +38,8 @@ pub enum StoreError {
         dir: PathBuf,
         source: std::io::Error,
     },
+    #[error("another portcast run holds the lock on the store {} (lock file {})", .dir.display(), file::lock_path(.dir).display())]
+    Locked { dir: PathBuf },
 }
 
 /// Series computed from others: id → components, summed per period.

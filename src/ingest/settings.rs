@@ -1,0 +1,290 @@
+//! Checked settings for `portcast fetch`, built from the config file's `[sources]` table
+//! (`crate::config::SourcesConfig`) and the environment.
+//!
+//! Each service has a base URL that replaces the scheme, host and path prefix in front of the
+//! service's own path (the table in [`Endpoints`] and the README). `PORTCAST_<SERVICE>_URL`
+//! overrides the config's `<service>_url`, which overrides the real service. Tests and users behind
+//! a mirror point the client elsewhere this way; the request path that follows is always the real
+//! service's, so a mock that imitates the documented service works unchanged.
+
+use std::time::Duration;
+
+use super::client::ClientConfig;
+use crate::config::{ConfigError, SourcesConfig};
+
+/// PortWatch ports fetched by default: Shanghai, Yangshan, Los Angeles–Long Beach.
+pub const DEFAULT_PORTS: [&str; 3] = ["port1188", "port2027", "port664"];
+
+/// Default overlap window, in days: PortWatch revises back data in its weekly updates.
+pub const DEFAULT_OVERLAP_DAYS: i64 = 28;
+
+/// Base URLs, without a trailing slash. What each replaces, and the path that follows it:
+///
+/// | field | default (replaced part) | path appended |
+/// |---|---|---|
+/// | `portwatch` | `https://services9.arcgis.com/weJ1QsnbMYJlCHdG/arcgis/rest/services` | `/Daily_Ports_Data/FeatureServer/0/query?where=…` |
+/// | `dbnomics` | `https://api.db.nomics.world/v22` | `/series/NBS/M_A0B01/A0B0101?observations=1` |
+/// | `nbs` | `https://data.stats.gov.cn` | `/easyquery.htm?m=QueryData&…` |
+/// | `scfi` | `https://en.sse.net.cn` | `/currentIndex?indexName=scfi` |
+/// | `pola` | `https://www.portoflosangeles.org` | `/business/statistics/container-statistics/historical-teu-statistics-YYYY` |
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoints {
+    pub portwatch: String,
+    pub dbnomics: String,
+    pub nbs: String,
+    pub scfi: String,
+    pub pola: String,
+}
+
+impl Default for Endpoints {
+    fn default() -> Self {
+        Endpoints {
+            portwatch: super::portwatch::DEFAULT_BASE_URL.to_string(),
+            dbnomics: super::dbnomics::DEFAULT_BASE_URL.to_string(),
+            nbs: super::nbs::DEFAULT_BASE_URL.to_string(),
+            scfi: super::scfi::DEFAULT_BASE_URL.to_string(),
+            pola: super::pola::DEFAULT_BASE_URL.to_string(),
+        }
+    }
+}
+
+/// Everything `fetch` needs besides the store and the command line.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IngestSettings {
+    pub endpoints: Endpoints,
+    pub client: ClientConfig,
+    pub ports: Vec<String>,
+    pub overlap_days: i64,
+}
+
+/// The environment variable of each base URL, and the config key it overrides.
+pub const URL_VARS: [(&str, &str); 5] = [
+    ("PORTCAST_PORTWATCH_URL", "portwatch_url"),
+    ("PORTCAST_DBNOMICS_URL", "dbnomics_url"),
+    ("PORTCAST_NBS_URL", "nbs_url"),
+    ("PORTCAST_SCFI_URL", "scfi_url"),
+    ("PORTCAST_POLA_URL", "pola_url"),
+];
+
+impl IngestSettings {
+    /// Settings from the `[sources]` table and the environment (`env` looks a variable up; the
+    /// binary passes `std::env::var`, tests a map).
+    pub fn new(
+        config: &SourcesConfig,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<IngestSettings, ConfigError> {
+        check_sources_config(config).map_err(ConfigError::Sources)?;
+        let pick =
+            |(var, key): (&'static str, &str), configured: &Option<String>, default: &str| {
+                match env(var).filter(|v| !v.trim().is_empty()) {
+                    Some(value) => {
+                        check_base_url(&value).map_err(|message| ConfigError::Env { var, message })
+                    }
+                    None => match configured {
+                        Some(value) => check_base_url(value)
+                            .map_err(|message| ConfigError::Sources(format!("{key}: {message}"))),
+                        None => Ok(default.to_string()),
+                    },
+                }
+            };
+        let d = Endpoints::default();
+        let endpoints = Endpoints {
+            portwatch: pick(URL_VARS[0], &config.portwatch_url, &d.portwatch)?,
+            dbnomics: pick(URL_VARS[1], &config.dbnomics_url, &d.dbnomics)?,
+            nbs: pick(URL_VARS[2], &config.nbs_url, &d.nbs)?,
+            scfi: pick(URL_VARS[3], &config.scfi_url, &d.scfi)?,
+            pola: pick(URL_VARS[4], &config.pola_url, &d.pola)?,
+        };
+        let base = ClientConfig::default();
+        let seconds =
+            |value: Option<f64>, default: Duration| value.map_or(default, Duration::from_secs_f64);
+        let client = ClientConfig {
+            connect_timeout: seconds(config.connect_timeout_secs, base.connect_timeout),
+            timeout: seconds(config.timeout_secs, base.timeout),
+            retries: config.retries.unwrap_or(base.retries),
+            backoff: config
+                .backoff_ms
+                .map_or(base.backoff, Duration::from_millis),
+            max_retry_wait: seconds(config.max_retry_wait_secs, base.max_retry_wait),
+            max_body_bytes: config.max_body_bytes.unwrap_or(base.max_body_bytes),
+            max_pages: config.max_pages.unwrap_or(base.max_pages),
+            user_agent: base.user_agent,
+        };
+        Ok(IngestSettings {
+            endpoints,
+            client,
+            ports: config
+                .ports
+                .clone()
+                .unwrap_or_else(|| DEFAULT_PORTS.iter().map(|p| p.to_string()).collect()),
+            overlap_days: config.overlap_days.unwrap_or(DEFAULT_OVERLAP_DAYS),
+        })
+    }
+
+    /// Settings from the config and the process environment.
+    pub fn from_env(config: &SourcesConfig) -> Result<IngestSettings, ConfigError> {
+        Self::new(config, &|var| std::env::var(var).ok())
+    }
+}
+
+/// Check the values of a `[sources]` table; the message names the key. Called when the config
+/// file is read (so a bad value is reported with the file's name before any command runs).
+pub fn check_sources_config(config: &SourcesConfig) -> Result<(), String> {
+    let urls = [
+        ("portwatch_url", &config.portwatch_url),
+        ("dbnomics_url", &config.dbnomics_url),
+        ("nbs_url", &config.nbs_url),
+        ("scfi_url", &config.scfi_url),
+        ("pola_url", &config.pola_url),
+    ];
+    for (key, value) in urls {
+        if let Some(value) = value {
+            check_base_url(value).map_err(|m| format!("{key}: {m}"))?;
+        }
+    }
+    let seconds = [
+        ("connect_timeout_secs", config.connect_timeout_secs),
+        ("timeout_secs", config.timeout_secs),
+        ("max_retry_wait_secs", config.max_retry_wait_secs),
+    ];
+    for (key, value) in seconds {
+        if let Some(s) = value
+            && !(s.is_finite() && s > 0.0 && s <= 86_400.0)
+        {
+            return Err(format!(
+                "{key}: {s} is not a number of seconds in (0, 86400]"
+            ));
+        }
+    }
+    if let Some(r) = config.retries
+        && r > 20
+    {
+        return Err(format!("retries: {r} is more than 20"));
+    }
+    if config.max_body_bytes == Some(0) {
+        return Err("max_body_bytes: must be positive".into());
+    }
+    if config.max_pages == Some(0) {
+        return Err("max_pages: must be positive".into());
+    }
+    if let Some(d) = config.overlap_days
+        && !(0..=3660).contains(&d)
+    {
+        return Err(format!("overlap_days: {d} is not in 0..=3660"));
+    }
+    if let Some(ports) = &config.ports {
+        if ports.is_empty() {
+            return Err("ports: the list is empty".into());
+        }
+        for port in ports {
+            if port.is_empty()
+                || !port
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                return Err(format!(
+                    "ports: `{port}` is not a PortWatch port id such as port1188"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An absolute http(s) URL without query or fragment, trailing slashes removed.
+fn check_base_url(text: &str) -> Result<String, String> {
+    let trimmed = text.trim().trim_end_matches('/');
+    let url = reqwest::Url::parse(trimmed).map_err(|e| format!("`{text}` is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("`{text}`: only http and https URLs are supported"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "`{text}`: give the base URL only (scheme, host and path prefix), without `?` or `#`"
+        ));
+    }
+    Ok(trimmed.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_are_the_real_services() {
+        let s = IngestSettings::new(&SourcesConfig::default(), &env(&[])).unwrap();
+        assert_eq!(s.endpoints, Endpoints::default());
+        assert_eq!(
+            s.endpoints.portwatch,
+            "https://services9.arcgis.com/weJ1QsnbMYJlCHdG/arcgis/rest/services"
+        );
+        assert_eq!(s.ports, ["port1188", "port2027", "port664"]);
+        assert_eq!(s.client, ClientConfig::default());
+        assert!(s.client.connect_timeout >= Duration::from_secs(6));
+    }
+
+    #[test]
+    fn environment_overrides_config_overrides_default() {
+        let config = SourcesConfig {
+            scfi_url: Some("http://mirror.example/sse/".into()),
+            pola_url: Some("http://mirror.example/pola".into()),
+            ..Default::default()
+        };
+        let s = IngestSettings::new(
+            &config,
+            &env(&[("PORTCAST_POLA_URL", "http://127.0.0.1:9999")]),
+        )
+        .unwrap();
+        assert_eq!(s.endpoints.scfi, "http://mirror.example/sse");
+        assert_eq!(s.endpoints.pola, "http://127.0.0.1:9999");
+        assert_eq!(s.endpoints.nbs, "https://data.stats.gov.cn");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let err = IngestSettings::new(
+            &SourcesConfig::default(),
+            &env(&[("PORTCAST_SCFI_URL", "ftp://x")]),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("environment variable PORTCAST_SCFI_URL: `ftp://x`"),
+            "{err}"
+        );
+        let err = IngestSettings::new(
+            &SourcesConfig {
+                dbnomics_url: Some("not a url".into()),
+                ..Default::default()
+            },
+            &env(&[]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("dbnomics_url"), "{err}");
+        for config in [
+            SourcesConfig {
+                timeout_secs: Some(-1.0),
+                ..Default::default()
+            },
+            SourcesConfig {
+                ports: Some(vec!["port 1".into()]),
+                ..Default::default()
+            },
+            SourcesConfig {
+                max_pages: Some(0),
+                ..Default::default()
+            },
+        ] {
+            assert!(IngestSettings::new(&config, &env(&[])).is_err());
+        }
+    }
+}
