@@ -16,6 +16,7 @@ pub mod ingest;
 pub mod markets;
 pub mod model;
 pub mod output;
+pub mod report;
 pub mod series;
 pub mod settings;
 pub mod store;
