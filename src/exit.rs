@@ -49,6 +49,8 @@ pub fn code_for(err: &anyhow::Error) -> Exit {
         } else if let Some(e) = cause.downcast_ref::<crate::commands::UsageError>() {
             let _ = e;
             return Exit::Usage;
+        } else if let Some(crate::report::rundir::LockError::Held { .. }) = cause.downcast_ref() {
+            return Exit::Locked;
         }
     }
     Exit::Failure

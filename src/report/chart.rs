@@ -805,7 +805,7 @@ fn draw_legend(area: &Area<'_>, items: &[LegendItem], rows: &[Vec<(usize, i32)>]
                 Swatch::Line(c) => {
                     area.draw(&PathElement::new(
                         vec![(x, cy), (x + SWATCH_W, cy)],
-                        c.stroke_width(3),
+                        c.stroke_width(4),
                     ))?;
                 }
                 Swatch::Dashed(c) => {
@@ -813,7 +813,7 @@ fn draw_legend(area: &Area<'_>, items: &[LegendItem], rows: &[Vec<(usize, i32)>]
                         let x0 = x + k * 12;
                         area.draw(&PathElement::new(
                             vec![(x0, cy), (x0 + 7, cy)],
-                            c.stroke_width(3),
+                            c.stroke_width(4),
                         ))?;
                     }
                 }
@@ -895,7 +895,12 @@ fn draw_line(
     style: ShapeStyle,
     dashed: bool,
 ) -> DrawResult {
-    for run in finite_runs(points) {
+    // plotters 0.3.7 truncates the offset of a thick line's inner vertices but rounds its ends,
+    // so odd widths grow hooks at the ends of straight runs: lines here use even widths.
+    // Repeated points (zero-length segments) are dropped for the same reason.
+    let mut points = points.to_vec();
+    points.dedup();
+    for run in finite_runs(&points) {
         if run.len() == 1 {
             // A lone point between gaps would be invisible as a line.
             chart.draw_series(std::iter::once(Circle::new(

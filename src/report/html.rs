@@ -256,7 +256,7 @@ table{border-collapse:collapse;width:100%;font-size:.92rem}
 caption{text-align:left;padding:.4em .6em;font-weight:600}
 th,td{padding:.35em .6em;border-bottom:1px solid #eee;text-align:left;white-space:nowrap}
 th{background:#f0f0f0}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.failed td{background:#fde8e4}
 tr.skipped td{color:#666}
 figure{margin:1em 0 1.6em;background:#fff;border:1px solid #ddd;border-radius:6px;padding:8px}
@@ -264,7 +264,8 @@ figure img{display:block;width:100%;height:auto}
 figcaption{font-size:.92rem;color:#444;margin-top:.4em}
 a{color:#0b5cad}
 footer{margin-top:2.5em;color:#555;font-size:.88rem;border-top:1px solid #ddd;padding-top:.6em}
-@media (max-width:600px){main{padding:10px}h1{font-size:1.3rem}table{font-size:.85rem}}
+.hint{display:none;color:#555;font-size:.9rem}
+@media (max-width:600px){main{padding:10px}h1{font-size:1.3rem}table{font-size:.85rem}.hint{display:block}}
 ";
 
 /// The page as HTML text.
@@ -279,7 +280,7 @@ pub fn render(page: &Page) -> Result<String, HtmlError> {
     h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     // Only the report's own images and the inline style may load: no network, no scripts.
     h.push_str(
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self'; style-src 'unsafe-inline'\">\n",
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'\">\n",
     );
     // An empty icon, so browsers do not ask the server for /favicon.ico.
     h.push_str("<link rel=\"icon\" href=\"data:,\">\n");
@@ -334,6 +335,7 @@ pub fn render(page: &Page) -> Result<String, HtmlError> {
         h.push_str("<li><a href=\"#files\">Files</a></li>\n");
     }
     h.push_str("</ul></nav>\n");
+    h.push_str("<p class=\"hint\">Tap a chart to open it at full size.</p>\n");
 
     // Data freshness.
     h.push_str("<section id=\"sources\">\n<h2>Data freshness</h2>\n");
@@ -420,8 +422,15 @@ fn table_block(h: &mut String, t: &TableBlock) -> Result<(), HtmlError> {
         h.push_str("</caption>\n");
     }
     h.push_str("<thead><tr>");
-    for c in &t.table.columns {
-        let _ = write!(h, "<th>{}</th>", escape(c));
+    for (i, c) in t.table.columns.iter().enumerate() {
+        // A column of numbers gets a right-aligned header, over its right-aligned cells.
+        let numeric = t.table.rows.iter().any(|r| is_num(r.get(i)))
+            && t.table
+                .rows
+                .iter()
+                .all(|r| is_num(r.get(i)) || matches!(r.get(i), Some(Cell::Null)));
+        let class = if numeric { " class=\"num\"" } else { "" };
+        let _ = write!(h, "<th{class}>{}</th>", escape(c));
     }
     h.push_str("</tr></thead>\n<tbody>\n");
     for row in &t.table.rows {
@@ -445,6 +454,10 @@ fn table_block(h: &mut String, t: &TableBlock) -> Result<(), HtmlError> {
     }
     h.push_str("</tbody>\n</table></div>\n");
     Ok(())
+}
+
+fn is_num(c: Option<&Cell>) -> bool {
+    matches!(c, Some(Cell::Num(_) | Cell::Int(_)))
 }
 
 /// Render `page` and write it to `path` atomically.
@@ -556,6 +569,7 @@ mod tests {
         assert!(html.contains("<td>—</td>"));
         // Markets: numbers right-aligned and rounded for reading.
         assert!(html.contains("<td class=\"num\">0.6235</td>"));
+        assert!(html.contains("<th>market</th><th class=\"num\">fair_price</th>"));
         assert!(html.contains("<a href=\"markets.csv\">CSV</a>"));
         // Figure: image linked to itself, CSV linked, spaces percent-encoded.
         assert!(html.contains("<a href=\"fan%20shanghai.png\"><img src=\"fan%20shanghai.png\""));
@@ -571,6 +585,9 @@ mod tests {
         assert!(at("id=\"markets\"") < at("id=\"s-forecasts\""));
         assert!(at("id=\"s-forecasts\"") < at("id=\"files\""));
         assert!(at("id=\"files\"") < at("<footer>"));
+        // The empty data: icon must be allowed by the policy (else a console error in Chromium).
+        assert!(html.contains("<link rel=\"icon\" href=\"data:,\">"));
+        assert!(html.contains("img-src 'self' data:;"));
         // Nothing from the network, no scripts.
         assert!(!html.contains("http://") && !html.contains("https://"));
         assert!(!html.contains("<script"));

@@ -491,6 +491,16 @@ mod tests {
         assert!(state.join(LOCK_FILE).exists());
     }
 
+    #[test]
+    fn a_held_lock_maps_to_exit_code_75() {
+        let t = tempfile::tempdir().unwrap();
+        let _first = RunLock::acquire(t.path()).unwrap();
+        let err =
+            anyhow::Error::new(RunLock::acquire(t.path()).unwrap_err()).context("portcast run");
+        assert_eq!(crate::exit::code_for(&err), crate::exit::Exit::Locked);
+        assert_eq!(crate::exit::Exit::Locked as u8, 75);
+    }
+
     /// Not a test on its own: the child process of `the_lock_is_exclusive_across_processes`,
     /// holding the lock until its stdin closes.
     #[test]
@@ -504,20 +514,28 @@ mod tests {
         let _ = io::stdin().read_line(&mut buf);
     }
 
+    /// Not a test on its own: the child of `a_killed_run_leaves_latest_alone`, killed while
+    /// writing a report.
     #[test]
-    fn the_lock_is_exclusive_across_processes() {
+    fn report_writer_child() {
+        let Some(out) = std::env::var_os("PORTCAST_TEST_WRITER_CHILD") else {
+            return;
+        };
+        let dir = OutputDir::create(Path::new(&out), date("2024-12-31")).unwrap();
+        fs::write(dir.path().join("index.html"), "half").unwrap();
+        println!("WRITING");
+        let mut buf = String::new();
+        let _ = io::stdin().read_line(&mut buf);
+    }
+
+    /// Spawn this test binary running only `name`, with `var` set to `value`, and wait until
+    /// it prints `ready`.
+    fn child(name: &str, var: &str, value: &Path, ready: &str) -> std::process::Child {
         use std::io::BufRead;
         use std::process::{Command, Stdio};
-        let t = tempfile::tempdir().unwrap();
-        let state = t.path().to_path_buf();
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "report::rundir::tests::lock_holder_child",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env("PORTCAST_TEST_LOCK_CHILD", &state)
+            .args(["--exact", name, "--nocapture", "--test-threads=1"])
+            .env(var, value)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -528,8 +546,46 @@ mod tests {
             lines
                 .by_ref()
                 .map_while(Result::ok)
-                .any(|l| l.contains("LOCKED")),
-            "the child took the lock"
+                .any(|l| l.contains(ready)),
+            "the child reached {ready}"
+        );
+        child
+    }
+
+    #[test]
+    fn a_killed_run_leaves_latest_alone() {
+        let t = tempfile::tempdir().unwrap();
+        let out = t.path();
+        write_report(out, "2024-11-30", "complete");
+        let mut writer = child(
+            "report::rundir::tests::report_writer_child",
+            "PORTCAST_TEST_WRITER_CHILD",
+            out,
+            "WRITING",
+        );
+        writer.kill().unwrap(); // SIGKILL: no destructor runs
+        writer.wait().unwrap();
+        assert_eq!(latest_body(out), "complete");
+        assert!(
+            !out.join("2024-12-31").exists(),
+            "no half-written dated directory"
+        );
+        assert!(names(out).iter().any(|n| n.starts_with(TMP_PREFIX)));
+        // The next run cleans up and publishes normally.
+        write_report(out, "2024-12-31", "next");
+        assert_eq!(names(out), ["2024-11-30", "2024-12-31", "latest"]);
+        assert_eq!(latest_body(out), "next");
+    }
+
+    #[test]
+    fn the_lock_is_exclusive_across_processes() {
+        let t = tempfile::tempdir().unwrap();
+        let state = t.path().to_path_buf();
+        let mut child = child(
+            "report::rundir::tests::lock_holder_child",
+            "PORTCAST_TEST_LOCK_CHILD",
+            &state,
+            "LOCKED",
         );
         match RunLock::acquire(&state) {
             Err(LockError::Held { holder, .. }) => assert_eq!(holder, Some(child.id())),

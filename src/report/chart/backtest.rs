@@ -270,7 +270,7 @@ impl Chart for PnlChart {
                 }
                 line.push((day(d), v));
             }
-            draw_line(chart, &line, colour::BLUE.stroke_width(3), false)?;
+            draw_line(chart, &line, colour::BLUE.stroke_width(4), false)?;
             corner_note(chart, &note)?;
             Ok(())
         })

@@ -191,7 +191,7 @@ impl Chart for FanChart {
             let hist: Vec<(f64, f64)> = self.history.iter().map(|&(d, v)| (day(d), v)).collect();
             draw_line(chart, &hist, colour::INK.stroke_width(2), false)?;
             let median: Vec<(f64, f64)> = steps.iter().map(|s| (day(s.date), s.q50)).collect();
-            draw_line(chart, &median, blue.stroke_width(3), true)?;
+            draw_line(chart, &median, blue.stroke_width(4), true)?;
             let prints: Vec<(f64, f64)> = self
                 .official
                 .iter()

@@ -187,9 +187,9 @@ impl Chart for LineChart {
             for (s, &c) in self.series.iter().zip(&colours) {
                 let pts: Vec<(f64, f64)> = s.points.iter().map(|&(d, v)| (day(d), v)).collect();
                 match s.style {
-                    SeriesStyle::Line => draw_line(chart, &pts, c.stroke_width(3), false)?,
-                    SeriesStyle::Dashed => draw_line(chart, &pts, c.stroke_width(3), true)?,
-                    SeriesStyle::Step => draw_line(chart, &steps(&pts), c.stroke_width(3), false)?,
+                    SeriesStyle::Line => draw_line(chart, &pts, c.stroke_width(4), false)?,
+                    SeriesStyle::Dashed => draw_line(chart, &pts, c.stroke_width(4), true)?,
+                    SeriesStyle::Step => draw_line(chart, &steps(&pts), c.stroke_width(4), false)?,
                     SeriesStyle::Markers | SeriesStyle::LineAndMarkers => {
                         if s.style == SeriesStyle::LineAndMarkers {
                             draw_line(chart, &pts, c.stroke_width(2), false)?;

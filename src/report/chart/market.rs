@@ -121,7 +121,7 @@ impl Chart for CdfChart {
                 let r = chart.x_range();
                 (r.start, r.end)
             };
-            draw_line(chart, &curve, colour::BLUE.stroke_width(3), false)?;
+            draw_line(chart, &curve, colour::BLUE.stroke_width(4), false)?;
             for (i, s) in strikes.iter().enumerate() {
                 chart.draw_series(DashedLineSeries::new(
                     [(s.value, 0.0), (s.value, 1.0)],
@@ -312,7 +312,7 @@ impl Chart for BucketChart {
                     let m = m.clamp(0.0, 1.0);
                     chart.draw_series(LineSeries::new(
                         [(x - w - 0.06, m), (x + w + 0.06, m)],
-                        colour::VERMILLION.stroke_width(3),
+                        colour::VERMILLION.stroke_width(4),
                     ))?;
                     draw_markers(
                         chart,
