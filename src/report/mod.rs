@@ -61,3 +61,54 @@ pub fn write_chart(
         csv: Some(csv_name),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chart::{Axis, Labels, SkillBar, SkillChart};
+
+    fn chart() -> SkillChart {
+        SkillChart {
+            labels: Labels::new(
+                "Skill (synthetic)",
+                Axis::new("Brier skill score", ""),
+                Axis::new("market", ""),
+                "Source: synthetic test data",
+            ),
+            bars: vec![SkillBar {
+                market: "m".into(),
+                skill: 0.1,
+                n: Some(3),
+            }],
+        }
+    }
+
+    #[test]
+    fn writes_png_and_csv_and_returns_relative_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let fig = write_chart(dir.path(), "backtest_skill", &chart(), "Skill").unwrap();
+        assert_eq!(fig.png, "backtest_skill.png");
+        assert_eq!(fig.csv.as_deref(), Some("backtest_skill.csv"));
+        assert_eq!(fig.alt, "Skill (synthetic): Brier skill score by market");
+        assert!(dir.path().join("backtest_skill.png").is_file());
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("backtest_skill.csv")).unwrap(),
+            "market,brier_skill,n\nm,0.1,3\n"
+        );
+    }
+
+    #[test]
+    fn refuses_stems_that_are_not_plain_names() {
+        let dir = tempfile::tempdir().unwrap();
+        for bad in ["", "../x", ".hidden", "a b", "a/b", "x\"y"] {
+            assert!(
+                matches!(
+                    write_chart(dir.path(), bad, &chart(), ""),
+                    Err(ReportError::BadStem(_))
+                ),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}

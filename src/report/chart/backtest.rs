@@ -322,6 +322,12 @@ impl Chart for SkillChart {
         &self.labels
     }
 
+    /// Horizontal bars: the value runs along x, one bar per market on y.
+    fn alt_text(&self) -> String {
+        let l = &self.labels;
+        format!("{}: {} by {}", l.title, l.x.desc(), l.y.desc())
+    }
+
     fn png(&self) -> Result<Vec<u8>, ChartError> {
         if self.bars.is_empty() {
             return render(Frame::empty(&self.labels, "No markets scored yet"), |_| {
