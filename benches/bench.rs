@@ -137,5 +137,61 @@ fn ingest(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, snapshot, ingest);
+/// Issue 7: a report holds a dozen or more charts and `portcast run` must finish in under a
+/// second, so drawing and PNG-encoding one chart is timed (synthetic numbers: the cost depends
+/// on the number of points and the pixels, not on the values).
+fn report_charts(c: &mut Criterion) {
+    use portcast::report::chart::{Axis, CcfBar, CcfChart, Chart, FanChart, FanStep, Labels};
+    let month = |i: u32| {
+        chrono::NaiveDate::from_ymd_opt(2015, 1, 1).expect("date") + chrono::Months::new(i)
+    };
+    let fan = FanChart {
+        labels: Labels::new(
+            "Shanghai container throughput (synthetic)",
+            Axis::new("month", ""),
+            Axis::new("throughput", "TEU"),
+            "Source: synthetic benchmark data",
+        ),
+        history: (0..108)
+            .map(|i| (month(i), 4.0e6 + 1.0e5 * (i as f64 * 0.5).sin()))
+            .collect(),
+        official: (0..108).map(|i| (month(i), 4.0e6)).collect(),
+        forecast: (108..114)
+            .map(|i| {
+                FanStep::from_quantiles(
+                    month(i),
+                    [3.8e6, 3.9e6, 3.95e6, 4.0e6, 4.05e6, 4.1e6, 4.2e6],
+                )
+            })
+            .collect(),
+        as_of: Some(month(108)),
+    };
+    let ccf = CcfChart {
+        labels: Labels::new(
+            "CCF (synthetic)",
+            Axis::new("lag", "months"),
+            Axis::new("correlation", ""),
+            "Source: synthetic benchmark data",
+        ),
+        bars: (-12..=12)
+            .map(|k| CcfBar {
+                lag: k,
+                r: 0.3 * (k as f64 * 0.4).cos(),
+                band_low: -0.2,
+                band_high: 0.2,
+            })
+            .collect(),
+        best_lag: Some(0),
+        band_label: "95% band".into(),
+    };
+    c.bench_function(
+        "report: fan chart (108 months + 6 steps) to PNG bytes",
+        |b| b.iter(|| black_box(fan.png().expect("draws").len())),
+    );
+    c.bench_function("report: CCF chart (25 lags) to PNG bytes", |b| {
+        b.iter(|| black_box(ccf.png().expect("draws").len()))
+    });
+}
+
+criterion_group!(benches, snapshot, ingest, report_charts);
 criterion_main!(benches);

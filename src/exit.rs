@@ -39,9 +39,6 @@ pub fn code_for(err: &anyhow::Error) -> Exit {
             if matches!(e, StoreError::Invalid(_)) {
                 return Exit::DataProblem;
             }
-            if matches!(e, StoreError::Locked { .. }) {
-                return Exit::Locked;
-            }
         } else if cause.downcast_ref::<ConfigError>().is_some() {
             return Exit::Config;
         } else if let Some(e) = cause.downcast_ref::<SettingsError>() {
@@ -52,6 +49,8 @@ pub fn code_for(err: &anyhow::Error) -> Exit {
         } else if let Some(e) = cause.downcast_ref::<crate::commands::UsageError>() {
             let _ = e;
             return Exit::Usage;
+        } else if let Some(crate::store::lock::LockError::Held { .. }) = cause.downcast_ref() {
+            return Exit::Locked;
         }
     }
     Exit::Failure

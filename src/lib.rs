@@ -17,6 +17,7 @@ pub mod markets;
 pub mod model;
 pub mod output;
 pub mod progress;
+pub mod report;
 pub mod series;
 pub mod settings;
 pub mod store;

@@ -5,4 +5,5 @@ mod util;
 
 mod data;
 mod ingest;
+mod report;
 mod trade;

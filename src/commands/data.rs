@@ -120,9 +120,7 @@ pub fn add(settings: &Settings, args: &AddArgs) -> anyhow::Result<Exit> {
     let obs = parse_entry(settings, args).map_err(UsageError)?;
     // The same lock as `fetch`: two writers appending at once would lose one's rows.
     let dir = &settings.store_dir;
-    let _lock = file::lock(dir)
-        .with_context(|| format!("cannot lock the store {}", dir.display()))?
-        .ok_or_else(|| crate::store::StoreError::Locked { dir: dir.clone() })?;
+    let _lock = crate::store::lock::RunLock::acquire(dir)?;
     // Refuse to append to a store that does not load: the user should see its problems first.
     let store = Store::open(&settings.location)?;
     let revision_of = store

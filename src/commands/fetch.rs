@@ -19,7 +19,7 @@ use crate::ingest::source::SourceId;
 use crate::output::{Format, Table};
 use crate::progress::Progress;
 use crate::settings::Settings;
-use crate::store::{Store, StoreError, file};
+use crate::store::Store;
 
 #[derive(Debug, Args)]
 pub struct FetchArgs {
@@ -72,9 +72,7 @@ pub fn run(settings: &Settings, args: &FetchArgs, out: &mut dyn Write) -> anyhow
 
     let dir = &settings.store_dir;
     // Held until the end of the run: two fetches appending at once would lose rows.
-    let _lock = file::lock(dir)
-        .with_context(|| format!("cannot lock the store {}", dir.display()))?
-        .ok_or_else(|| StoreError::Locked { dir: dir.clone() })?;
+    let _lock = crate::store::lock::RunLock::acquire(dir)?;
     let store = Store::open(&settings.location)?;
 
     let progress = Progress::new(settings.quiet);

@@ -33,30 +33,6 @@ pub fn path_in(dir: &Path) -> PathBuf {
     dir.join(FILE_NAME)
 }
 
-/// The lock file a writer of the store holds (never deleted: deleting a lock file another
-/// process has open would let a third one in).
-pub const LOCK_NAME: &str = "portcast.lock";
-
-pub fn lock_path(dir: &Path) -> PathBuf {
-    dir.join(LOCK_NAME)
-}
-
-/// Take the store's lock for as long as the returned file is open; `Ok(None)` when another
-/// process holds it. The directory is created if missing.
-pub fn lock(dir: &Path) -> std::io::Result<Option<fs::File>> {
-    fs::create_dir_all(dir)?;
-    let file = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(lock_path(dir))?;
-    match file.try_lock() {
-        Ok(()) => Ok(Some(file)),
-        Err(fs::TryLockError::WouldBlock) => Ok(None),
-        Err(fs::TryLockError::Error(e)) => Err(e),
-    }
-}
-
 /// Read the store file of `dir`. A missing file is an empty store; a problem in it is reported
 /// with the file and line like any other input.
 pub fn read(dir: &Path) -> (Vec<Observation>, Vec<Problem>) {
@@ -259,15 +235,6 @@ mod tests {
             source: Arc::from("SIPG press release, \"exceeded\""),
             known_at: start_of_day(NaiveDate::from_ymd_opt(2024, 11, day).unwrap()),
         }
-    }
-
-    #[test]
-    fn the_lock_is_exclusive_while_held() {
-        let dir = tempfile::tempdir().unwrap();
-        let held = lock(dir.path()).unwrap().expect("free");
-        assert!(lock(dir.path()).unwrap().is_none());
-        drop(held);
-        assert!(lock(dir.path()).unwrap().is_some());
     }
 
     #[test]

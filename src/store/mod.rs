@@ -10,6 +10,7 @@
 pub mod bundle;
 pub mod csvfile;
 pub mod file;
+pub mod lock;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -38,8 +39,6 @@ pub enum StoreError {
         dir: PathBuf,
         source: std::io::Error,
     },
-    #[error("another portcast run holds the lock on the store {} (lock file {})", .dir.display(), file::lock_path(.dir).display())]
-    Locked { dir: PathBuf },
 }
 
 /// Series computed from others: id → components, summed per period.
