@@ -51,6 +51,8 @@ pub enum Command {
     /// Inspect, validate and extend the data.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Lead-lag analysis of pairs of series: CCF, Granger, stability, out-of-sample value.
+    Lags(crate::commands::lags::LagsArgs),
 }
 
 #[derive(Debug, Subcommand)]

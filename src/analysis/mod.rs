@@ -9,4 +9,6 @@ pub mod calendar;
 pub mod ccf;
 pub mod distribution;
 pub mod granger;
+pub mod lags;
 pub mod linalg;
+pub mod transform;

@@ -2,6 +2,7 @@
 //! the given writer (stdout in the binary), its logs through `tracing` (stderr).
 
 pub mod data;
+pub mod lags;
 
 use std::io::Write;
 
@@ -22,5 +23,6 @@ pub fn run(command: &Command, settings: &Settings, out: &mut dyn Write) -> anyho
         Command::Data(DataCommand::Show(args)) => data::show(settings, args, out),
         Command::Data(DataCommand::Check) => data::check(settings, out),
         Command::Data(DataCommand::Add(args)) => data::add(settings, args),
+        Command::Lags(args) => lags::run(settings, args, out),
     }
 }
