@@ -53,6 +53,8 @@ pub enum Command {
     Data(DataCommand),
     /// Lead-lag analysis of pairs of series: CCF, Granger, stability, out-of-sample value.
     Lags(crate::commands::lags::LagsArgs),
+    /// The trading guide's claims (DOMAIN.md) measured on the data, each with a verdict.
+    Audit(crate::commands::audit::AuditArgs),
 }
 
 #[derive(Debug, Subcommand)]

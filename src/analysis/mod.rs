@@ -5,6 +5,7 @@
 //! missing); the commands that use them build those slices from `crate::series::view` views.
 
 pub mod ar;
+pub mod audit;
 pub mod calendar;
 pub mod ccf;
 pub mod distribution;

@@ -1,6 +1,7 @@
 //! One file per command family. Each command takes checked [`Settings`] and writes its data to
 //! the given writer (stdout in the binary), its logs through `tracing` (stderr).
 
+pub mod audit;
 pub mod data;
 pub mod lags;
 
@@ -24,5 +25,6 @@ pub fn run(command: &Command, settings: &Settings, out: &mut dyn Write) -> anyho
         Command::Data(DataCommand::Check) => data::check(settings, out),
         Command::Data(DataCommand::Add(args)) => data::add(settings, args),
         Command::Lags(args) => lags::run(settings, args, out),
+        Command::Audit(args) => audit::run(settings, args, out),
     }
 }
