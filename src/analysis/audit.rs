@@ -464,7 +464,7 @@ fn lead_row(claim: u8, claimed: Claimed, data: &PairData, what: &str) -> AuditRo
     }
     let max_lag = lags::default_max_lag(data.freq).min(data.overlap / 4);
     let opts = LagOptions::default();
-    let Ok((res, shortened)) = lags::ccf_for_gaps(al, max_lag, &opts) else {
+    let Ok((res, whitening)) = lags::ccf_for_gaps(al, max_lag, &opts, MIN_OVERLAP) else {
         return AuditRow::new(
             claim,
             claimed,
@@ -506,15 +506,17 @@ fn lead_row(claim: u8, claimed: Claimed, data: &PairData, what: &str) -> AuditRo
         n_min: MIN_OVERLAP,
         effect: Effect::Significant(b.significant),
     };
-    let filter = match shortened {
-        Some(cap) => format!(
-            "AR({}) of the leader, order search limited to {cap} by gaps",
-            res.ar_order.unwrap_or(0)
-        ),
-        None => format!("AR({}) of the leader", res.ar_order.unwrap_or(0)),
+    let method = if res.prewhitened {
+        format!(
+            "pre-whitened CCF (AR({}) of the leader{})",
+            res.ar_order.unwrap_or(0),
+            whitening.map(|w| format!("; {w}")).unwrap_or_default()
+        )
+    } else {
+        whitening.unwrap_or_else(|| "raw CCF".into())
     };
     let note = format!(
-        "{what}; yoy log growth, pre-whitened CCF ({filter}) over ±{max_lag} {unit}s; lags in {unit}s, positive = leads; best r {:.3} [{:.3}, {:.3}], Šidák p {:.3}; {plausible}; {}",
+        "{what}; yoy log growth, {method} over ±{max_lag} {unit}s; lags in {unit}s, positive = leads; best r {:.3} [{:.3}, {:.3}], Šidák p {:.3}; {plausible}; {}",
         b.r,
         b.ci_low,
         b.ci_high,
@@ -834,24 +836,12 @@ fn better_predictor_row(
             format!("insufficient data: needs {MIN_OVERLAP} months, has {n}; {what}"),
         ));
     }
-    let corr = |f: &dyn Fn(&(f64, f64, f64)) -> (f64, f64)| -> f64 {
-        let pts: Vec<(f64, f64)> = triples.iter().map(f).collect();
-        let nf = pts.len() as f64;
-        let (ma, mb) = pts
-            .iter()
-            .fold((0.0, 0.0), |(a, b), (u, v)| (a + u / nf, b + v / nf));
-        let (sab, saa, sbb) = pts.iter().fold((0.0, 0.0, 0.0), |(x, y, z), (u, v)| {
-            (
-                x + (u - ma) * (v - mb),
-                y + (u - ma) * (u - ma),
-                z + (v - mb) * (v - mb),
-            )
-        });
-        sab / (saa * sbb).sqrt()
+    let pairs = |f: fn(&(f64, f64, f64)) -> (f64, f64)| -> Vec<(f64, f64)> {
+        triples.iter().map(f).collect()
     };
-    let r1 = corr(&|t| (t.0, t.2));
-    let r2 = corr(&|t| (t.1, t.2));
-    let r12 = corr(&|t| (t.0, t.1));
+    let r1 = pearson(&pairs(|t| (t.0, t.2)));
+    let r2 = pearson(&pairs(|t| (t.1, t.2)));
+    let r12 = pearson(&pairs(|t| (t.0, t.1)));
     let factor = |d: &PairData| {
         ccf(&d.aligned.x, &d.aligned.y, &CcfOptions::new(1).raw())
             .ok()
@@ -876,6 +866,22 @@ fn better_predictor_row(
         note = format!("insufficient data: needs {MIN_OVERLAP} months, has {n}; {note}");
     }
     Ok(AuditRow::new(4, claimed, Some(m), note))
+}
+
+/// Pearson correlation of complete pairs (two-pass, centred).
+fn pearson(pts: &[(f64, f64)]) -> f64 {
+    let nf = pts.len() as f64;
+    let (ma, mb) = pts
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (u, v)| (a + u / nf, b + v / nf));
+    let (sab, saa, sbb) = pts.iter().fold((0.0, 0.0, 0.0), |(x, y, z), (u, v)| {
+        (
+            x + (u - ma) * (v - mb),
+            y + (u - ma) * (u - ma),
+            z + (v - mb) * (v - mb),
+        )
+    });
+    sab / (saa * sbb).sqrt()
 }
 
 /// SCFI change (percent) from the last print on or before the month's last day (at most 10 days

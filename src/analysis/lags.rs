@@ -386,28 +386,53 @@ pub fn ccf_options(freq: Frequency, max_lag: usize, n_x: usize, opts: &LagOption
 ///
 /// An AR(p) residual needs `p + 1` consecutive values, so on a series with gaps (SCFI skips its
 /// Chinese New Year week; official TEU figures are scattered) a long filter can leave almost no
-/// pairs. When the filtered pairs at the best-populated lag fall below three quarters of the
-/// overlapping periods, the order search is repeated with its cap halved (down to 0: demeaning
-/// only). Returns the result and, when it was shortened, the cap used.
+/// pairs. When the filtered pairs at the best-populated lag fall below `min_pairs` or half the
+/// overlapping periods, the order search is repeated with its cap halved. When not even an AR(1)
+/// filter leaves that many, the result is the raw CCF with Bartlett bands: a demeaned but
+/// unfiltered series does not justify the white-noise band. The note says which happened.
 pub fn ccf_for_gaps(
     al: &Aligned,
     max_lag: usize,
     opts: &LagOptions,
-) -> Result<(CcfResult, Option<usize>), super::ccf::CcfError> {
+    min_pairs: usize,
+) -> Result<(CcfResult, Option<String>), super::ccf::CcfError> {
     let mut copts = ccf_options(al.freq, max_lag, count(&al.x), opts);
-    let needed = (3 * al.overlap()).div_ceil(4);
-    let mut shortened = None;
+    if !copts.prewhiten {
+        return ccf(&al.x, &al.y, &copts).map(|r| (r, None));
+    }
+    let needed = min_pairs.max(al.overlap().div_ceil(2));
+    let first_cap = copts.ar_max_order.unwrap_or(0);
     loop {
-        let res = ccf(&al.x, &al.y, &copts);
         let cap = copts.ar_max_order.unwrap_or(0);
+        if cap == 0 && first_cap > 0 {
+            let raw = ccf(
+                &al.x,
+                &al.y,
+                &CcfOptions {
+                    prewhiten: false,
+                    ..copts
+                },
+            )?;
+            return Ok((
+                raw,
+                Some(format!(
+                    "raw CCF with Bartlett bands: no pre-whitening filter leaves {needed} pairs across the gaps"
+                )),
+            ));
+        }
+        let res = ccf(&al.x, &al.y, &copts);
         let pairs = res
             .as_ref()
             .map_or(0, |r| r.lags.iter().map(|l| l.n).max().unwrap_or(0));
-        if !copts.prewhiten || cap == 0 || pairs >= needed {
-            return res.map(|r| (r, shortened));
+        if cap == 0 || pairs >= needed {
+            let note = (cap < first_cap).then(|| {
+                format!(
+                    "pre-whitening order search limited to AR({cap}): a longer filter leaves fewer than {needed} pairs across the gaps"
+                )
+            });
+            return res.map(|r| (r, note));
         }
         copts.ar_max_order = Some(cap / 2);
-        shortened = Some(cap / 2);
     }
 }
 
@@ -447,13 +472,9 @@ pub fn analyse(pair: &PairSpec, data: &PairData, opts: &LagOptions) -> PairRepor
         ));
         return report;
     }
-    let ccf_res = match ccf_for_gaps(al, max_lag, opts) {
-        Ok((r, shortened)) => {
-            if let Some(cap) = shortened {
-                report.notes.push(format!(
-                    "pre-whitening filter limited to AR({cap}) or less: a longer one leaves too few pairs across the gaps"
-                ));
-            }
+    let ccf_res = match ccf_for_gaps(al, max_lag, opts, MIN_OVERLAP) {
+        Ok((r, note)) => {
+            report.notes.extend(note);
             r
         }
         Err(e) => {
@@ -569,7 +590,7 @@ fn stability(al: &Aligned, opts: &LagOptions, max_lag: usize) -> Stability {
                 "insufficient data: needs {needed} overlapping periods, has {overlap}"
             ))
         } else {
-            ccf_for_gaps(&w, lag, opts)
+            ccf_for_gaps(&w, lag, opts, needed)
                 .map(|r| r.0.best)
                 .map_err(|e| e.to_string())
         };
