@@ -514,6 +514,13 @@ pub fn prepare_pair(
             ));
         }
         match adjust {
+            Some(Adjustment::Cny) if adjusts(s) && freq != Frequency::Month => {
+                notes.push(format!(
+                    "{}: no Chinese New Year adjustment by {freq} (the holiday-share regressor is monthly)",
+                    s.id
+                ));
+                Ok((out.series, None))
+            }
             Some(Adjustment::Cny) if adjusts(s) => {
                 let (adjusted, fit) = cny_adjust(&out.series, &s.id, transform)?;
                 notes.push(format!(
