@@ -265,8 +265,11 @@ pub struct WindowRow {
     pub from: Period,
     pub to: Period,
     pub overlap: usize,
-    /// `None` with a reason when the window has too little data.
+    /// The best lag, or why the window has none (too little data).
     pub best: Result<BestLag, String>,
+    /// How the window's CCF was computed when it differs from the pair's (a shorter filter, or
+    /// the raw CCF, because of gaps).
+    pub note: Option<String>,
 }
 
 /// The out-of-sample test's outcome.
@@ -586,20 +589,25 @@ fn stability(al: &Aligned, opts: &LagOptions, max_lag: usize) -> Stability {
     for from in starts {
         let w = al.window(from, window);
         let overlap = w.overlap();
-        let best = if overlap < needed {
-            Err(format!(
-                "insufficient data: needs {needed} overlapping periods, has {overlap}"
-            ))
+        let (best, note) = if overlap < needed {
+            (
+                Err(format!(
+                    "insufficient data: needs {needed} overlapping periods, has {overlap}"
+                )),
+                None,
+            )
         } else {
-            ccf_for_gaps(&w, lag, opts, needed)
-                .map(|r| r.0.best)
-                .map_err(|e| e.to_string())
+            match ccf_for_gaps(&w, lag, opts, needed) {
+                Ok((r, note)) => (Ok(r.best), note),
+                Err(e) => (Err(e.to_string()), None),
+            }
         };
         out.rows.push(WindowRow {
             from: w.start,
             to: w.period(w.len() - 1),
             overlap,
             best,
+            note,
         });
     }
     out
@@ -851,6 +859,20 @@ mod tests {
             .filter(|r| r.best.as_ref().is_ok_and(|b| b.lag == 3))
             .count();
         assert!(hits * 10 >= a.stability.rows.len() * 8, "{hits}");
+        // The seasonal-naive base (y a year earlier) is poor here; x at lag 3 helps it too.
+        let (x, y) = lead3(17, 160);
+        let sn = LagOptions {
+            oos_model: OosModel::Snaive,
+            ..LagOptions::default()
+        };
+        let rep = analyse(&pair, &aligned(x, y), &sn);
+        let o = rep.outcome.unwrap().oos;
+        assert_eq!(
+            (o.model, o.verdict.clone()),
+            (OosModel::Snaive, OosVerdict::Gain),
+            "{o:?}"
+        );
+        assert!(o.n >= 60, "{o:?}");
     }
 
     #[test]
@@ -869,6 +891,41 @@ mod tests {
             "{:?}",
             a.oos
         );
+    }
+
+    /// Synthetic (test only): two independent random walks of 200 months, analysed on levels.
+    /// Their raw level correlation is large, but the pre-whitened scan calls nothing significant,
+    /// and the Bartlett-banded raw scan neither.
+    #[test]
+    fn independent_random_walks_are_not_a_lead() {
+        let mut rng = Lcg::new(9);
+        let mut walk = || {
+            let mut level = 100.0;
+            (0..200)
+                .map(|_| {
+                    level += rng.normal();
+                    level
+                })
+                .collect::<Vec<f64>>()
+        };
+        let (x, y) = (walk(), walk());
+        let pair = PairSpec::new("x", "y", None);
+        let data = aligned(x, y);
+        let pw = analyse(&pair, &data, &LagOptions::default());
+        let a = pw.outcome.unwrap();
+        assert!(a.ccf.prewhitened);
+        assert!(!a.ccf.best.significant, "{:?}", a.ccf.best);
+        let raw = analyse(
+            &pair,
+            &data,
+            &LagOptions {
+                prewhiten: false,
+                ..LagOptions::default()
+            },
+        );
+        let r = raw.outcome.unwrap();
+        assert!(r.ccf.best.r.abs() > 1.96 / (r.ccf.best.n as f64).sqrt());
+        assert!(!r.ccf.best.significant, "{:?}", r.ccf.best);
     }
 
     #[test]

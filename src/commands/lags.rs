@@ -361,7 +361,7 @@ pub fn tables(reports: &[PairReport]) -> LagTables {
                     b.ci_high.into(),
                     b.p_adjusted.into(),
                     b.significant.into(),
-                    Cell::Null,
+                    w.note.as_deref().into(),
                 ]),
                 Err(why) => {
                     row.extend(std::iter::repeat_n(Cell::Null, 6));
