@@ -523,6 +523,14 @@ fn lead_row(claim: u8, claimed: Claimed, data: &PairData, what: &str) -> AuditRo
         b.p_adjusted,
         span(al)
     );
+    let note = if b.n < MIN_OVERLAP {
+        format!(
+            "insufficient data: needs {MIN_OVERLAP} pairs at the best lag, has {}; {note}",
+            b.n
+        )
+    } else {
+        note
+    };
     AuditRow::new(claim, claimed, Some(m), note)
 }
 

@@ -486,6 +486,9 @@ fn write_text(
                 .unwrap_or_default(),
             rep.pair.x
         )?;
+        if let (Err(why), false) = (&rep.outcome, want(Section::Summary)) {
+            writeln!(out, "{why}")?;
+        }
         for s in [Section::Lags, Section::Granger, Section::Stability] {
             if !want(s) {
                 continue;
