@@ -60,8 +60,9 @@ pub fn default_max_lag(freq: Frequency) -> usize {
 /// leaves (11 lags); a quarter of weeks and two weeks of days are more than AIC picks on any
 /// weekly or daily series here once the gaps are accounted for (see [`ccf_for_gaps`]). The cap
 /// also bounds the cost of the order search, one QR of an `n × (p + 1)` design: for ±60 lags on
-/// two 2,000-point series the whole pre-whitened CCF takes about 0.42 ms with the search to 12,
-/// 1.2 ms to 26 and 1.6 ms uncapped (33) on the 2-core machine (`cargo bench -- ccf`).
+/// two 2,000-point series the whole pre-whitened CCF takes 0.38–0.53 ms with the search to
+/// 12–14, 0.86–1.35 ms to 26 and 1.1–1.8 ms uncapped (33) on the shared 2-core machine
+/// (`cargo bench -- ccf`; the spread is the machine's load between runs).
 pub fn ar_order_cap(freq: Frequency) -> usize {
     match freq {
         Frequency::Day => 14,
