@@ -7,6 +7,8 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
+use chrono::Datelike;
+
 use crate::util::{copy_of_data, csv_rows, data_dir, portcast, run};
 
 /// The as-of date of every test here: after the last bundled figure, so results do not move.
@@ -538,8 +540,6 @@ fn more_history() -> tempfile::TempDir {
     append(dir.path(), "shanghai_teu_monthly.csv", &rows);
     dir
 }
-
-use chrono::Datelike;
 
 #[test]
 fn audit_on_a_data_dir_with_more_history() {
