@@ -58,6 +58,10 @@ pub enum Command {
     /// Fetch the newest figures from the live sources (PortWatch, PMI, SCFI, Port of LA) into
     /// the store; exit code 5 if any source failed.
     Fetch(crate::commands::fetch::FetchArgs),
+    /// Lead-lag analysis of pairs of series: CCF, Granger, stability, out-of-sample value.
+    Lags(crate::commands::lags::LagsArgs),
+    /// The trading guide's claims (DOMAIN.md) measured on the data, each with a verdict.
+    Audit(crate::commands::audit::AuditArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -48,6 +48,9 @@ pub struct ConfigFile {
     /// The live sources (`portcast fetch`): base URLs, PortWatch ports, HTTP limits.
     #[serde(default)]
     pub sources: SourcesConfig,
+    /// Defaults of `portcast lags` and its pairs (command-line flags override them).
+    #[serde(default)]
+    pub lags: LagsConfig,
 }
 
 /// The `[sources]` table: where and how `portcast fetch` reaches the live sources. Every key is
@@ -84,6 +87,31 @@ pub struct SourcesConfig {
     pub max_pages: Option<usize>,
     /// Days before the last stored period to fetch again, to catch revisions (default 28).
     pub overlap_days: Option<i64>,
+}
+
+/// The `[lags]` table: which pairs `portcast lags` analyses when no `--pair` is given, and
+/// defaults for its flags. Every key is optional.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LagsConfig {
+    /// Replaces the built-in default pairs (`crate::analysis::lags::default_pairs`).
+    pub pairs: Option<Vec<LagPairConfig>>,
+    pub transform: Option<crate::analysis::transform::Transform>,
+    pub adjust: Option<crate::analysis::transform::Adjustment>,
+    pub max_lag: Option<usize>,
+    pub window: Option<usize>,
+    pub step: Option<usize>,
+    pub granger_order: Option<usize>,
+    pub oos_model: Option<crate::analysis::lags::OosModel>,
+}
+
+/// One pair: `x` leads `y` at positive lags; `freq` the grid (default: the coarser cadence).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LagPairConfig {
+    pub x: String,
+    pub y: String,
+    pub freq: Option<crate::model::Frequency>,
 }
 
 impl ConfigFile {
@@ -134,6 +162,18 @@ impl ConfigFile {
                 message: format!("[sources] {message}"),
             }
         })?;
+        if let Some(pairs) = &cfg.lags.pairs {
+            for id in pairs.iter().flat_map(|p| [&p.x, &p.y]) {
+                if crate::series::catalog::spec(id).is_none() {
+                    return Err(ConfigError::Invalid {
+                        path: path.to_path_buf(),
+                        message: format!(
+                            "lags.pairs: `{id}` is not a known series id (see `portcast data list`)"
+                        ),
+                    });
+                }
+            }
+        }
         Ok(cfg)
     }
 }
@@ -245,5 +285,35 @@ mod tests {
         let pmi = crate::series::catalog::spec("pmi").unwrap();
         assert_eq!(lags.lag_days(&pmi), 0);
         assert!(ConfigFile::parse(Path::new("c.toml"), "[release_lag_days]\nnope = 1\n").is_err());
+    }
+
+    #[test]
+    fn lags_table_is_checked() {
+        let cfg = ConfigFile::parse(
+            Path::new("c.toml"),
+            "[lags]\ntransform = \"logdiff\"\nmax_lag = 6\npairs = [{ x = \"pmi\", y = \"la_teu\", freq = \"month\" }]\n",
+        )
+        .unwrap();
+        let pairs = cfg.lags.pairs.unwrap();
+        assert_eq!(pairs[0].freq, Some(crate::model::Frequency::Month));
+        assert_eq!(
+            cfg.lags.transform,
+            Some(crate::analysis::transform::Transform::LogDiff)
+        );
+        let typo = ConfigFile::parse(Path::new("c.toml"), "[lags]\nmax_lags = 6\n").unwrap_err();
+        assert!(
+            typo.to_string()
+                .contains("line 2, column 1: unknown field `max_lags`"),
+            "{typo}"
+        );
+        let bad = ConfigFile::parse(
+            Path::new("c.toml"),
+            "[lags]\npairs = [{ x = \"pmi\", y = \"nope\" }]\n",
+        )
+        .unwrap_err();
+        assert!(
+            bad.to_string().contains("`nope` is not a known series"),
+            "{bad}"
+        );
     }
 }

@@ -1053,7 +1053,10 @@ fn a_held_lock_is_exit_75() {
     let _held = portcast::store::lock::RunLock::acquire(world.store.path()).unwrap();
     let (code, _, err) = world.fetch("http://127.0.0.1:9", &["--source", "scfi"]);
     assert_eq!(code, 75, "{err}");
-    assert!(err.contains("another portcast run") && err.contains("holds the lock"), "{err}");
+    assert!(
+        err.contains("another portcast run") && err.contains("holds the lock"),
+        "{err}"
+    );
 }
 
 /// A one-response HTTP server on 127.0.0.1 for what wiremock cannot send (a body shorter than

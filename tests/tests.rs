@@ -5,5 +5,6 @@ mod util;
 
 mod data;
 mod ingest;
+mod lags;
 mod report;
 mod trade;

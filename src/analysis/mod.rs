@@ -2,11 +2,17 @@
 //! causality), the Chinese calendar regressors, and predictive distributions.
 //!
 //! The kernels here work on plain slices aligned by period (`Option<f64>` where a period is
-//! missing); the commands that use them build those slices from `crate::series::view` views.
+//! missing). `transform` builds those slices from `crate::series::view` views (grid, transform,
+//! calendar adjustment, alignment of a pair); `lags` runs the kernels on a pair (CCF, Granger,
+//! stability, out-of-sample value); `audit` turns the trading guide's claims into measurements
+//! and verdicts.
 
 pub mod ar;
+pub mod audit;
 pub mod calendar;
 pub mod ccf;
 pub mod distribution;
 pub mod granger;
+pub mod lags;
 pub mod linalg;
+pub mod transform;

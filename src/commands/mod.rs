@@ -1,8 +1,10 @@
 //! One file per command family. Each command takes checked [`Settings`] and writes its data to
 //! the given writer (stdout in the binary), its logs through `tracing` (stderr).
 
+pub mod audit;
 pub mod data;
 pub mod fetch;
+pub mod lags;
 pub mod trade;
 
 use std::io::Write;
@@ -27,5 +29,7 @@ pub fn run(command: &Command, settings: &Settings, out: &mut dyn Write) -> anyho
         Command::Quote(args) => trade::quote(args, settings.format, out),
         Command::Modes(args) => trade::modes(args, settings.format, out),
         Command::Fetch(args) => fetch::run(settings, args, out),
+        Command::Lags(args) => lags::run(settings, args, out),
+        Command::Audit(args) => audit::run(settings, args, out),
     }
 }
