@@ -41,6 +41,9 @@ pub struct ConfigFile {
     /// Per-series release lag in days after the end of the period, overriding the defaults.
     #[serde(default)]
     pub release_lag_days: BTreeMap<String, i64>,
+    /// Forecast settings: regression drivers and lags, selection sizes (`crate::forecast::config`).
+    #[serde(default)]
+    pub forecast: crate::forecast::ForecastConfig,
 }
 
 impl ConfigFile {
@@ -85,6 +88,12 @@ impl ConfigFile {
                 });
             }
         }
+        cfg.forecast
+            .validate()
+            .map_err(|message| ConfigError::Invalid {
+                path: path.to_path_buf(),
+                message,
+            })?;
         Ok(cfg)
     }
 }

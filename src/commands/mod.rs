@@ -2,6 +2,7 @@
 //! the given writer (stdout in the binary), its logs through `tracing` (stderr).
 
 pub mod data;
+pub mod forecast;
 
 use std::io::Write;
 
@@ -22,5 +23,8 @@ pub fn run(command: &Command, settings: &Settings, out: &mut dyn Write) -> anyho
         Command::Data(DataCommand::Show(args)) => data::show(settings, args, out),
         Command::Data(DataCommand::Check) => data::check(settings, out),
         Command::Data(DataCommand::Add(args)) => data::add(settings, args),
+        Command::Forecast(args) => forecast::forecast(settings, args, out),
+        Command::Nowcast(args) => forecast::nowcast(settings, args, out),
+        Command::Evaluate(args) => forecast::evaluate(settings, args, out),
     }
 }
