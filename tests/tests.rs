@@ -4,3 +4,4 @@
 mod util;
 
 mod data;
+mod forecast;
