@@ -160,6 +160,13 @@ fn forecast_columns_and_reproducibility_by_seed() {
         out,
         "another seed, other draws"
     );
+    // A longer horizon leaves the first months as they were (the regression's simulated PMI and
+    // every other auxiliary draw run per path).
+    let mut longer = args.to_vec();
+    longer[3] = "5";
+    let longer = forecast_csv(store.path(), &longer);
+    let first_three: Vec<&str> = longer.lines().take(4).collect();
+    assert_eq!(first_three, out.lines().collect::<Vec<_>>());
 }
 
 /// Copy of the bundled data keeping only rows whose period starts on or before `cutoff`

@@ -177,4 +177,20 @@ mod tests {
         assert!(bad.validate().unwrap_err().contains("at least 1"));
         assert!(toml::from_str::<ForecastConfig>("pahts = 3").is_err());
     }
+
+    #[test]
+    fn the_example_config_parses_with_its_drivers_uncommented() {
+        let text = include_str!("../../portcast.example.toml");
+        let path = std::path::Path::new("portcast.example.toml");
+        crate::config::ConfigFile::parse(path, text).unwrap();
+        // The commented driver lines are valid too.
+        let uncommented = text
+            .replace("# shanghai_calls = ", "shanghai_calls = ")
+            .replace("# la_loaded_imports = ", "la_loaded_imports = ");
+        let cfg = crate::config::ConfigFile::parse(path, &uncommented).unwrap();
+        let d = cfg
+            .forecast
+            .drivers_for("la_loaded_imports", Frequency::Month);
+        assert_eq!(d[0].transform, Some(DriverTransform::Yoy));
+    }
 }

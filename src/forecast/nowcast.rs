@@ -506,10 +506,14 @@ impl Bridge {
     pub fn map(&self, calls: &[f64], horizon: usize, aux: &mut StdRng) -> Vec<f64> {
         let innovation = self.sigma * (1.0 - self.rho * self.rho).max(0.0).sqrt();
         let mut out = Vec::with_capacity(calls.len());
-        for path in calls.chunks_exact(horizon) {
-            let mut u = self.last_residuals[aux.random_range(0..self.last_residuals.len())];
+        let n_paths = calls.len() / horizon;
+        for (path, mut rng) in calls
+            .chunks_exact(horizon)
+            .zip(super::shocks::path_rngs(aux, n_paths))
+        {
+            let mut u = self.last_residuals[rng.random_range(0..self.last_residuals.len())];
             for &c in path {
-                let e: f64 = StandardNormal.sample(aux);
+                let e: f64 = StandardNormal.sample(&mut rng);
                 u = self.rho * u + innovation * e;
                 out.push(self.beta * c + u);
             }

@@ -397,7 +397,8 @@ impl Fitted for FittedRegression {
         let mut out = vec![0.0; shocks.n_paths() * horizon];
         let mut logs = vec![0.0; horizon];
         let mut sims: Vec<Vec<f64>> = vec![Vec::new(); self.drivers.len()];
-        for (p, row) in out.chunks_exact_mut(horizon).enumerate() {
+        let path_rngs = super::shocks::path_rngs(aux, shocks.n_paths());
+        for ((p, row), mut rng) in out.chunks_exact_mut(horizon).enumerate().zip(path_rngs) {
             sims.iter_mut().for_each(Vec::clear);
             let mut g_prev = self.g_last;
             for h in 0..horizon {
@@ -406,7 +407,7 @@ impl Fitted for FittedRegression {
                     g += b * match col {
                         Column::GrowthLag => g_prev,
                         Column::Driver(k) => {
-                            self.paths[k].value(driver_periods[k][h], &mut sims[k], aux)
+                            self.paths[k].value(driver_periods[k][h], &mut sims[k], &mut rng)
                         }
                         _ => 0.0,
                     };

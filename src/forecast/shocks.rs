@@ -79,6 +79,16 @@ impl Shocks {
     }
 }
 
+/// One generator per path for a model's auxiliary randomness (a driver's simulated future, the
+/// nowcast bridge's residuals), seeded from `aux`. Each path then consumes its own stream step by
+/// step, so the first `h` steps of a forecast are the same whatever horizon was asked for.
+pub fn path_rngs(aux: &mut StdRng, n_paths: usize) -> impl Iterator<Item = StdRng> + use<> {
+    let seeds: Vec<u64> = (0..n_paths).map(|_| aux.random()).collect();
+    seeds
+        .into_iter()
+        .map(<StdRng as rand::SeedableRng>::seed_from_u64)
+}
+
 /// Keep a uniform strictly inside (0, 1) so that inverse CDFs stay finite.
 fn clamp_open(u: f64) -> f64 {
     u.clamp(1e-12, 1.0 - 1e-12)
