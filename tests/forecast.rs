@@ -320,6 +320,55 @@ fn a_model_that_cannot_be_fitted_gives_way_and_says_why() {
 }
 
 #[test]
+fn weekly_targets_and_bad_grids() {
+    let store = tempfile::tempdir().unwrap();
+    // SCFI's bundled prints end on Thursday 2020-12-31, in ISO week 2020-W53.
+    let out = forecast_csv(
+        store.path(),
+        &["--series", "scfi", "--horizon", "2", "--paths", "500"],
+    );
+    let (_, rows) = csv_rows(&out);
+    assert_eq!(rows[0][1], "2020-W53");
+    assert_eq!(
+        rows.iter().map(|r| r[2].as_str()).collect::<Vec<_>>(),
+        ["2021-W01", "2021-W02"]
+    );
+    let out = forecast_csv(
+        store.path(),
+        &[
+            "--series",
+            "shanghai_calls",
+            "--freq",
+            "week",
+            "--horizon",
+            "1",
+            "--paths",
+            "500",
+            "--as-of",
+            "2023-12-31",
+        ],
+    );
+    let (_, rows) = csv_rows(&out);
+    // 2023-W51 (18–24 Dec) is complete only on 2 January (24 Dec + 9 days' release lag), after
+    // the as-of date: the origin is W50 and W51 is the first week forecast.
+    assert_eq!(
+        (rows[0][1].as_str(), rows[0][2].as_str()),
+        ("2023-W50", "2023-W51")
+    );
+    for bad in [
+        vec!["--series", "pmi", "--freq", "week"],
+        vec!["--series", "shanghai_teu", "--freq", "week"],
+        vec!["--series", "shanghai_teu_annual"],
+        vec!["--series", "no_such_series"],
+    ] {
+        let mut args = vec!["forecast"];
+        args.extend(bad);
+        let (code, _, err) = run(portcast(store.path()).args(&args));
+        assert_eq!(code, 2, "{args:?}: {err}");
+    }
+}
+
+#[test]
 fn nowcast_honours_every_official_print() {
     let store = tempfile::tempdir().unwrap();
     let (code, out, err) = run(portcast(store.path()).args([

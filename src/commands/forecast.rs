@@ -138,10 +138,28 @@ pub struct EvaluateArgs {
     pub paths: usize,
 }
 
-fn check_series(series: &str) -> Result<(), UsageError> {
-    if catalog::spec(series).is_none() {
+/// The series must exist and be forecastable at the asked grid (weekly or monthly, never finer
+/// than its own; official Shanghai TEU only monthly).
+fn check_series(series: &str, freq: Option<ForecastFreq>) -> Result<(), UsageError> {
+    let Some(spec) = catalog::spec(series) else {
         return Err(UsageError(format!(
             "unknown series `{series}` (see `portcast data list`)"
+        )));
+    };
+    let freq = match freq {
+        Some(f) => Frequency::from(f),
+        None => crate::forecast::default_freq(series).unwrap_or(spec.period),
+    };
+    if !matches!(freq, Frequency::Week | Frequency::Month) {
+        return Err(UsageError(format!(
+            "`{series}` is {} data: forecasts are weekly or monthly",
+            spec.period
+        )));
+    }
+    if spec.period > freq || (series == nowcast::TARGET && freq != Frequency::Month) {
+        return Err(UsageError(format!(
+            "`{series}` is {} data and cannot be forecast by {freq}",
+            spec.period
         )));
     }
     Ok(())
@@ -153,7 +171,7 @@ pub fn forecast(
     args: &ForecastArgs,
     out: &mut dyn Write,
 ) -> anyhow::Result<Exit> {
-    check_series(&args.series)?;
+    check_series(&args.series, args.freq)?;
     if let Some(q) = args.quantiles.iter().find(|q| !(0.0..=1.0).contains(*q)) {
         return Err(UsageError(format!("--quantiles: {q} is not a level in [0, 1]")).into());
     }
@@ -332,7 +350,7 @@ pub fn evaluate(
     args: &EvaluateArgs,
     out: &mut dyn Write,
 ) -> anyhow::Result<Exit> {
-    check_series(&args.series)?;
+    check_series(&args.series, args.freq)?;
     let from = parse_window(&args.from, false, "--from")?;
     let to = parse_window(&args.to, true, "--to")?;
     if from > to {
