@@ -14,8 +14,9 @@
 //! early years of a series do not corrupt the initial states.
 //!
 //! Sample paths run the same recursions forward with errors from the smoothed bootstrap of the
-//! in-sample one-step errors (after the first season), so uncertainty grows with the horizon as
-//! the states absorb the drawn errors.
+//! in-sample one-step errors (after the first season), scaled by `√(n / (n − k))` for the
+//! smoothing parameters and initial states the fit used (the `SSE / (n − k)` of R's `ets`), so
+//! uncertainty grows with the horizon as the states absorb the drawn errors.
 //!
 //! Why not a crate: augurs-ets (the well-kept Rust ETS) does not implement seasonal models yet
 //! and pulls a second rand and nalgebra; this file is the whole model.
@@ -202,6 +203,8 @@ struct Candidate {
     trend: Trend,
     params: Params,
     aicc: f64,
+    /// Parameters and initial states the fit used (for AICc and the error scaling).
+    k: f64,
     pass: Pass,
 }
 
@@ -226,6 +229,7 @@ fn fit_variant(x: &[Option<f64>], start: usize, m: usize, trend: Trend) -> Candi
         trend,
         params,
         aicc,
+        k,
         pass,
     }
 }
@@ -269,6 +273,15 @@ impl Model for Ets {
                 got: best.pass.errors.len(),
             });
         }
+        let n = best.pass.n as f64;
+        if n <= best.k + 2.0 {
+            return Err(FitError::TooShort {
+                model: "ets",
+                what: "observations beyond its parameters and initial states",
+                needed: best.k as usize + 3,
+                got: best.pass.n,
+            });
+        }
         let residuals: Vec<(Period, f64)> = best
             .pass
             .errors
@@ -281,7 +294,9 @@ impl Model for Ets {
             state: best.pass.state,
             next: x.len(),
             origin: h.origin(),
-            pool: ErrorPool::new(residuals.iter().map(|r| r.1)),
+            // In-sample errors understate the forecast error by the degrees of freedom the fit
+            // used (σ² = SSE / (n − k), as R's ets): scale them as the regression's.
+            pool: ErrorPool::new(residuals.iter().map(|r| r.1)).scaled((n / (n - best.k)).sqrt()),
             residuals,
         }))
     }
