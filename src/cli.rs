@@ -62,6 +62,14 @@ pub enum Command {
     Lags(crate::commands::lags::LagsArgs),
     /// The trading guide's claims (DOMAIN.md) measured on the data, each with a verdict.
     Audit(crate::commands::audit::AuditArgs),
+    /// Predictive distribution of a series: mean, quantiles and P(X > K) per forecast period.
+    Forecast(crate::commands::forecast::ForecastArgs),
+    /// Official Shanghai monthly TEU estimated from vessel calls, with intervals and the
+    /// leave-one-out MAPE on the official monthly figures.
+    Nowcast(crate::commands::forecast::NowcastArgs),
+    /// Rolling-origin evaluation of every model (and `auto`) against seasonal naive: CRPS, MAPE,
+    /// 80% and 90% interval coverage per model and horizon.
+    Evaluate(crate::commands::forecast::EvaluateArgs),
 }
 
 #[derive(Debug, Subcommand)]

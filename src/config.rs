@@ -51,6 +51,9 @@ pub struct ConfigFile {
     /// Defaults of `portcast lags` and its pairs (command-line flags override them).
     #[serde(default)]
     pub lags: LagsConfig,
+    /// Forecast settings: regression drivers and lags, selection sizes (`crate::forecast::config`).
+    #[serde(default)]
+    pub forecast: crate::forecast::ForecastConfig,
 }
 
 /// The `[sources]` table: where and how `portcast fetch` reaches the live sources. Every key is
@@ -174,6 +177,12 @@ impl ConfigFile {
                 }
             }
         }
+        cfg.forecast
+            .validate()
+            .map_err(|message| ConfigError::Invalid {
+                path: path.to_path_buf(),
+                message,
+            })?;
         Ok(cfg)
     }
 }

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod exit;
+pub mod forecast;
 pub mod ingest;
 pub mod markets;
 pub mod model;

@@ -4,6 +4,7 @@
 mod util;
 
 mod data;
+mod forecast;
 mod ingest;
 mod lags;
 mod report;

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod data;
 pub mod fetch;
+pub mod forecast;
 pub mod lags;
 pub mod trade;
 
@@ -31,5 +32,8 @@ pub fn run(command: &Command, settings: &Settings, out: &mut dyn Write) -> anyho
         Command::Fetch(args) => fetch::run(settings, args, out),
         Command::Lags(args) => lags::run(settings, args, out),
         Command::Audit(args) => audit::run(settings, args, out),
+        Command::Forecast(args) => forecast::forecast(settings, args, out),
+        Command::Nowcast(args) => forecast::nowcast(settings, args, out),
+        Command::Evaluate(args) => forecast::evaluate(settings, args, out),
     }
 }

@@ -1,0 +1,196 @@
+//! The `[forecast]` table of `portcast.toml`: the regression's drivers and lags per target, and
+//! the sizes of the Monte Carlo and of the model selection.
+//!
+//! The lead-lag analysis (issue 4, `portcast lags`) is where driver lags should come from; until
+//! it is wired in, the lags are configured here, with defaults from DOMAIN.md's reasoning (PMI
+//! leads Shanghai volume by 30–45 days: one month; Shanghai to Los Angeles adds 14–18 days'
+//! sailing: two months for LA; weekly targets: four weeks).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::model::Frequency;
+
+/// The `[forecast]` table; every key optional.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastConfig {
+    /// Regression drivers per target, by the target's frequency:
+    /// `[forecast.drivers.month] shanghai_calls = [{ series = "pmi", lag = 1 }]`. A target not
+    /// listed gets [`default_drivers`]; an empty list means no drivers.
+    #[serde(default)]
+    pub drivers: DriverTables,
+    /// Origins of the rolling-origin model selection (default 12 for monthly targets, 26 for
+    /// weekly).
+    pub selection_origins: Option<usize>,
+    /// Sample paths per model and origin during selection (default 1,000).
+    pub selection_paths: Option<usize>,
+}
+
+/// Driver lists per target, one table per frequency.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DriverTables {
+    #[serde(default)]
+    pub month: BTreeMap<String, Vec<DriverSpec>>,
+    #[serde(default)]
+    pub week: BTreeMap<String, Vec<DriverSpec>>,
+}
+
+/// One lagged driver of a regression.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DriverSpec {
+    /// Series id of the driver (e.g. `pmi`, `pmi_new_export_orders`, `shanghai_calls`).
+    pub series: String,
+    /// Lag in periods of the target's frequency (months or weeks), at least 1.
+    pub lag: usize,
+    /// `level` (diffusion indices such as PMI: the level is already a growth signal) or `yoy`
+    /// (year-on-year log growth, for volumes). Default: `yoy` for count series, else `level`.
+    pub transform: Option<DriverTransform>,
+}
+
+/// How a driver enters the regression.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum DriverTransform {
+    Level,
+    Yoy,
+}
+
+impl DriverTransform {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DriverTransform::Level => "level",
+            DriverTransform::Yoy => "yoy",
+        }
+    }
+}
+
+/// Default sizes.
+pub const DEFAULT_SELECTION_PATHS: usize = 1_000;
+
+impl ForecastConfig {
+    /// The drivers of `target` at `freq`: the configured list, else the default.
+    pub fn drivers_for(&self, target: &str, freq: Frequency) -> Vec<DriverSpec> {
+        let table = match freq {
+            Frequency::Week => &self.drivers.week,
+            _ => &self.drivers.month,
+        };
+        table
+            .get(target)
+            .cloned()
+            .unwrap_or_else(|| default_drivers(target, freq))
+    }
+
+    /// Rolling-origin selection origins at `freq`.
+    pub fn selection_origins(&self, freq: Frequency) -> usize {
+        self.selection_origins.unwrap_or(match freq {
+            Frequency::Week => 26,
+            _ => 12,
+        })
+    }
+
+    pub fn selection_paths(&self) -> usize {
+        self.selection_paths.unwrap_or(DEFAULT_SELECTION_PATHS)
+    }
+
+    /// Check series ids and lags; the message names the key.
+    pub fn validate(&self) -> Result<(), String> {
+        for (freq, table) in [("month", &self.drivers.month), ("week", &self.drivers.week)] {
+            for (target, list) in table {
+                if crate::series::catalog::spec(target).is_none() {
+                    return Err(format!(
+                        "forecast.drivers.{freq}: `{target}` is not a known series id"
+                    ));
+                }
+                for d in list {
+                    if crate::series::catalog::spec(&d.series).is_none() {
+                        return Err(format!(
+                            "forecast.drivers.{freq}.{target}: driver `{}` is not a known series id",
+                            d.series
+                        ));
+                    }
+                    if d.lag == 0 {
+                        return Err(format!(
+                            "forecast.drivers.{freq}.{target}: driver `{}` needs a lag of at least 1 \
+                             (a lag of 0 would need the driver's figure for the very period being forecast)",
+                            d.series
+                        ));
+                    }
+                }
+            }
+        }
+        if self.selection_paths == Some(0) {
+            return Err("forecast.selection_paths must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// Drivers used when the config names none for a target: headline PMI (complete since 2005; the
+/// sub-indices in the bundled snapshot are too sparse to fit on) at one month for Shanghai and
+/// other series, two months for Los Angeles, four weeks for weekly targets.
+pub fn default_drivers(target: &str, freq: Frequency) -> Vec<DriverSpec> {
+    let lag = match freq {
+        Frequency::Week => 4,
+        _ if target.starts_with("la_") || target.starts_with("long_beach") => 2,
+        _ => 1,
+    };
+    vec![DriverSpec {
+        series: "pmi".into(),
+        lag,
+        transform: Some(DriverTransform::Level),
+    }]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configured_drivers_replace_the_default() {
+        let cfg: ForecastConfig = toml::from_str(
+            r#"
+            selection_origins = 6
+            [drivers.month]
+            la_teu = [{ series = "shanghai_calls", lag = 1 }]
+            scfi = []
+            "#,
+        )
+        .unwrap();
+        cfg.validate().unwrap();
+        assert_eq!(
+            cfg.drivers_for("la_teu", Frequency::Month)[0].series,
+            "shanghai_calls"
+        );
+        assert!(cfg.drivers_for("scfi", Frequency::Month).is_empty());
+        assert_eq!(
+            cfg.drivers_for("shanghai_calls", Frequency::Month)[0].lag,
+            1
+        );
+        assert_eq!(cfg.drivers_for("la_teu", Frequency::Week)[0].lag, 4);
+        assert_eq!(cfg.selection_origins(Frequency::Week), 6);
+        let bad: ForecastConfig =
+            toml::from_str("[drivers.month]\nla_teu = [{ series = \"pmi\", lag = 0 }]").unwrap();
+        assert!(bad.validate().unwrap_err().contains("at least 1"));
+        assert!(toml::from_str::<ForecastConfig>("pahts = 3").is_err());
+    }
+
+    #[test]
+    fn the_example_config_parses_with_its_drivers_uncommented() {
+        let text = include_str!("../../portcast.example.toml");
+        let path = std::path::Path::new("portcast.example.toml");
+        crate::config::ConfigFile::parse(path, text).unwrap();
+        // The commented driver lines are valid too.
+        let uncommented = text
+            .replace("# shanghai_calls = ", "shanghai_calls = ")
+            .replace("# la_loaded_imports = ", "la_loaded_imports = ");
+        let cfg = crate::config::ConfigFile::parse(path, &uncommented).unwrap();
+        let d = cfg
+            .forecast
+            .drivers_for("la_loaded_imports", Frequency::Month);
+        assert_eq!(d[0].transform, Some(DriverTransform::Yoy));
+    }
+}

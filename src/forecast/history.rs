@@ -1,0 +1,329 @@
+//! The training data of a forecast: one target series on a regular grid of periods, gaps kept as
+//! gaps, and the calendar regressors every monthly or weekly model may use.
+//!
+//! A [`History`] is built from a store view (`crate::series::view`) as of the forecast's as-of
+//! time: complete periods with a value (never a bound, never a partial month) on the grid from the
+//! first to the last such period. Models (`super::naive`, `super::ets`, …) work on its logarithms
+//! — every target is a positive volume or price, and errors of such series are multiplicative.
+
+use chrono::{Datelike, Duration, NaiveDate};
+
+use super::FitError;
+use crate::analysis::calendar::{SPRING_FESTIVAL_WINDOW, cny_date, spring_festival_share};
+use crate::model::{Frequency, Period};
+
+/// A target series on a regular grid: `values[i]` is the value of `start.offset(i)`, `None` for
+/// a gap. The last value is always present: its period is the forecast's origin.
+#[derive(Clone, Debug, PartialEq)]
+pub struct History {
+    series: String,
+    freq: Frequency,
+    start: Period,
+    values: Vec<Option<f64>>,
+}
+
+impl History {
+    /// A history from `(period, value)` pairs of one frequency (any order, no duplicates).
+    /// Values must be positive: the models work on logarithms.
+    pub fn from_points(
+        series: &str,
+        freq: Frequency,
+        points: &[(Period, f64)],
+    ) -> Result<History, FitError> {
+        let mut points: Vec<(Period, f64)> = points.to_vec();
+        points.sort_by_key(|p| p.0);
+        let (Some(first), Some(last)) = (points.first(), points.last()) else {
+            return Err(FitError::NoData {
+                series: series.to_string(),
+            });
+        };
+        if let Some(&(period, value)) = points.iter().find(|p| !(p.1 > 0.0 && p.1.is_finite())) {
+            return Err(FitError::NonPositive {
+                series: series.to_string(),
+                period,
+                value,
+            });
+        }
+        let start = first.0;
+        let len = start.steps_to(&last.0) as usize + 1;
+        let mut values = vec![None; len];
+        for &(p, v) in &points {
+            values[start.steps_to(&p) as usize] = Some(v);
+        }
+        Ok(History {
+            series: series.to_string(),
+            freq,
+            start,
+            values,
+        })
+    }
+
+    pub fn series(&self) -> &str {
+        &self.series
+    }
+
+    pub fn freq(&self) -> Frequency {
+        self.freq
+    }
+
+    /// Number of periods on the grid (gaps included).
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Always false: a history has at least its origin.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Number of periods with a value.
+    pub fn observed(&self) -> usize {
+        self.values.iter().filter(|v| v.is_some()).count()
+    }
+
+    pub fn start(&self) -> Period {
+        self.start
+    }
+
+    /// The period at grid index `i` (may be past the end: forecast periods).
+    pub fn period(&self, i: usize) -> Period {
+        self.start.offset(i as i64)
+    }
+
+    /// The last period with a value: forecasts start at the period after it.
+    pub fn origin(&self) -> Period {
+        self.period(self.len() - 1)
+    }
+
+    pub fn values(&self) -> &[Option<f64>] {
+        &self.values
+    }
+
+    /// The observed `(period, value)` pairs.
+    pub fn points(&self) -> Vec<(Period, f64)> {
+        self.values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.map(|v| (self.period(i), v)))
+            .collect()
+    }
+
+    /// Natural logarithms of the values.
+    pub fn logs(&self) -> Vec<Option<f64>> {
+        self.values.iter().map(|v| v.map(f64::ln)).collect()
+    }
+
+    /// Periods in a seasonal cycle: 12 months, 52 weeks.
+    pub fn season_length(&self) -> usize {
+        self.freq.periods_per_year()
+    }
+
+    /// The seasonal slot of a period: month − 1, or ISO week − 1 (week 53 shares slot 51 with
+    /// week 52).
+    pub fn season_of(&self, p: Period) -> usize {
+        season_of(p)
+    }
+
+    /// Grid index of a period, if it lies on the grid.
+    pub fn index_of(&self, p: Period) -> Option<usize> {
+        let i = self.start.steps_to(&p);
+        (i >= 0 && (i as usize) < self.len()).then_some(i as usize)
+    }
+
+    /// The history as it stood with only the first `len` periods (trailing gaps trimmed): the
+    /// training data of an earlier forecast origin. `None` when nothing is left.
+    pub fn prefix(&self, len: usize) -> Option<History> {
+        let mut values: Vec<Option<f64>> = self.values[..len.min(self.len())].to_vec();
+        while values.last().is_some_and(Option::is_none) {
+            values.pop();
+        }
+        (!values.is_empty()).then(|| History {
+            series: self.series.clone(),
+            freq: self.freq,
+            start: self.start,
+            values,
+        })
+    }
+
+    /// Log values with gaps filled, for use as *seasonal bases only* (the value a year before a
+    /// forecast period), never as data a model is fitted to. A gap gets the value a season
+    /// earlier plus the year-on-year growth interpolated between the nearest periods on either
+    /// side that have one; without a base a season earlier, the log level is interpolated
+    /// linearly between its neighbours. Gaps at the very start stay `None`.
+    pub fn filled_logs(&self) -> Vec<Option<f64>> {
+        let observed = self.logs();
+        let mut logs = observed.clone();
+        let m = self.season_length();
+        let growth: Vec<Option<f64>> = (0..logs.len())
+            .map(|t| match (t >= m).then(|| (logs[t], logs[t - m])) {
+                Some((Some(a), Some(b))) => Some(a - b),
+                _ => None,
+            })
+            .collect();
+        let interpolate = |series: &[Option<f64>], t: usize| -> Option<f64> {
+            let before = (0..t).rev().find_map(|i| series[i].map(|v| (i, v)));
+            let after = (t + 1..series.len()).find_map(|i| series[i].map(|v| (i, v)));
+            match (before, after) {
+                (Some((i, a)), Some((j, b))) => Some(a + (b - a) * (t - i) as f64 / (j - i) as f64),
+                (Some((_, a)), None) => Some(a),
+                (None, Some((_, b))) => Some(b),
+                (None, None) => None,
+            }
+        };
+        for t in 0..logs.len() {
+            if logs[t].is_some() {
+                continue;
+            }
+            let seasonal = (t >= m)
+                .then(|| logs[t - m])
+                .flatten()
+                .and_then(|base| interpolate(&growth, t).map(|g| base + g));
+            logs[t] = seasonal.or_else(|| {
+                // Only real observations on either side: a filled value never feeds another fill
+                // by interpolation.
+                let before = (0..t).rev().any(|i| observed[i].is_some());
+                before.then(|| interpolate(&observed, t)).flatten()
+            });
+        }
+        logs
+    }
+}
+
+/// The seasonal slot of a period (see [`History::season_of`]).
+pub fn season_of(p: Period) -> usize {
+    match p {
+        Period::Month { month, .. } => month as usize - 1,
+        Period::Week { week, .. } => week.min(52) as usize - 1,
+        Period::Day(d) => d.ordinal0() as usize % 364,
+        Period::Year(_) => 0,
+    }
+}
+
+/// Share of the Spring Festival window (7 days before to 14 days after Chinese New Year) that
+/// falls in a month or an ISO week; 0 outside the embedded calendar (1990–2050).
+pub fn spring_festival_share_of(p: Period) -> f64 {
+    match p {
+        Period::Month { year, month } => spring_festival_share(year, month).unwrap_or(0.0),
+        Period::Week { .. } | Period::Day(_) => {
+            let (start, end) = (p.start(), p.end());
+            let window = SPRING_FESTIVAL_WINDOW;
+            let days: i64 = (start.year() - 1..=end.year() + 1)
+                .filter_map(cny_date)
+                .map(|cny| {
+                    let from = cny - Duration::days(window.days_before().into());
+                    let to = cny + Duration::days(window.days_after().into());
+                    overlap_days(start, end, from, to)
+                })
+                .sum();
+            days as f64 / f64::from(window.days())
+        }
+        Period::Year(_) => 1.0,
+    }
+}
+
+fn overlap_days(a0: NaiveDate, a1: NaiveDate, b0: NaiveDate, b1: NaiveDate) -> i64 {
+    ((a1.min(b1) - a0.max(b0)).num_days() + 1).max(0)
+}
+
+/// The structural breaks every regression carries an indicator for: the first COVID quarter
+/// (January–March 2020) and the Shanghai lockdown (April–May 2022). DOMAIN.md: breaks, not noise.
+pub const BREAKS: [Break; 2] = [
+    Break {
+        name: "covid_2020q1",
+        from: (2020, 1),
+        to: (2020, 3),
+    },
+    Break {
+        name: "shanghai_lockdown_2022",
+        from: (2022, 4),
+        to: (2022, 5),
+    },
+];
+
+/// A structural break: the months `from..=to` as (year, month).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Break {
+    pub name: &'static str,
+    pub from: (i32, u32),
+    pub to: (i32, u32),
+}
+
+/// 1 when period `p` (a month, or a week by the month of its Thursday) lies in break `b` of
+/// [`BREAKS`], else 0.
+pub fn in_break(b: usize, p: Period) -> f64 {
+    let Break { from, to, .. } = BREAKS[b];
+    let Period::Month { year, month } = p.coarsen(Frequency::Month) else {
+        return 0.0;
+    };
+    let key = (year, month);
+    if key >= from && key <= to { 1.0 } else { 0.0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(y: i32, mo: u32) -> Period {
+        Period::month(y, mo).unwrap()
+    }
+
+    #[test]
+    fn grid_keeps_gaps_and_prefixes_trim_them() {
+        let h = History::from_points(
+            "x",
+            Frequency::Month,
+            &[(m(2020, 3), 3.0), (m(2020, 1), 1.0), (m(2020, 5), 5.0)],
+        )
+        .unwrap();
+        assert_eq!(h.len(), 5);
+        assert_eq!(h.observed(), 3);
+        assert_eq!(h.origin(), m(2020, 5));
+        assert_eq!(h.values()[1], None);
+        let p = h.prefix(4).unwrap();
+        assert_eq!(p.origin(), m(2020, 3));
+        assert_eq!(p.len(), 3);
+        assert!(matches!(
+            History::from_points("x", Frequency::Month, &[(m(2020, 1), 0.0)]),
+            Err(FitError::NonPositive { .. })
+        ));
+    }
+
+    #[test]
+    fn filled_logs_use_seasonal_growth() {
+        // Two years, the second exactly 10% (log) above the first, with 2021-06 missing.
+        let mut pts = Vec::new();
+        for mo in 1..=12 {
+            let base = 100.0 + mo as f64;
+            pts.push((m(2020, mo), base));
+            if mo != 6 {
+                pts.push((m(2021, mo), base * 0.1f64.exp()));
+            }
+        }
+        let h = History::from_points("x", Frequency::Month, &pts).unwrap();
+        let filled = h.filled_logs();
+        let want = 106f64.ln() + 0.1;
+        assert!((filled[17].unwrap() - want).abs() < 1e-12);
+    }
+
+    #[test]
+    fn spring_festival_shares_by_week() {
+        // CNY 2023-01-22: window 15 Jan – 5 Feb. ISO week 2023-W03 (16–22 Jan) holds 7 days.
+        let w = Period::week(2023, 3).unwrap();
+        assert!((spring_festival_share_of(w) - 7.0 / 22.0).abs() < 1e-12);
+        let total: f64 = (1..=10)
+            .map(|k| spring_festival_share_of(Period::week(2023, k).unwrap()))
+            .sum();
+        // 2023-W02 (9–15 Jan) holds 15 Jan: the ten weeks cover the whole window.
+        assert!((total - 1.0).abs() < 1e-12, "{total}");
+        assert!((spring_festival_share_of(m(2023, 1)) - 17.0 / 22.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn breaks_by_month_and_week() {
+        assert_eq!(in_break(0, m(2020, 3)), 1.0);
+        assert_eq!(in_break(0, m(2020, 4)), 0.0);
+        assert_eq!(in_break(1, m(2022, 5)), 1.0);
+        // 2022-W17 runs 25 Apr – 1 May; its Thursday is 28 April.
+        assert_eq!(in_break(1, Period::week(2022, 17).unwrap()), 1.0);
+    }
+}

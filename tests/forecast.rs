@@ -1,0 +1,589 @@
+//! `portcast forecast|nowcast|evaluate` and the forecasting library end to end: distribution
+//! arithmetic against closed forms, reproducibility by seed, no look-ahead, the nowcast against
+//! the official prints, fallback with reasons, joint forecasts, and the evaluation on the bundled
+//! data.
+
+use std::fs;
+use std::path::Path;
+
+use portcast::analysis::distribution::PredictiveDistribution;
+use portcast::config::ReleaseLags;
+use portcast::forecast::shocks::{Shocks, normal_quantile};
+use portcast::forecast::{ForecastConfig, ForecastRequest, ModelChoice, forecast, forecast_joint};
+use portcast::model::{Frequency, end_of_day};
+use portcast::store::{DataDir, Store, StoreLocation};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use statrs::distribution::{Continuous, ContinuousCDF, Normal};
+
+use crate::util::{copy_of_data, csv_rows, portcast, run};
+
+fn bundled() -> Store {
+    Store::open(&StoreLocation {
+        data_dir: DataDir::Embedded,
+        store_dir: None,
+        lags: ReleaseLags::default(),
+    })
+    .expect("bundled data loads")
+}
+
+fn as_of(s: &str) -> chrono::DateTime<chrono::Utc> {
+    end_of_day(chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap())
+}
+
+/// 10,000 draws of N(μ, σ²) as every model draws its errors: stratified uniforms
+/// (`Shocks::latin_hypercube`, fixed seed) through an inverse CDF.
+fn normal_forecast(mu: f64, sigma: f64) -> PredictiveDistribution {
+    let mut rng = StdRng::seed_from_u64(20240601);
+    let shocks = Shocks::latin_hypercube(10_000, 1, &mut rng);
+    let samples = (0..10_000)
+        .map(|p| mu + sigma * normal_quantile(shocks.get(p, 0)))
+        .collect();
+    PredictiveDistribution::from_paths(1, samples).unwrap()
+}
+
+/// Simpson's rule on [a, b] with `n` (even) intervals.
+fn simpson(f: impl Fn(f64) -> f64, a: f64, b: f64, n: usize) -> f64 {
+    let h = (b - a) / n as f64;
+    let inner: f64 = (1..n)
+        .map(|i| f(a + i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 })
+        .sum();
+    (f(a) + f(b) + inner) * h / 3.0
+}
+
+#[test]
+fn normal_probabilities_and_scalar_payouts_match_closed_forms_to_1e_3() {
+    // A Shanghai-like month: N(4.3M, 0.2M²) in millions of TEU.
+    let (mu, sigma) = (4.3, 0.2);
+    let d = normal_forecast(mu, sigma);
+    let exact = Normal::new(mu, sigma).unwrap();
+    for k in [3.9, 4.2, 4.3, 4.4, 4.6, 4.75] {
+        let got = d.prob_above(0, k).unwrap();
+        let want = exact.sf(k);
+        assert!((got - want).abs() < 1e-3, "P(X > {k}): {got} vs {want}");
+    }
+    // Scalar contract: long side pays clamp((X − L)/(U − L), 0, 1). Its fair price by numerical
+    // integration: ∫ clamp(...) φ(x) dx over μ ± 10σ (Simpson, 20,000 intervals).
+    for (l, u) in [(4.0, 4.6), (4.2, 4.4), (3.5, 4.3), (4.5, 5.0)] {
+        let payout = |x: f64| ((x - l) / (u - l)).clamp(0.0, 1.0);
+        let want = simpson(
+            |x| payout(x) * exact.pdf(x),
+            mu - 10.0 * sigma,
+            mu + 10.0 * sigma,
+            20_000,
+        );
+        let got = d.expect(0, payout).unwrap();
+        assert!(
+            (got - want).abs() < 1e-3,
+            "E[clamp] on [{l}, {u}]: {got} vs {want}"
+        );
+    }
+    // Mean and a bracket, for good measure.
+    assert!((d.mean(0).unwrap() - mu).abs() < 1e-3);
+    let bracket = d.prob_between(0, 4.2, 4.4).unwrap();
+    assert!((bracket - (exact.cdf(4.4) - exact.cdf(4.2))).abs() < 1e-3);
+}
+
+fn forecast_csv(store: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["forecast", "--format", "csv"];
+    args.extend_from_slice(extra);
+    let (code, out, err) = run(portcast(store).args(&args));
+    assert_eq!(code, 0, "{err}");
+    out
+}
+
+#[test]
+fn forecast_columns_and_reproducibility_by_seed() {
+    let store = tempfile::tempdir().unwrap();
+    let args = [
+        "--series",
+        "shanghai_calls",
+        "--horizon",
+        "3",
+        "--threshold",
+        "1400",
+        "--paths",
+        "4000",
+        "--as-of",
+        "2023-10-31",
+        "--seed",
+        "7",
+    ];
+    let out = forecast_csv(store.path(), &args);
+    let (header, rows) = csv_rows(&out);
+    assert_eq!(
+        header,
+        [
+            "series",
+            "origin",
+            "period",
+            "horizon",
+            "model",
+            "mean",
+            "q0.01",
+            "q0.05",
+            "q0.1",
+            "q0.25",
+            "q0.5",
+            "q0.75",
+            "q0.9",
+            "q0.95",
+            "q0.99",
+            "p_above_1400"
+        ]
+    );
+    assert_eq!(rows.len(), 3);
+    // Calls for September are known on 9 October; October's only on 9 November.
+    assert_eq!(rows[0][1], "2023-09");
+    assert_eq!(
+        rows.iter().map(|r| r[2].as_str()).collect::<Vec<_>>(),
+        ["2023-10", "2023-11", "2023-12"]
+    );
+    for r in &rows {
+        let q: Vec<f64> = r[6..15].iter().map(|v| v.parse().unwrap()).collect();
+        assert!(
+            q.windows(2).all(|w| w[0] <= w[1]),
+            "quantiles increase: {q:?}"
+        );
+        let p: f64 = r[15].parse().unwrap();
+        assert!((0.0..=1.0).contains(&p));
+    }
+    assert_eq!(
+        forecast_csv(store.path(), &args),
+        out,
+        "same seed, same output"
+    );
+    let mut other = args.to_vec();
+    *other.last_mut().unwrap() = "8";
+    assert_ne!(
+        forecast_csv(store.path(), &other),
+        out,
+        "another seed, other draws"
+    );
+    // A longer horizon leaves the first months as they were (the regression's simulated PMI and
+    // every other auxiliary draw run per path).
+    let mut longer = args.to_vec();
+    longer[3] = "5";
+    let longer = forecast_csv(store.path(), &longer);
+    let first_three: Vec<&str> = longer.lines().take(4).collect();
+    assert_eq!(first_three, out.lines().collect::<Vec<_>>());
+}
+
+/// Copy of the bundled data keeping only rows whose period starts on or before `cutoff`
+/// (every file's first column is its date, month or year).
+fn truncated_data(cutoff: &str) -> tempfile::TempDir {
+    let dir = copy_of_data();
+    for entry in fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let mut r = csv::Reader::from_path(&path).unwrap();
+        let header = r.headers().unwrap().clone();
+        let rows: Vec<csv::StringRecord> = r
+            .records()
+            .map(Result::unwrap)
+            .filter(|rec| rec[0].trim() <= cutoff)
+            .collect();
+        let mut w = csv::Writer::from_path(&path).unwrap();
+        w.write_record(&header).unwrap();
+        for rec in rows {
+            w.write_record(&rec).unwrap();
+        }
+        w.flush().unwrap();
+    }
+    dir
+}
+
+/// Copy of the bundled data with later rows appended. SYNTHETIC figures, for this test only:
+/// three months of 2024 vessel calls, PMI and LA TEU, and a 2024 Shanghai annual total.
+fn extended_data() -> tempfile::TempDir {
+    let dir = copy_of_data();
+    let append = |file: &str, lines: &[String]| {
+        let path = dir.path().join(file);
+        let mut text = fs::read_to_string(&path).unwrap();
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        for l in lines {
+            text.push_str(l);
+            text.push('\n');
+        }
+        fs::write(&path, text).unwrap();
+    };
+    let mut calls = Vec::new();
+    let mut day = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    while day <= chrono::NaiveDate::from_ymd_opt(2024, 3, 31).unwrap() {
+        calls.push(format!("{day},port1188,Shanghai,31,100"));
+        calls.push(format!("{day},port2027,Yangshan,17,20"));
+        day = day.succ_opt().unwrap();
+    }
+    append("portwatch_daily_port_calls.csv", &calls);
+    append(
+        "pmi_nbs_monthly.csv",
+        &(1..=3)
+            .map(|m| format!("2024-0{m},50.{m},,synthetic test row"))
+            .collect::<Vec<_>>(),
+    );
+    append(
+        "la_teu_monthly.csv",
+        &[
+            "2024-01,800000,400000,,,,,,,,press_release_whole_teu,synthetic,synthetic test row"
+                .to_string(),
+        ],
+    );
+    append(
+        "shanghai_teu_annual.csv",
+        &["2024,51500000,synthetic,synthetic test row".to_string()],
+    );
+    dir
+}
+
+#[test]
+fn forecasts_do_not_look_ahead() {
+    let store = tempfile::tempdir().unwrap();
+    let truncated = truncated_data("2023-06-30");
+    let extended = extended_data();
+    let dirs = [
+        None,
+        Some(truncated.path().to_str().unwrap()),
+        Some(extended.path().to_str().unwrap()),
+    ];
+    for series in ["shanghai_calls", "la_teu", "shanghai_teu"] {
+        let outputs: Vec<String> = dirs
+            .iter()
+            .map(|dir| {
+                let mut args = vec![
+                    "--series",
+                    series,
+                    "--horizon",
+                    "2",
+                    "--paths",
+                    "2000",
+                    "--as-of",
+                    "2023-06-30",
+                ];
+                if let Some(d) = dir {
+                    args.extend(["--data-dir", d]);
+                }
+                forecast_csv(store.path(), &args)
+            })
+            .collect();
+        assert_eq!(
+            outputs[0], outputs[1],
+            "{series}: later figures changed the forecast"
+        );
+        assert_eq!(
+            outputs[0], outputs[2],
+            "{series}: appended figures changed the forecast"
+        );
+        assert!(outputs[0].lines().count() == 3, "{}", outputs[0]);
+    }
+}
+
+#[test]
+fn a_model_that_cannot_be_fitted_gives_way_and_says_why() {
+    let store = tempfile::tempdir().unwrap();
+    // In June 2016 the bundled LA history is a handful of press-release months plus 2016.
+    let (code, out, err) = run(portcast(store.path()).args([
+        "forecast",
+        "--series",
+        "la_teu",
+        "--model",
+        "regression",
+        "--as-of",
+        "2016-06-30",
+        "--format",
+        "csv",
+        "--paths",
+        "500",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("regression not used: regression needs at least"),
+        "{err}"
+    );
+    assert!(err.contains("ets not used"), "{err}");
+    let (_, rows) = csv_rows(&out);
+    assert!(rows.iter().all(|r| r[4] == "naive"), "{out}");
+    // Nothing to fit at all: an error naming every reason, not a panic.
+    let (code, _, err) = run(portcast(store.path()).args([
+        "forecast",
+        "--series",
+        "shanghai_calls",
+        "--as-of",
+        "2019-03-01",
+    ]));
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("no model could be fitted to `shanghai_calls`"),
+        "{err}"
+    );
+    assert!(err.contains("naive: naive needs at least 8"), "{err}");
+}
+
+#[test]
+fn weekly_targets_and_bad_grids() {
+    let store = tempfile::tempdir().unwrap();
+    // SCFI's bundled prints end on Thursday 2020-12-31, in ISO week 2020-W53.
+    let out = forecast_csv(
+        store.path(),
+        &["--series", "scfi", "--horizon", "2", "--paths", "500"],
+    );
+    let (_, rows) = csv_rows(&out);
+    assert_eq!(rows[0][1], "2020-W53");
+    assert_eq!(
+        rows.iter().map(|r| r[2].as_str()).collect::<Vec<_>>(),
+        ["2021-W01", "2021-W02"]
+    );
+    let out = forecast_csv(
+        store.path(),
+        &[
+            "--series",
+            "shanghai_calls",
+            "--freq",
+            "week",
+            "--horizon",
+            "1",
+            "--paths",
+            "500",
+            "--as-of",
+            "2023-12-31",
+        ],
+    );
+    let (_, rows) = csv_rows(&out);
+    // 2023-W51 (18–24 Dec) is complete only on 2 January (24 Dec + 9 days' release lag), after
+    // the as-of date: the origin is W50 and W51 is the first week forecast.
+    assert_eq!(
+        (rows[0][1].as_str(), rows[0][2].as_str()),
+        ("2023-W50", "2023-W51")
+    );
+    for bad in [
+        vec!["--series", "pmi", "--freq", "week"],
+        vec!["--series", "shanghai_teu", "--freq", "week"],
+        vec!["--series", "shanghai_teu_annual"],
+        vec!["--series", "no_such_series"],
+    ] {
+        let mut args = vec!["forecast"];
+        args.extend(bad);
+        let (code, _, err) = run(portcast(store.path()).args(&args));
+        assert_eq!(code, 2, "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn nowcast_honours_every_official_print() {
+    let store = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(portcast(store.path()).args([
+        "nowcast",
+        "--format",
+        "csv",
+        "--paths",
+        "4000",
+        "--as-of",
+        "2024-06-30",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let (header, rows) = csv_rows(&out);
+    assert_eq!(
+        header,
+        [
+            "period",
+            "kind",
+            "value",
+            "lower",
+            "upper",
+            "calls",
+            "loo_estimate",
+            "loo_ape"
+        ]
+    );
+    let months: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] != "all").collect();
+    assert_eq!(months.len(), 60, "2019-01 .. 2023-12");
+    let value = |p: &str| -> f64 {
+        months.iter().find(|r| r[0] == p).unwrap()[2]
+            .parse()
+            .unwrap()
+    };
+    // Official monthly figures are shown as they were printed (data/shanghai_teu_monthly.csv).
+    for (p, v) in [
+        ("2019-01", 3_752_000.0),
+        ("2020-02", 2_298_000.0),
+        ("2020-10", 4_203_000.0),
+    ] {
+        assert_eq!(value(p), v);
+    }
+    let official: Vec<&&Vec<String>> = months.iter().filter(|r| r[1] == "official").collect();
+    assert_eq!(
+        official.len(),
+        8,
+        "the official months inside the vessel-call span"
+    );
+    assert!(
+        official
+            .iter()
+            .all(|r| !r[6].is_empty() && !r[7].is_empty())
+    );
+    let year = |y: &str| -> f64 {
+        months
+            .iter()
+            .filter(|r| r[0].starts_with(y))
+            .map(|r| r[2].parse::<f64>().unwrap())
+            .sum()
+    };
+    // Annual totals (data/shanghai_teu_annual.csv): 2019 exact, 2020 rounded to 0.1M; the
+    // estimates plus the official months reproduce them to within the prints' rounding.
+    assert!(
+        (year("2019") - 43_303_000.0).abs() < 20_000.0,
+        "{}",
+        year("2019")
+    );
+    assert!(
+        (year("2020") - 43_500_000.0).abs() < 60_000.0,
+        "{}",
+        year("2020")
+    );
+    // 2021–2023 were printed as "exceeded …": lower bounds, which the estimate respects.
+    assert!(year("2021") >= 47_030_000.0, "{}", year("2021"));
+    assert!(year("2022") >= 47_303_000.0, "{}", year("2022"));
+    assert!(year("2023") >= 49_000_000.0, "{}", year("2023"));
+    for r in months.iter().filter(|r| r[1] == "estimate") {
+        let (v, lo, hi): (f64, f64, f64) = (
+            r[2].parse().unwrap(),
+            r[3].parse().unwrap(),
+            r[4].parse().unwrap(),
+        );
+        assert!(lo <= v && v <= hi, "{r:?}");
+    }
+    let summary = rows.last().unwrap();
+    assert_eq!(summary[0], "all");
+    assert_eq!(summary[1], "loo-mape (n=8)");
+    let mape: f64 = summary[2].parse().unwrap();
+    let mean_ape: f64 = official
+        .iter()
+        .map(|r| r[7].parse::<f64>().unwrap())
+        .sum::<f64>()
+        / 8.0;
+    assert!((mape - mean_ape).abs() < 1e-9);
+    eprintln!("nowcast leave-one-out MAPE on the bundled data: {mape:.2}% (n = 8)");
+}
+
+#[test]
+fn evaluate_shanghai_calls_monthly_at_h1_against_seasonal_naive() {
+    let store = tempfile::tempdir().unwrap();
+    let (code, out, err) = run(portcast(store.path()).args([
+        "evaluate",
+        "--series",
+        "shanghai_calls",
+        "--from",
+        "2021-01",
+        "--to",
+        "2023-11",
+        "--horizon",
+        "1",
+        "--format",
+        "csv",
+        "--as-of",
+        "2024-06-30",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let (header, rows) = csv_rows(&out);
+    assert_eq!(
+        header,
+        [
+            "series",
+            "model",
+            "horizon",
+            "n",
+            "crps",
+            "skill_vs_snaive",
+            "beats_snaive",
+            "mape",
+            "cover80",
+            "cover90"
+        ]
+    );
+    let models: Vec<&str> = rows.iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(
+        models,
+        [
+            "auto",
+            "regression",
+            "ets",
+            "snaive",
+            "naive",
+            "climatology"
+        ]
+    );
+    let auto = &rows[0];
+    assert_eq!(
+        auto[3], "35",
+        "35 origins: 2021-01 .. 2023-11, each scored on the next month"
+    );
+    let skill: f64 = auto[5].parse().unwrap();
+    // The verdict is stated either way; the test checks that it is stated and consistent, not
+    // which way it goes.
+    assert_eq!(auto[6], (skill > 0.0).to_string());
+    let verdict = if skill > 0.0 {
+        "BEATS"
+    } else {
+        "does NOT beat"
+    };
+    assert!(
+        err.contains(&format!(
+            "h=1: the chosen model {verdict} seasonal naive in CRPS"
+        )),
+        "{err}"
+    );
+    eprintln!("evaluate shanghai_calls month h=1:\n{out}");
+}
+
+#[test]
+fn joint_forecasts_keep_the_marginals_and_share_shocks() {
+    let store = bundled();
+    let cfg = ForecastConfig::default();
+    let req = |series: &str| ForecastRequest {
+        series: series.into(),
+        freq: Some(Frequency::Month),
+        horizon: 2,
+        as_of: as_of("2023-12-31"),
+        model: ModelChoice::Auto,
+        n_paths: 4000,
+        seed: 3,
+    };
+    let joint = forecast_joint(
+        &store,
+        &[req("shanghai_calls"), req("la_loaded_imports")],
+        &cfg,
+    )
+    .unwrap();
+    assert_eq!(joint.dist.horizons(), 4);
+    assert_eq!(joint.coordinate(1, 1), 3);
+    // The correlation is estimated on the months both models have errors for, and used.
+    assert!(joint.overlap[0][1] >= 12, "{:?}", joint.overlap);
+    let rho = joint.correlation[0][1];
+    assert!(rho.abs() <= 1.0 && rho != 0.0, "{rho}");
+    for (k, series) in ["shanghai_calls", "la_loaded_imports"].iter().enumerate() {
+        let single = forecast(&store, &req(series), &cfg).unwrap();
+        let component = &joint.components[k];
+        assert_eq!(component.model, single.model);
+        assert_eq!(component.periods, single.periods);
+        for h in 0..2 {
+            // Same marginal up to Monte Carlo error (different uniforms, same distribution).
+            let (a, b) = (
+                component.dist.quantile(h, 0.5).unwrap(),
+                single.dist.quantile(h, 0.5).unwrap(),
+            );
+            assert!((a / b - 1.0).abs() < 0.02, "{series} h{h}: {a} vs {b}");
+            let joint_median = joint.dist.quantile(joint.coordinate(k, h), 0.5).unwrap();
+            assert_eq!(joint_median, a);
+        }
+    }
+    // The shared shocks show up in the paths: the sample correlation of the two targets' first
+    // steps has the sign of the shock correlation.
+    let pairs: Vec<(f64, f64)> = joint.dist.paths().map(|p| (p[0].ln(), p[2].ln())).collect();
+    let n = pairs.len() as f64;
+    let (ma, mb) = (
+        pairs.iter().map(|p| p.0).sum::<f64>() / n,
+        pairs.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let cov: f64 = pairs.iter().map(|p| (p.0 - ma) * (p.1 - mb)).sum::<f64>();
+    assert_eq!(cov.signum(), rho.signum(), "rho {rho}");
+}
