@@ -51,6 +51,12 @@ pub enum Command {
     /// Inspect, validate and extend the data.
     #[command(subcommand)]
     Data(DataCommand),
+    /// Price every market in the markets file from the forecast: fair price, edge after fees,
+    /// side and fractional-Kelly stake.
+    Price(crate::commands::markets::PriceArgs),
+    /// Replay the markets at past as-of dates (only what was published then), settle on first
+    /// prints, and score the model and the rules; `--sweep` ranks strategy variants.
+    Backtest(crate::commands::markets::BacktestArgs),
     /// Convert an export price between FOB, CFR and CIF, with commission, discount and FX.
     Quote(crate::commands::trade::QuoteArgs),
     /// Chargeable weight and freight of one shipment by air, sea LCL and sea FCL.

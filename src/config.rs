@@ -42,6 +42,11 @@ pub struct ConfigFile {
     pub data_dir: Option<PathBuf>,
     /// Directory of the point-in-time store (fetched and hand-entered figures).
     pub store_dir: Option<PathBuf>,
+    /// The markets file `price`, `backtest` and `run` use when `--markets` is not given.
+    pub markets_file: Option<PathBuf>,
+    /// Where `portcast run` writes its reports (default: `reports` under the platform data
+    /// directory).
+    pub reports_dir: Option<PathBuf>,
     /// Per-series release lag in days after the end of the period, overriding the defaults.
     #[serde(default)]
     pub release_lag_days: BTreeMap<String, i64>,
@@ -127,9 +132,14 @@ impl ConfigFile {
         })?;
         let mut cfg = Self::parse(path, &text)?;
         let base = path.parent().unwrap_or(Path::new("."));
-        for dir in [&mut cfg.data_dir, &mut cfg.store_dir]
-            .into_iter()
-            .flatten()
+        for dir in [
+            &mut cfg.data_dir,
+            &mut cfg.store_dir,
+            &mut cfg.markets_file,
+            &mut cfg.reports_dir,
+        ]
+        .into_iter()
+        .flatten()
         {
             if dir.is_relative() {
                 *dir = base.join(&*dir);

@@ -6,6 +6,7 @@ pub mod data;
 pub mod fetch;
 pub mod forecast;
 pub mod lags;
+pub mod markets;
 pub mod trade;
 
 use std::io::Write;
@@ -28,6 +29,8 @@ pub fn run(command: &Command, settings: &Settings, out: &mut dyn Write) -> anyho
         Command::Data(DataCommand::Check) => data::check(settings, out),
         Command::Data(DataCommand::Add(args)) => data::add(settings, args),
         Command::Quote(args) => trade::quote(args, settings.format, out),
+        Command::Price(args) => markets::price(settings, args, out),
+        Command::Backtest(args) => markets::backtest(settings, args, out),
         Command::Modes(args) => trade::modes(args, settings.format, out),
         Command::Fetch(args) => fetch::run(settings, args, out),
         Command::Lags(args) => lags::run(settings, args, out),

@@ -4,6 +4,7 @@
 
 pub mod contract;
 pub mod file;
+pub mod paths;
 pub mod price;
 pub mod rule;
 pub mod sizing;

@@ -78,6 +78,19 @@ pub trait PathSource {
         as_of: DateTime<Utc>,
         until: Period,
     ) -> Result<Vec<SeriesPaths>, String>;
+
+    /// The last period the source's forecast of `series` would start after, when it knows one
+    /// beyond the store's last official value (a nowcast estimates months not yet printed). A
+    /// rolling target ("the next period") is counted from the later of the two.
+    fn origin(
+        &self,
+        _store: &Store,
+        _series: &str,
+        _freq: Frequency,
+        _as_of: DateTime<Utc>,
+    ) -> Option<Period> {
+        None
+    }
 }
 
 /// One priced contract (one row of `portcast price`).
@@ -145,6 +158,7 @@ fn store_grid(series: &str) -> Frequency {
 /// The settlement periods of a market at `as_of`: one period, or `n` for `within = n`.
 pub fn target_periods(
     store: &Store,
+    source: &dyn PathSource,
     market: &Market,
     as_of: DateTime<Utc>,
 ) -> Result<Vec<Period>, PriceError> {
@@ -152,12 +166,14 @@ pub fn target_periods(
         // "N periods after the last known": after the latest period every series has.
         let mut anchor: Option<Period> = None;
         for s in market.kind.series() {
-            let (p, _) = last_known(store, s, market.freq, as_of)?.ok_or_else(|| {
-                PriceError::NothingKnown {
+            let known = last_known(store, s, market.freq, as_of)?.map(|(p, _)| p);
+            let estimated = source.origin(store, s, market.freq, as_of);
+            let p = known
+                .max(estimated)
+                .ok_or_else(|| PriceError::NothingKnown {
                     market: market.id.clone(),
                     series: s.to_string(),
-                }
-            })?;
+                })?;
             anchor = Some(anchor.map_or(p, |a| a.min(p)));
         }
         Ok(anchor.expect("a market has a series"))
@@ -179,7 +195,7 @@ pub fn price_market(
     market: &Market,
     as_of: DateTime<Utc>,
 ) -> Result<PricedMarket, PriceError> {
-    let targets = target_periods(store, market, as_of)?;
+    let targets = target_periods(store, source, market, as_of)?;
     let until = *targets.last().expect("at least one target");
     let series = market.kind.series();
     // A single-period target whose value is already published is settled, not priced.
@@ -245,7 +261,8 @@ pub fn price_market(
                         })?;
                     Contract::Binary {
                         strike: *strike,
-                        k: last * (1.0 + change),
+                        // A relative strike is set in the series' own precision (cents, points).
+                        k: crate::trade::round_cents(last * (1.0 + change)),
                     }
                 }
                 (c, _) => *c,

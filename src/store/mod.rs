@@ -227,6 +227,16 @@ impl Store {
         })
     }
 
+    /// When the newest figure known at `as_of` became known (the data's freshness).
+    pub fn last_known_at(&self, as_of: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.series
+            .values()
+            .flatten()
+            .map(|o| o.known_at)
+            .filter(|t| *t <= as_of)
+            .max()
+    }
+
     /// Number of stored observations, all series and revisions.
     pub fn len(&self) -> usize {
         self.series.values().map(Vec::len).sum()

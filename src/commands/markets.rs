@@ -1,0 +1,616 @@
+//! `portcast price` and `portcast backtest`: the markets file priced from the forecast at the
+//! as-of date, and the same pricing replayed at past as-of dates with first-print settlement.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use chrono::{Datelike, Duration, NaiveDate};
+use clap::{Args, ValueEnum};
+
+use super::UsageError;
+use crate::analysis::distribution::DEFAULT_PATHS;
+use crate::backtest::engine::{self, Replay, Sources};
+use crate::backtest::evaluate::{self, Scores, Strategy, Sweep, Trade, Variant};
+use crate::exit::Exit;
+use crate::forecast::{ModelChoice, ModelKind};
+use crate::markets::file::{self, Market};
+use crate::markets::paths::ForecastPaths;
+use crate::markets::price::{self, PricedMarket};
+use crate::markets::sizing::Side;
+use crate::output::{Cell, Table};
+use crate::settings::Settings;
+use crate::store::Store;
+
+/// The example markets file, used when neither `--markets` nor the config names one.
+pub const EXAMPLE_MARKETS: &str = include_str!("../../data/markets.example.toml");
+
+/// Flags shared by `price` and `backtest`.
+#[derive(Debug, Args, Clone)]
+pub struct MarketsArgs {
+    /// Markets file (TOML). Default: the config's `markets_file`, else the bundled example
+    /// (data/markets.example.toml).
+    #[arg(long, value_name = "FILE")]
+    pub markets: Option<PathBuf>,
+    /// Seed of the forecast's sample paths (same seed, same prices).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Sample paths per forecast.
+    #[arg(long, default_value_t = DEFAULT_PATHS)]
+    pub paths: usize,
+}
+
+/// Read the markets named by the flags or the config, or the bundled example.
+pub fn load_markets(settings: &Settings, args: &MarketsArgs) -> anyhow::Result<Vec<Market>> {
+    match args
+        .markets
+        .clone()
+        .or_else(|| settings.config.markets_file.clone())
+    {
+        Some(path) => Ok(file::read(&path)?),
+        None => Ok(file::parse(
+            "data/markets.example.toml (bundled)",
+            EXAMPLE_MARKETS,
+        )?),
+    }
+}
+
+/// The forecast sources: the model, and the two references.
+pub struct ForecastSources {
+    pub model: ForecastPaths,
+    pub climatology: ForecastPaths,
+    pub seasonal_naive: ForecastPaths,
+}
+
+impl ForecastSources {
+    pub fn new(settings: &Settings, n_paths: usize, seed: u64) -> Self {
+        let cfg = settings.config.forecast.clone();
+        let with = |model| ForecastPaths::new(cfg.clone(), model, n_paths, seed);
+        ForecastSources {
+            model: with(ModelChoice::Auto),
+            climatology: with(ModelChoice::Named(ModelKind::Climatology)),
+            seasonal_naive: with(ModelChoice::Named(ModelKind::SeasonalNaive)),
+        }
+    }
+
+    pub fn sources(&self) -> Sources<'_> {
+        Sources {
+            model: &self.model,
+            climatology: &self.climatology,
+            seasonal_naive: &self.seasonal_naive,
+        }
+    }
+}
+
+/// `portcast price`.
+#[derive(Debug, Args)]
+pub struct PriceArgs {
+    #[command(flatten)]
+    pub markets: MarketsArgs,
+}
+
+pub fn price(settings: &Settings, args: &PriceArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let markets = load_markets(settings, &args.markets)?;
+    let store = Store::open(&settings.location)?;
+    let sources = ForecastSources::new(settings, args.markets.paths, args.markets.seed);
+    let (priced, failures) = price_all(&store, &sources.model, &markets, settings.as_of);
+    price_table(&priced).write(settings.format, out)?;
+    for (id, e) in &failures {
+        tracing::error!("market `{id}`: not priced: {e}");
+    }
+    Ok(if failures.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Failure
+    })
+}
+
+/// Price every market; a market that cannot be priced is reported, not fatal.
+pub fn price_all(
+    store: &Store,
+    source: &ForecastPaths,
+    markets: &[Market],
+    as_of: chrono::DateTime<chrono::Utc>,
+) -> (Vec<PricedMarket>, Vec<(String, String)>) {
+    let mut priced = Vec::new();
+    let mut failures = Vec::new();
+    for m in markets {
+        match price::price_market(store, source, m, as_of) {
+            Ok(p) => {
+                if let Some(o) = p.overround {
+                    tracing::info!(
+                        "market `{}`: the bucket prices' overround is {:+.4}",
+                        m.id,
+                        o
+                    );
+                }
+                priced.push(p);
+            }
+            Err(e) => failures.push((m.id.clone(), e.to_string())),
+        }
+    }
+    (priced, failures)
+}
+
+/// `market,contract,fair,price,edge,fee,edge_after_fees,side,kelly_fraction`.
+pub fn price_table(priced: &[PricedMarket]) -> Table {
+    let mut t = Table::new([
+        "market",
+        "contract",
+        "fair",
+        "price",
+        "edge",
+        "fee",
+        "edge_after_fees",
+        "side",
+        "kelly_fraction",
+    ]);
+    for r in priced.iter().flat_map(|p| &p.rows) {
+        t.push(vec![
+            r.market.as_str().into(),
+            r.contract.as_str().into(),
+            r.fair.into(),
+            r.price.into(),
+            r.edge.into(),
+            r.fee.into(),
+            r.edge_after_fees.into(),
+            r.side.map(side_name).into(),
+            r.kelly_fraction.into(),
+        ]);
+    }
+    t
+}
+
+fn side_name(s: Side) -> &'static str {
+    match s {
+        Side::Yes => "yes",
+        Side::No => "no",
+        Side::None => "none",
+    }
+}
+
+/// Strategies to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StrategyArg {
+    Model,
+    Rules,
+    All,
+}
+
+/// Which table to print.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BacktestSection {
+    /// Scores per market and strategy, and overall.
+    Scores,
+    /// Every trade.
+    Trades,
+    /// Reliability table per strategy (all markets' binary events).
+    Reliability,
+    /// Every replayed step: fair prices, references, outcome.
+    Steps,
+    /// Steps that could not be priced, and why.
+    Skipped,
+}
+
+/// `portcast backtest`.
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    #[command(flatten)]
+    pub markets: MarketsArgs,
+    /// First as-of date. Default: three years before --to.
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<NaiveDate>,
+    /// Last as-of date. Default: --as-of, or the last date any figure became known, if earlier.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<NaiveDate>,
+    #[arg(long, value_enum, default_value = "all")]
+    pub strategy: StrategyArg,
+    /// Only these markets (ids; repeat or comma-separate).
+    #[arg(long = "market", value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Evaluate every variant, e.g. `threshold=4.0e6..4.6e6:0.05e6`, `kelly=0.1..0.5:0.1`,
+    /// `min_edge=0..0.1:0.01`, `rule.pmi=50..54:0.5`; repeat for a grid. Ranked by P&L.
+    #[arg(long, value_name = "NAME=LO..HI:STEP")]
+    pub sweep: Vec<String>,
+    /// Table to print (table and CSV formats; JSON prints every section).
+    #[arg(long, value_enum, default_value = "scores")]
+    pub section: BacktestSection,
+}
+
+/// A finished backtest: per market the replay, and per strategy the trades and scores.
+pub struct BacktestRun {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub replays: Vec<(Market, Replay)>,
+    pub results: Vec<(Strategy, Vec<Trade>, Vec<Scores>)>,
+}
+
+/// The default window: three years ending at the as-of date or at the last date anything
+/// became known, whichever is earlier (so the bundled snapshot backtests over its last years).
+pub fn default_window(
+    store: &Store,
+    as_of: chrono::DateTime<chrono::Utc>,
+) -> (NaiveDate, NaiveDate) {
+    let last_known = store
+        .last_known_at(as_of)
+        .map_or(as_of.date_naive(), |t| t.date_naive());
+    let to = last_known.min(as_of.date_naive());
+    let from = NaiveDate::from_ymd_opt(to.year() - 3, to.month(), to.day().min(28))
+        .unwrap_or(to - Duration::days(3 * 365));
+    (from, to)
+}
+
+/// Replay and evaluate `markets` over `[from, to]`.
+pub fn run_backtest(
+    store: &Store,
+    sources: &ForecastSources,
+    markets: &[Market],
+    from: NaiveDate,
+    to: NaiveDate,
+    strategies: &[Strategy],
+) -> anyhow::Result<BacktestRun> {
+    let mut replays = Vec::new();
+    for m in markets {
+        let dates = engine::step_dates(from, to, m.freq);
+        let replay = engine::replay(store, m, &sources.sources(), &dates, |_, _| {})?;
+        replays.push((m.clone(), replay));
+    }
+    let mut results = Vec::new();
+    for &s in strategies {
+        let mut trades = Vec::new();
+        let mut scores = Vec::new();
+        for (m, r) in &replays {
+            if s == Strategy::Rules && m.rule.is_none() {
+                continue;
+            }
+            let (t, sc) = evaluate::evaluate(m, &r.rows, s, &Variant::default());
+            trades.extend(t);
+            scores.push(sc);
+        }
+        results.push((s, trades, scores));
+    }
+    Ok(BacktestRun {
+        from,
+        to,
+        replays,
+        results,
+    })
+}
+
+pub fn backtest(
+    settings: &Settings,
+    args: &BacktestArgs,
+    out: &mut dyn Write,
+) -> anyhow::Result<Exit> {
+    let mut markets = load_markets(settings, &args.markets)?;
+    if !args.only.is_empty() {
+        for id in &args.only {
+            if !markets.iter().any(|m| &m.id == id) {
+                return Err(UsageError(format!("no market `{id}` in the markets file")).into());
+            }
+        }
+        markets.retain(|m| args.only.contains(&m.id));
+    }
+    let sweeps = args
+        .sweep
+        .iter()
+        .map(|s| Sweep::parse(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(UsageError)?;
+    let store = Store::open(&settings.location)?;
+    let (dfrom, dto) = default_window(&store, settings.as_of);
+    let to = args.to.unwrap_or(dto);
+    let from = args.from.unwrap_or(dfrom.min(to));
+    if from > to {
+        return Err(UsageError(format!("--from {from} is after --to {to}")).into());
+    }
+    if to > settings.as_of.date_naive() {
+        return Err(UsageError(format!(
+            "--to {to} is after the as-of date {}: a backtest only replays the past",
+            settings.as_of.date_naive()
+        ))
+        .into());
+    }
+    let strategies: Vec<Strategy> = match args.strategy {
+        StrategyArg::Model => vec![Strategy::Model],
+        StrategyArg::Rules => vec![Strategy::Rules],
+        StrategyArg::All => vec![Strategy::Model, Strategy::Rules],
+    };
+    let sources = ForecastSources::new(settings, args.markets.paths, args.markets.seed);
+    tracing::info!("backtest {from} .. {to}: {} market(s)", markets.len());
+    let run = run_backtest(&store, &sources, &markets, from, to, &strategies)
+        .context("replaying the markets")?;
+    if !sweeps.is_empty() {
+        sweep_table(&run, &sweeps, &strategies).write(settings.format, out)?;
+        return Ok(Exit::Ok);
+    }
+    if settings.format == crate::output::Format::Json {
+        let json = serde_json::json!({
+            "from": from.to_string(),
+            "to": to.to_string(),
+            "scores": table_json(&scores_table(&run)),
+            "trades": table_json(&trades_table(&run)),
+            "reliability": table_json(&reliability_table(&run)),
+            "steps": table_json(&steps_table(&run)),
+            "skipped": table_json(&skipped_table(&run)),
+        });
+        serde_json::to_writer_pretty(&mut *out, &json)?;
+        writeln!(out)?;
+        return Ok(Exit::Ok);
+    }
+    let table = match args.section {
+        BacktestSection::Scores => scores_table(&run),
+        BacktestSection::Trades => trades_table(&run),
+        BacktestSection::Reliability => reliability_table(&run),
+        BacktestSection::Steps => steps_table(&run),
+        BacktestSection::Skipped => skipped_table(&run),
+    };
+    table.write(settings.format, out)?;
+    Ok(Exit::Ok)
+}
+
+fn table_json(t: &Table) -> serde_json::Value {
+    let mut buf = Vec::new();
+    t.write(crate::output::Format::Json, &mut buf)
+        .expect("in-memory JSON");
+    serde_json::from_slice(&buf).expect("valid JSON")
+}
+
+/// Per market and strategy, then an overall row per strategy (all markets pooled).
+pub fn scores_table(run: &BacktestRun) -> Table {
+    let mut t = Table::new([
+        "market",
+        "strategy",
+        "n",
+        "brier",
+        "log_score",
+        "bss_climatology",
+        "bss_seasonal_naive",
+        "bss_market",
+        "crps",
+        "trades",
+        "hit_rate",
+        "pnl_after_fees",
+        "max_drawdown",
+    ]);
+    for (strategy, trades, scores) in &run.results {
+        for s in scores {
+            t.push(score_row(s));
+        }
+        // Pooled: every settled event of every market.
+        let pooled = pooled_scores(run, *strategy, trades);
+        t.push(score_row(&pooled));
+    }
+    t
+}
+
+fn score_row(s: &Scores) -> Vec<Cell> {
+    vec![
+        s.market.as_str().into(),
+        s.strategy.as_str().into(),
+        s.n.into(),
+        s.brier.into(),
+        s.log_score.into(),
+        s.bss_climatology.into(),
+        s.bss_seasonal_naive.into(),
+        s.bss_market.into(),
+        s.crps.into(),
+        s.trades.into(),
+        s.hit_rate.into(),
+        s.pnl.into(),
+        s.max_drawdown.into(),
+    ]
+}
+
+/// All markets' settled rows scored together (CRPS is left out: units differ by market).
+pub fn pooled_scores(run: &BacktestRun, strategy: Strategy, trades: &[Trade]) -> Scores {
+    let mut all_rows = Vec::new();
+    for (m, r) in &run.replays {
+        if strategy == Strategy::Rules && m.rule.is_none() {
+            continue;
+        }
+        all_rows.extend(r.rows.iter().map(|row| {
+            let mut row = row.clone();
+            row.crps = None;
+            row
+        }));
+    }
+    let pseudo = run.replays.first().map(|(m, _)| m.clone());
+    let mut scores = match pseudo {
+        Some(m) => {
+            evaluate::evaluate(
+                &m,
+                &all_rows,
+                Strategy::Model,
+                &Variant {
+                    min_edge: Some(f64::INFINITY),
+                    ..Variant::default()
+                },
+            )
+            .1
+        }
+        None => Scores::default(),
+    };
+    scores.market = "ALL".into();
+    scores.strategy = strategy.as_str().into();
+    let pnl: Vec<f64> = trades.iter().map(|t| t.pnl).collect();
+    scores.trades = trades.len();
+    scores.pnl = pnl.iter().sum();
+    scores.hit_rate = crate::backtest::score::hit_rate(&pnl).ok();
+    scores.max_drawdown = crate::backtest::score::max_drawdown(&pnl).unwrap_or(0.0);
+    scores
+}
+
+pub fn trades_table(run: &BacktestRun) -> Table {
+    let mut t = Table::new([
+        "strategy",
+        "as_of",
+        "market",
+        "contract",
+        "side",
+        "price",
+        "reference",
+        "fair",
+        "payout",
+        "fee",
+        "pnl",
+        "kelly_fraction",
+    ]);
+    for (strategy, trades, _) in &run.results {
+        for tr in trades {
+            t.push(vec![
+                strategy.as_str().into(),
+                tr.as_of.as_str().into(),
+                tr.market.as_str().into(),
+                tr.contract.as_str().into(),
+                tr.side.into(),
+                tr.price.into(),
+                tr.reference.into(),
+                tr.fair.into(),
+                tr.payout.into(),
+                tr.fee.into(),
+                tr.pnl.into(),
+                tr.stake_fraction.into(),
+            ]);
+        }
+    }
+    t
+}
+
+pub fn reliability_table(run: &BacktestRun) -> Table {
+    let mut t = Table::new([
+        "strategy",
+        "bin_low",
+        "bin_high",
+        "n",
+        "mean_predicted",
+        "observed",
+        "low_90",
+        "high_90",
+    ]);
+    for (strategy, trades, _) in &run.results {
+        if *strategy != Strategy::Model {
+            continue; // the model's probabilities do not depend on the strategy
+        }
+        let pooled = pooled_scores(run, *strategy, trades);
+        for b in &pooled.reliability {
+            t.push(vec![
+                "model".into(),
+                b.lower.into(),
+                b.upper.into(),
+                b.count.into(),
+                b.mean_predicted.into(),
+                b.observed_frequency.into(),
+                b.interval_low.into(),
+                b.interval_high.into(),
+            ]);
+        }
+    }
+    t
+}
+
+pub fn steps_table(run: &BacktestRun) -> Table {
+    let mut t = Table::new([
+        "as_of",
+        "market",
+        "contract",
+        "target",
+        "fair_model",
+        "fair_climatology",
+        "fair_seasonal_naive",
+        "market_price",
+        "rule_holds",
+        "outcome",
+        "value",
+        "crps",
+    ]);
+    for (_, r) in &run.replays {
+        for s in &r.rows {
+            t.push(vec![
+                s.as_of.to_string().into(),
+                s.market.as_str().into(),
+                s.contract.as_str().into(),
+                s.target
+                    .iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .into(),
+                s.fair_model.into(),
+                s.fair_climatology.into(),
+                s.fair_seasonal_naive.into(),
+                s.market_price.into(),
+                s.rule_holds.into(),
+                s.outcome.into(),
+                s.value.into(),
+                s.crps.into(),
+            ]);
+        }
+    }
+    t
+}
+
+pub fn skipped_table(run: &BacktestRun) -> Table {
+    let mut t = Table::new(["as_of", "market", "reason"]);
+    for (_, r) in &run.replays {
+        for s in &r.skipped {
+            t.push(vec![
+                s.as_of.to_string().into(),
+                s.market.as_str().into(),
+                s.reason.as_str().into(),
+            ]);
+        }
+    }
+    t
+}
+
+/// Every variant of the sweeps on every market, ranked by P&L after fees, with the number of
+/// variants tried beside each (a best-of-many result needs that caveat).
+pub fn sweep_table(run: &BacktestRun, sweeps: &[Sweep], strategies: &[Strategy]) -> Table {
+    let variants = evaluate::variants(sweeps);
+    let mut rows: Vec<(f64, Vec<Cell>)> = Vec::new();
+    for (m, r) in &run.replays {
+        for &s in strategies {
+            if s == Strategy::Rules && m.rule.is_none() {
+                continue;
+            }
+            for v in &variants {
+                let (_, sc) = evaluate::evaluate(m, &r.rows, s, v);
+                rows.push((
+                    sc.pnl,
+                    vec![
+                        m.id.as_str().into(),
+                        s.as_str().into(),
+                        v.describe().into(),
+                        sc.n.into(),
+                        sc.brier.into(),
+                        sc.trades.into(),
+                        sc.hit_rate.into(),
+                        sc.pnl.into(),
+                        sc.max_drawdown.into(),
+                        variants.len().into(),
+                    ],
+                ));
+            }
+        }
+    }
+    rows.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut t = Table::new([
+        "market",
+        "strategy",
+        "variant",
+        "n",
+        "brier",
+        "trades",
+        "hit_rate",
+        "pnl_after_fees",
+        "max_drawdown",
+        "variants_tried",
+    ]);
+    for (rank, (_, mut row)) in rows.into_iter().enumerate() {
+        row.insert(0, (rank + 1).into());
+        t.rows.push(row);
+    }
+    t.columns.insert(0, "rank".into());
+    t
+}

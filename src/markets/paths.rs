@@ -1,0 +1,156 @@
+//! The forecasting core as a [`PathSource`] for pricing: joint sample paths of the market's
+//! series from `crate::forecast`, far enough ahead to reach the market's target period.
+//!
+//! One source per model choice: the automatic choice prices markets; climatology and seasonal
+//! naive are the references a backtest must beat. A reference that cannot be fitted is an error
+//! (it is never silently replaced by another model, which would mislabel the comparison).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::price::{PathSource, SeriesPaths};
+use crate::forecast::{self, ForecastConfig, ForecastRequest, ModelChoice};
+use crate::model::{Frequency, Period};
+use crate::store::Store;
+
+/// Sample paths from `crate::forecast` with one model choice.
+///
+/// Forecasts are memoised per (series, grid, as-of): markets on the same series at the same
+/// as-of time share one forecast (reaching the furthest target asked for so far), so pricing a
+/// file of markets fits each series once. The cache lives as long as the source.
+#[derive(Debug)]
+pub struct ForecastPaths {
+    pub cfg: ForecastConfig,
+    pub model: ModelChoice,
+    pub n_paths: usize,
+    pub seed: u64,
+    origins: RefCell<HashMap<(String, Frequency, DateTime<Utc>), Option<Period>>>,
+    cache: RefCell<HashMap<(Vec<String>, Frequency, DateTime<Utc>), Vec<SeriesPaths>>>,
+}
+
+impl ForecastPaths {
+    pub fn new(cfg: ForecastConfig, model: ModelChoice, n_paths: usize, seed: u64) -> Self {
+        ForecastPaths {
+            cfg,
+            model,
+            n_paths,
+            seed,
+            origins: RefCell::default(),
+            cache: RefCell::default(),
+        }
+    }
+
+    /// Forget every memoised forecast (e.g. between backtest steps, to bound memory).
+    pub fn clear(&self) {
+        self.origins.borrow_mut().clear();
+        self.cache.borrow_mut().clear();
+    }
+}
+
+impl PathSource for ForecastPaths {
+    fn origin(
+        &self,
+        store: &Store,
+        series: &str,
+        freq: Frequency,
+        as_of: DateTime<Utc>,
+    ) -> Option<Period> {
+        let key = (series.to_string(), freq, as_of);
+        if let Some(o) = self.origins.borrow().get(&key) {
+            return *o;
+        }
+        let o = forecast::prepare(
+            store,
+            series,
+            Some(freq),
+            as_of,
+            &self.cfg,
+            self.n_paths,
+            self.seed,
+        )
+        .ok()
+        .map(|p| p.data.history.origin());
+        self.origins.borrow_mut().insert(key, o);
+        o
+    }
+
+    fn paths(
+        &self,
+        store: &Store,
+        series: &[&str],
+        freq: Frequency,
+        as_of: DateTime<Utc>,
+        until: Period,
+    ) -> Result<Vec<SeriesPaths>, String> {
+        let key = (
+            series.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            freq,
+            as_of,
+        );
+        if let Some(hit) = self.cache.borrow().get(&key)
+            && hit.iter().all(|sp| sp.horizon_of(until).is_some())
+        {
+            return Ok(hit.clone());
+        }
+        // The horizon that reaches `until` from the earliest forecast origin.
+        let mut horizon = 0i64;
+        for s in series {
+            let origin = self.origin(store, s, freq, as_of).ok_or_else(|| {
+                format!(
+                    "`{s}` has no history to forecast from as of {}",
+                    as_of.format("%Y-%m-%d")
+                )
+            })?;
+            horizon = horizon.max(origin.steps_to(&until));
+        }
+        if horizon < 1 {
+            return Err(format!(
+                "{until} is already in the history of {}",
+                series.join(", ")
+            ));
+        }
+        let request = |s: &str| ForecastRequest {
+            series: s.to_string(),
+            freq: Some(freq),
+            horizon: horizon as usize,
+            as_of,
+            model: self.model,
+            n_paths: self.n_paths,
+            seed: self.seed,
+        };
+        let check = |f: &forecast::Forecast| match self.model {
+            ModelChoice::Named(kind) if f.kind != kind => Err(format!(
+                "{kind} could not be fitted to `{}` (it fell back to {})",
+                f.series, f.model
+            )),
+            _ => Ok(()),
+        };
+        let paths = if let [s] = series {
+            let f = forecast::forecast(store, &request(s), &self.cfg).map_err(|e| e.to_string())?;
+            check(&f)?;
+            vec![SeriesPaths {
+                origin: f.origin,
+                dist: f.dist,
+            }]
+        } else {
+            let reqs: Vec<ForecastRequest> = series.iter().map(|s| request(s)).collect();
+            let joint =
+                forecast::forecast_joint(store, &reqs, &self.cfg).map_err(|e| e.to_string())?;
+            joint
+                .components
+                .into_iter()
+                .map(|f| {
+                    check(&f)?;
+                    Ok(SeriesPaths {
+                        origin: f.origin,
+                        dist: f.dist,
+                    })
+                })
+                .collect::<Result<Vec<_>, String>>()?
+        };
+        self.cache.borrow_mut().insert(key, paths.clone());
+        Ok(paths)
+    }
+}
