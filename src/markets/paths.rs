@@ -15,6 +15,11 @@ use crate::forecast::{self, ForecastConfig, ForecastRequest, ModelChoice};
 use crate::model::{Frequency, Period};
 use crate::store::Store;
 
+/// A forecast origin is memoised per (series, grid, as-of).
+type OriginKey = (String, Frequency, DateTime<Utc>);
+/// Joint paths are memoised per (series, grid, as-of).
+type PathsKey = (Vec<String>, Frequency, DateTime<Utc>);
+
 /// Sample paths from `crate::forecast` with one model choice.
 ///
 /// Forecasts are memoised per (series, grid, as-of): markets on the same series at the same
@@ -26,8 +31,8 @@ pub struct ForecastPaths {
     pub model: ModelChoice,
     pub n_paths: usize,
     pub seed: u64,
-    origins: RefCell<HashMap<(String, Frequency, DateTime<Utc>), Option<Period>>>,
-    cache: RefCell<HashMap<(Vec<String>, Frequency, DateTime<Utc>), Vec<SeriesPaths>>>,
+    origins: RefCell<HashMap<OriginKey, Option<Period>>>,
+    cache: RefCell<HashMap<PathsKey, Vec<SeriesPaths>>>,
 }
 
 impl ForecastPaths {
