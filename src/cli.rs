@@ -51,6 +51,9 @@ pub enum Command {
     /// Inspect, validate and extend the data.
     #[command(subcommand)]
     Data(DataCommand),
+    /// The cron job: fetch (unless --offline), lead-lag tables, audit, forecasts, prices,
+    /// backtest summary, and the report (PNG, CSV, summary.json, index.html) in <out>/<date>/.
+    Run(crate::commands::run::RunArgs),
     /// Price every market in the markets file from the forecast: fair price, edge after fees,
     /// side and fractional-Kelly stake.
     Price(crate::commands::markets::PriceArgs),

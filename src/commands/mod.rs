@@ -7,6 +7,7 @@ pub mod fetch;
 pub mod forecast;
 pub mod lags;
 pub mod markets;
+pub mod run;
 pub mod trade;
 
 use std::io::Write;
@@ -29,6 +30,7 @@ pub fn run(command: &Command, settings: &Settings, out: &mut dyn Write) -> anyho
         Command::Data(DataCommand::Check) => data::check(settings, out),
         Command::Data(DataCommand::Add(args)) => data::add(settings, args),
         Command::Quote(args) => trade::quote(args, settings.format, out),
+        Command::Run(args) => run::run(settings, args, out),
         Command::Price(args) => markets::price(settings, args, out),
         Command::Backtest(args) => markets::backtest(settings, args, out),
         Command::Modes(args) => trade::modes(args, settings.format, out),

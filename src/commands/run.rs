@@ -1,0 +1,974 @@
+//! `portcast run`: the batch a user puts in crontab. Fetch what is due (unless `--offline`), then
+//! lead-lag tables, the claims audit, forecasts for every target, prices for every market, a
+//! backtest summary, and the report — PNG charts, CSV tables, `summary.json` and one static
+//! `index.html` — into `<out>/<as-of date>/`, published only when complete, with `<out>/latest`
+//! pointing at the newest complete report.
+//!
+//! Cron safety: the store lock is held for the whole run (a second run exits 75 at once); the
+//! report is written to a temporary directory and renamed into place (a killed run leaves
+//! `latest` on the previous complete report); every path comes from a flag, the config or the
+//! platform data directory, never the working directory; a quiet run prints nothing unless
+//! something failed. The same as-of date and seed give the same report.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::Args;
+use serde_json::json;
+
+use super::markets::{self, ForecastSources, MarketsArgs};
+use crate::analysis::lags::{self, LagOptions, PairSpec};
+use crate::backtest::evaluate::Strategy;
+use crate::exit::Exit;
+use crate::forecast::{self, ForecastRequest, ModelChoice};
+use crate::ingest::fetch::{FetchOptions, FetchReport};
+use crate::ingest::settings::IngestSettings;
+use crate::markets::contract::Contract;
+use crate::markets::file::{Market, MarketKind};
+use crate::markets::price::PricedMarket;
+use crate::model::{Frequency, Period};
+use crate::report::chart::{
+    Axis, Bucket, BucketChart, CcfBar, CcfChart, CdfChart, FanChart, FanStep, Labels, LineChart,
+    PnlChart, ReliabilityChart, ReliabilityPoint, Series, SeriesStyle, SkillBar, SkillChart,
+    Strike, empirical_cdf,
+};
+use crate::report::html::{self, Page, RunState, Section, SourceRow, SourceState, TableBlock};
+use crate::report::rundir::{OutputDir, RunLock};
+use crate::report::{self as report_files, csv as report_csv};
+use crate::settings::Settings;
+use crate::store::Store;
+
+/// `portcast run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Do not fetch: compute everything from the stored data.
+    #[arg(long)]
+    pub offline: bool,
+    /// Report directory: `<out>/<as-of date>/` and `<out>/latest`. Default: the config's
+    /// `reports_dir`, else `reports` under the platform data directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub markets: MarketsArgs,
+    /// Months ahead in the forecast charts (weekly targets: the same span in weeks).
+    #[arg(long, default_value_t = 6)]
+    pub horizon: usize,
+    /// As-of steps of the backtest summary (one per market period, ending at the last date any
+    /// figure became known).
+    #[arg(long, default_value_t = 12)]
+    pub backtest_steps: u32,
+    /// Sample paths in the backtest summary's forecasts (fewer than pricing's, for speed).
+    #[arg(long, default_value_t = 2_000)]
+    pub backtest_paths: usize,
+}
+
+/// The forecast targets charted in every report: (series, grid).
+pub const TARGETS: &[(&str, Frequency)] = &[
+    ("shanghai_calls", Frequency::Month),
+    ("shanghai_calls", Frequency::Week),
+    ("scfi", Frequency::Week),
+    ("la_teu", Frequency::Month),
+    ("la_loaded_imports", Frequency::Month),
+    ("shanghai_teu", Frequency::Month),
+];
+
+/// Sources on the freshness table: (fetch id, label, a series that shows its freshness).
+const SOURCES: &[(&str, &str, &str)] = &[
+    (
+        "portwatch",
+        "IMF PortWatch daily port calls (Shanghai + Yangshan)",
+        "shanghai_calls",
+    ),
+    ("pmi", "NBS manufacturing PMI (DBnomics / NBS)", "pmi"),
+    (
+        "scfi",
+        "SCFI composite (Shanghai Shipping Exchange)",
+        "scfi",
+    ),
+    ("pola", "Port of Los Angeles monthly TEU", "la_teu"),
+    (
+        "shanghai",
+        "Port of Shanghai official monthly TEU (entered by hand)",
+        "shanghai_teu",
+    ),
+];
+
+/// The default report directory: `reports` under the platform data directory.
+fn default_out() -> anyhow::Result<PathBuf> {
+    directories::ProjectDirs::from("org", "portcast", "portcast")
+        .map(|d| d.data_dir().join("reports"))
+        .context(
+            "no platform data directory (is $HOME set?): give --out or reports_dir in the config",
+        )
+}
+
+pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    let out_dir = match args
+        .out
+        .clone()
+        .or_else(|| settings.config.reports_dir.clone())
+    {
+        Some(d) => d,
+        None => default_out()?,
+    };
+    let _lock = RunLock::acquire(&settings.store_dir)?;
+    let as_of = settings.as_of;
+
+    // 1. Fetch what is due; a failed source degrades the run, it does not stop it.
+    let fetch = if args.offline {
+        None
+    } else {
+        Some(fetch_all(settings, as_of).context("fetching")?)
+    };
+    let degraded = fetch.as_ref().is_some_and(FetchReport::any_failed);
+
+    let store = Store::open(&settings.location)?;
+    let markets_list = markets::load_markets(settings, &args.markets)?;
+    std::fs::create_dir_all(&out_dir)
+        .with_context(|| format!("cannot create {}", out_dir.display()))?;
+    let report_dir = OutputDir::create(&out_dir, as_of.date_naive())?;
+    let dir = report_dir.path().to_path_buf();
+    let mut problems: Vec<String> = Vec::new();
+    let mut page = Page {
+        title: "portcast report".into(),
+        as_of: as_of.format("%Y-%m-%d").to_string(),
+        footer: footer(),
+        ..Page::default()
+    };
+
+    // 2. Data freshness per source.
+    page.sources = source_rows(&store, as_of, fetch.as_ref());
+    let data_list = super::data::list_table(&store, as_of)?;
+    report_csv::write_table(&dir.join("data_list.csv"), &data_list)?;
+
+    // 3. Markets priced now.
+    let sources = ForecastSources::new(settings, args.markets.paths, args.markets.seed);
+    let (priced, failures) = markets::price_all(&store, &sources.model, &markets_list, as_of);
+    for (id, e) in &failures {
+        problems.push(format!("market `{id}` not priced: {e}"));
+    }
+    let price_table = markets::price_table(&priced);
+    report_csv::write_table(&dir.join("markets.csv"), &price_table)?;
+    page.markets = Some(TableBlock {
+        caption: "Markets: fair prices from the forecast; edge, fee per contract, side and fractional-Kelly stake where a price is given".into(),
+        table: price_table,
+        csv: Some("markets.csv".into()),
+    });
+    let mut market_section = section(
+        "Markets",
+        "Each market's predictive distribution with its strike(s) and the market price.",
+    );
+    for p in &priced {
+        if let Some(m) = markets_list.iter().find(|m| m.id == p.market) {
+            match market_chart(m, p, as_of) {
+                Some(chart) => push_chart(
+                    &mut market_section,
+                    &dir,
+                    &format!("market_{}", m.id),
+                    chart.as_ref(),
+                    &m.question,
+                    &mut problems,
+                ),
+                None => {}
+            }
+        }
+    }
+
+    // 4. Forecasts for every target.
+    let mut forecast_section = section(
+        "Forecasts",
+        "History, the forecast median and 50/80/95% intervals (auto-selected model, seeded sample paths).",
+    );
+    for &(series, freq) in TARGETS {
+        let horizon = if freq == Frequency::Week {
+            args.horizon * 13 / 3
+        } else {
+            args.horizon
+        };
+        let req = ForecastRequest {
+            series: series.into(),
+            freq: Some(freq),
+            horizon: horizon.max(1),
+            as_of,
+            model: ModelChoice::Auto,
+            n_paths: args.markets.paths,
+            seed: args.markets.seed,
+        };
+        match forecast::forecast(&store, &req, &settings.config.forecast) {
+            Ok(f) => {
+                let chart = fan_chart(&store, &f, as_of);
+                let caption = format!("{series} by {freq}: model {}, origin {}", f.model, f.origin);
+                push_chart(
+                    &mut forecast_section,
+                    &dir,
+                    &format!("forecast_{series}_{freq}"),
+                    &chart,
+                    &caption,
+                    &mut problems,
+                );
+            }
+            Err(e) => problems.push(format!("forecast of {series} by {freq}: {e}")),
+        }
+    }
+    match forecast::nowcast::nowcast(
+        &store,
+        as_of,
+        &forecast::nowcast::NowcastOptions {
+            n_paths: args.markets.paths,
+            seed: args.markets.seed,
+            leave_one_out: true,
+        },
+    ) {
+        Ok(now) => {
+            let chart = nowcast_chart(&now);
+            let mape = now.mape.map_or("n/a".into(), |m| format!("{m:.2}%"));
+            let caption = format!(
+                "Official Shanghai TEU nowcast from vessel calls (Chow–Lin); leave-one-out MAPE {mape} on {} official months",
+                now.loo.len()
+            );
+            push_chart(
+                &mut forecast_section,
+                &dir,
+                "nowcast_shanghai_teu",
+                &chart,
+                &caption,
+                &mut problems,
+            );
+        }
+        Err(e) => problems.push(format!("nowcast: {e}")),
+    }
+
+    // 5. Lead-lag tables and the audit.
+    let mut lag_section = section(
+        "Lead-lag",
+        "Pre-whitened cross-correlations of year-on-year growth (positive lag: x leads y), with the confidence band; the rolling best lag shows whether a relation held.",
+    );
+    let pairs: Vec<PairSpec> = match &settings.config.lags.pairs {
+        Some(p) => p
+            .iter()
+            .map(|p| PairSpec {
+                x: p.x.clone(),
+                y: p.y.clone(),
+                freq: p.freq,
+            })
+            .collect(),
+        None => lags::default_pairs(),
+    };
+    match lags::analyse_pairs(&store, as_of, &pairs, &LagOptions::default()) {
+        Ok(reports) => {
+            let t = super::lags::tables(&reports);
+            for (name, table, caption) in [
+                ("lags.csv", &t.lags, "Cross-correlation by lag"),
+                ("granger.csv", &t.granger, "Granger causality F-tests"),
+                ("stability.csv", &t.stability, "Rolling-window best lag"),
+                ("lags_summary.csv", &t.summary, "Summary per pair"),
+            ] {
+                report_csv::write_table(&dir.join(name), table)?;
+                if name == "lags_summary.csv" {
+                    lag_section.tables.push(TableBlock {
+                        caption: caption.into(),
+                        table: table.clone(),
+                        csv: Some(name.into()),
+                    });
+                }
+            }
+            for r in &reports {
+                let Ok(a) = &r.outcome else { continue };
+                let stem = format!("ccf_{}_{}", r.pair.x, r.pair.y);
+                let chart = CcfChart {
+                    labels: Labels::new(
+                        format!(
+                            "{} → {} ({}, {})",
+                            r.pair.x,
+                            r.pair.y,
+                            r.freq,
+                            r.transform.as_str()
+                        ),
+                        Axis::new("lag", &format!("{}s; positive: {} leads", r.freq, r.pair.x)),
+                        Axis::new("correlation", ""),
+                        source_line(&[&r.pair.x, &r.pair.y], as_of),
+                    ),
+                    bars: a
+                        .ccf
+                        .lags
+                        .iter()
+                        .map(|l| CcfBar {
+                            lag: l.lag as i64,
+                            r: l.r,
+                            band_low: l.band_low,
+                            band_high: l.band_high,
+                        })
+                        .collect(),
+                    best_lag: Some(a.ccf.best.lag as i64),
+                    band_label: format!("{:.0}% band", a.ccf.level * 100.0),
+                };
+                let caption = format!(
+                    "best lag {} (r = {:.2}, n = {}, adjusted p = {:.2})",
+                    a.ccf.best.lag, a.ccf.best.r, a.ccf.best.n, a.ccf.best.p_adjusted
+                );
+                push_chart(
+                    &mut lag_section,
+                    &dir,
+                    &stem,
+                    &chart,
+                    &caption,
+                    &mut problems,
+                );
+                let points: Vec<(NaiveDate, f64)> = a
+                    .stability
+                    .rows
+                    .iter()
+                    .filter_map(|w| w.best.as_ref().ok().map(|b| (w.to.end(), b.lag as f64)))
+                    .collect();
+                if !points.is_empty() {
+                    let chart = LineChart {
+                        labels: Labels::new(
+                            format!("Rolling best lag: {} → {}", r.pair.x, r.pair.y),
+                            Axis::new("window end", ""),
+                            Axis::new("best lag", &format!("{}s", r.freq)),
+                            source_line(&[&r.pair.x, &r.pair.y], as_of),
+                        ),
+                        series: vec![Series::new("best lag", points, SeriesStyle::Step)],
+                        ref_lines: vec![],
+                        integer_y: true,
+                    };
+                    push_chart(
+                        &mut lag_section,
+                        &dir,
+                        &format!("stability_{}_{}", r.pair.x, r.pair.y),
+                        &chart,
+                        "Best lag per rolling window",
+                        &mut problems,
+                    );
+                }
+            }
+        }
+        Err(e) => problems.push(format!("lead-lag: {e}")),
+    }
+    let mut audit_section = section(
+        "Trading guide's claims",
+        "Each claim of the guide measured on the data, with n, interval and verdict.",
+    );
+    match crate::analysis::audit::audit(&store, as_of) {
+        Ok(rows) => {
+            let t = super::audit::table(&rows);
+            report_csv::write_table(&dir.join("audit.csv"), &t)?;
+            audit_section.tables.push(TableBlock {
+                caption: "Audit".into(),
+                table: t,
+                csv: Some("audit.csv".into()),
+            });
+        }
+        Err(e) => problems.push(format!("audit: {e}")),
+    }
+
+    // 6. Backtest summary.
+    let mut backtest_section = section("Backtest", "");
+    let bt_sources = ForecastSources::new(settings, args.backtest_paths, args.markets.seed);
+    let (_, to) = markets::default_window(&store, as_of);
+    let months_back = args.backtest_steps.saturating_sub(1);
+    let from = Period::containing(to, Frequency::Month)
+        .offset(-i64::from(months_back))
+        .start()
+        .max(to - chrono::Duration::days(3660));
+    let from = from.min(to);
+    backtest_section.paragraphs.push(format!(
+        "Replayed point-in-time from {from} to {to} (each step sees only what was published by then; markets settle on first prints); {} sample paths per forecast.",
+        args.backtest_paths
+    ));
+    match markets::run_backtest(
+        &store,
+        &bt_sources,
+        &markets_list,
+        from,
+        to,
+        &[Strategy::Model, Strategy::Rules],
+    ) {
+        Ok(bt) => backtest_report(&bt, &dir, as_of, &mut backtest_section, &mut problems)?,
+        Err(e) => problems.push(format!("backtest: {e:#}")),
+    }
+
+    page.sections = vec![
+        market_section,
+        forecast_section,
+        lag_section,
+        audit_section,
+        backtest_section,
+    ];
+
+    // 7. Status, summary.json, the page.
+    page.state = if !problems.is_empty() {
+        RunState::Failed
+    } else if degraded {
+        RunState::Degraded
+    } else {
+        RunState::Ok
+    };
+    page.status_message = status_message(fetch.as_ref(), args.offline, &problems);
+    if !problems.is_empty() {
+        page.sections.insert(
+            0,
+            Section {
+                title: "Problems".into(),
+                paragraphs: problems.clone(),
+                ..Section::default()
+            },
+        );
+    }
+    let summary = summary_json(
+        &page,
+        as_of,
+        &priced,
+        fetch.as_ref(),
+        args.offline,
+        &problems,
+    );
+    crate::store::file::write_atomic(
+        &dir.join("summary.json"),
+        serde_json::to_string_pretty(&summary)?.as_bytes(),
+    )?;
+    page.files = vec![
+        ("summary.json".into(), "summary.json".into()),
+        ("markets.csv".into(), "markets.csv".into()),
+        ("data_list.csv".into(), "data_list.csv".into()),
+    ];
+    html::write(&dir.join("index.html"), &page)?;
+    let committed = report_dir.commit()?;
+    if !settings.quiet {
+        writeln!(out, "{}", committed.dir.join("index.html").display())?;
+    }
+    for p in &problems {
+        tracing::error!("{p}");
+    }
+    if let Some(f) = &fetch {
+        for s in f.sources.iter().filter(|s| s.failed) {
+            tracing::error!(
+                "source {} failed: {}",
+                s.source,
+                s.error.as_deref().unwrap_or("failed")
+            );
+        }
+    }
+    Ok(if !problems.is_empty() {
+        Exit::Failure
+    } else if degraded {
+        Exit::Degraded
+    } else {
+        Exit::Ok
+    })
+}
+
+fn section(title: &str, intro: &str) -> Section {
+    Section {
+        title: title.into(),
+        paragraphs: if intro.is_empty() {
+            vec![]
+        } else {
+            vec![intro.into()]
+        },
+        ..Section::default()
+    }
+}
+
+fn push_chart(
+    section: &mut Section,
+    dir: &std::path::Path,
+    stem: &str,
+    chart: &dyn crate::report::chart::Chart,
+    caption: &str,
+    problems: &mut Vec<String>,
+) {
+    let stem: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    match report_files::write_chart(dir, &stem, chart, caption) {
+        Ok(fig) => section.figures.push(fig),
+        Err(e) => problems.push(format!("chart {stem}: {e}")),
+    }
+}
+
+/// Every source's fetch (all of them, concurrently), under the run's lock.
+fn fetch_all(settings: &Settings, now: DateTime<Utc>) -> anyhow::Result<FetchReport> {
+    let ingest = IngestSettings::from_env(&settings.config.sources)?;
+    let store = Store::open(&settings.location)?;
+    let progress = crate::progress::Progress::new(settings.quiet);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let now = DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
+    let report = runtime.block_on(crate::ingest::fetch::fetch(
+        &store,
+        &settings.store_dir,
+        &ingest,
+        &FetchOptions::default(),
+        now,
+        &|id| progress.spinner(id.as_str()),
+    ))?;
+    Ok(report)
+}
+
+fn source_rows(store: &Store, as_of: DateTime<Utc>, fetch: Option<&FetchReport>) -> Vec<SourceRow> {
+    SOURCES
+        .iter()
+        .map(|&(id, label, series)| {
+            let last = store
+                .view(series, as_of)
+                .ok()
+                .and_then(|v| v.points.last().cloned());
+            let (state, detail) =
+                match fetch.and_then(|f| f.sources.iter().find(|s| s.source.as_str() == id)) {
+                    None => (SourceState::Skipped, "offline: stored data".to_string()),
+                    Some(s) if s.failed => (
+                        SourceState::Failed,
+                        s.error.clone().unwrap_or_else(|| "failed".into()),
+                    ),
+                    Some(s) => (
+                        SourceState::Ok,
+                        format!(
+                            "{} new, {} revised, {} unchanged",
+                            s.new, s.revised, s.unchanged
+                        ),
+                    ),
+                };
+            SourceRow {
+                source: label.into(),
+                state,
+                detail,
+                latest_period: last.as_ref().map(|p| p.period.to_string()),
+                known_at: last
+                    .as_ref()
+                    .map(|p| p.known_at.format("%Y-%m-%d").to_string()),
+            }
+        })
+        .collect()
+}
+
+fn status_message(fetch: Option<&FetchReport>, offline: bool, problems: &[String]) -> String {
+    let failed: Vec<&str> = fetch.map_or(vec![], |f| {
+        f.sources
+            .iter()
+            .filter(|s| s.failed)
+            .map(|s| s.source.as_str())
+            .collect()
+    });
+    let mut parts = Vec::new();
+    if offline {
+        parts.push("offline: computed from stored data".to_string());
+    } else if failed.is_empty() {
+        parts.push("all sources fetched".to_string());
+    } else {
+        parts.push(format!(
+            "source(s) failed, stored data used: {}",
+            failed.join(", ")
+        ));
+    }
+    if !problems.is_empty() {
+        parts.push(format!(
+            "{} part(s) of the report could not be computed (see Problems)",
+            problems.len()
+        ));
+    }
+    parts.join("; ")
+}
+
+fn source_line(series: &[&str], as_of: DateTime<Utc>) -> String {
+    let mut src = Vec::new();
+    for s in series {
+        let name = if s.starts_with("shanghai_calls") || s.starts_with("portwatch") {
+            "IMF PortWatch (Kpler; UN Global Platform)"
+        } else if s.starts_with("pmi") {
+            "NBS China"
+        } else if s.starts_with("scfi") {
+            "Shanghai Shipping Exchange"
+        } else if s.starts_with("la_") {
+            "Port of Los Angeles"
+        } else if s.starts_with("shanghai_teu") {
+            "SIPG / Ministry of Transport"
+        } else {
+            "see data/SOURCES.md"
+        };
+        if !src.contains(&name) {
+            src.push(name);
+        }
+    }
+    format!(
+        "Source: {}; portcast as of {}",
+        src.join("; "),
+        as_of.format("%Y-%m-%d")
+    )
+}
+
+fn fan_chart(store: &Store, f: &forecast::Forecast, as_of: DateTime<Utc>) -> FanChart {
+    let spec = crate::series::catalog::spec(&f.series);
+    let unit = spec.as_ref().map_or(String::new(), |s| s.unit.clone());
+    // Two years of history before the forecast.
+    let keep = f.freq.periods_per_year() * 2;
+    let history: Vec<(NaiveDate, f64)> = f
+        .history
+        .iter()
+        .rev()
+        .take(keep)
+        .rev()
+        .map(|(p, v)| (p.start(), *v))
+        .collect();
+    let first = history.first().map(|h| h.0);
+    let official: Vec<(NaiveDate, f64)> = if f.series == "shanghai_teu" {
+        store
+            .view("shanghai_teu", as_of)
+            .map(|v| {
+                v.complete_values()
+                    .into_iter()
+                    .map(|(p, v)| (p.start(), v))
+                    .filter(|(d, _)| first.is_none_or(|f| *d >= f))
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let q = [0.025, 0.1, 0.25, 0.5, 0.75, 0.9, 0.975];
+    let forecast = f
+        .periods
+        .iter()
+        .enumerate()
+        .map(|(h, p)| {
+            FanStep::from_quantiles(
+                p.start(),
+                q.map(|q| f.dist.quantile(h, q).unwrap_or(f64::NAN)),
+            )
+        })
+        .collect();
+    FanChart {
+        labels: Labels::new(
+            format!("{} by {}: forecast from {}", f.series, f.freq, f.origin),
+            Axis::new(f.freq.as_str(), ""),
+            Axis::new(&f.series, &unit),
+            source_line(&[&f.series], as_of),
+        ),
+        history,
+        official,
+        forecast,
+        as_of: Some(as_of.date_naive()),
+    }
+}
+
+fn nowcast_chart(now: &forecast::nowcast::Nowcast) -> LineChart {
+    let mut mean = Vec::new();
+    let mut band = Vec::new();
+    let mut official = Vec::new();
+    for (i, m) in now.months.iter().enumerate() {
+        let d = m.start();
+        if let (Ok(mu), Ok(lo), Ok(hi)) = (
+            now.draws.mean(i),
+            now.draws.quantile(i, 0.05),
+            now.draws.quantile(i, 0.95),
+        ) {
+            mean.push((d, mu));
+            band.push((d, lo, hi));
+        }
+        if let Some((v, p)) = now.official[i]
+            && p.is_value()
+        {
+            official.push((d, v));
+        }
+    }
+    LineChart {
+        labels: Labels::new(
+            "Port of Shanghai monthly TEU: nowcast vs official prints",
+            Axis::new("month", ""),
+            Axis::new("container throughput", "TEU"),
+            format!(
+                "Source: IMF PortWatch vessel calls; SIPG / MoT prints; portcast as of {}",
+                now.as_of.format("%Y-%m-%d")
+            ),
+        ),
+        series: vec![
+            Series::new("nowcast (mean)", mean, SeriesStyle::Line).with_band("90% interval", band),
+            Series::new("official print", official, SeriesStyle::Markers),
+        ],
+        ref_lines: vec![],
+        integer_y: false,
+    }
+}
+
+fn market_chart(
+    m: &Market,
+    p: &PricedMarket,
+    as_of: DateTime<Utc>,
+) -> Option<Box<dyn crate::report::chart::Chart>> {
+    let series: Vec<&str> = m.kind.series();
+    let unit = crate::series::catalog::spec(series[0]).map_or(String::new(), |s| s.unit);
+    let labels =
+        |title: String, x: Axis, y: Axis| Labels::new(title, x, y, source_line(&series, as_of));
+    match &m.kind {
+        MarketKind::Buckets { .. } => Some(Box::new(BucketChart {
+            labels: labels(
+                format!("{}: bucket probabilities", m.id),
+                Axis::new("bucket", &unit),
+                Axis::new("probability", ""),
+            ),
+            buckets: p
+                .rows
+                .iter()
+                .map(|r| Bucket {
+                    label: r
+                        .contract
+                        .rsplit_once(' ')
+                        .map_or(r.contract.clone(), |(_, b)| b.to_string()),
+                    model: r.fair,
+                    market: r.price,
+                })
+                .collect(),
+        })),
+        MarketKind::Single { contract, .. } | MarketKind::Basket { contract, .. } => {
+            let samples = p.value_samples.as_ref()?;
+            let row = p.rows.first()?;
+            let strikes = match contract {
+                Contract::Binary { strike, .. } => {
+                    let k = p.strike?;
+                    // The chart's curve is P(X ≤ x): a market on "X > k" shows 1 − price.
+                    let upper = matches!(
+                        strike,
+                        crate::markets::contract::Strike::Greater
+                            | crate::markets::contract::Strike::GreaterOrEqual
+                    );
+                    vec![Strike {
+                        label: format!(
+                            "{} {}",
+                            strike.symbol(),
+                            crate::report::chart::format_short(k)
+                        ),
+                        value: k,
+                        model: Some(if upper { 1.0 - row.fair } else { row.fair }),
+                        market: row.price.map(|pr| if upper { 1.0 - pr } else { pr }),
+                    }]
+                }
+                Contract::Bracket { a, b } => vec![
+                    Strike {
+                        label: format!("a {}", crate::report::chart::format_short(*a)),
+                        value: *a,
+                        model: None,
+                        market: None,
+                    },
+                    Strike {
+                        label: format!("b {}", crate::report::chart::format_short(*b)),
+                        value: *b,
+                        model: None,
+                        market: None,
+                    },
+                ],
+                Contract::Scalar { lower, upper } => vec![
+                    Strike {
+                        label: format!("L {}", crate::report::chart::format_short(*lower)),
+                        value: *lower,
+                        model: None,
+                        market: None,
+                    },
+                    Strike {
+                        label: format!("U {}", crate::report::chart::format_short(*upper)),
+                        value: *upper,
+                        model: None,
+                        market: None,
+                    },
+                ],
+            };
+            let what = if matches!(m.kind, MarketKind::Basket { .. }) {
+                "composite"
+            } else {
+                series[0]
+            };
+            Some(Box::new(CdfChart {
+                labels: labels(
+                    format!("{}: predictive CDF", m.id),
+                    Axis::new(what, if what == "composite" { "" } else { &unit }),
+                    Axis::new("P(X ≤ x)", ""),
+                ),
+                curve: empirical_cdf(samples, 400),
+                curve_label: "model".into(),
+                strikes,
+            }))
+        }
+    }
+}
+
+fn backtest_report(
+    bt: &markets::BacktestRun,
+    dir: &std::path::Path,
+    as_of: DateTime<Utc>,
+    section: &mut Section,
+    problems: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    let scores = markets::scores_table(bt);
+    report_csv::write_table(&dir.join("backtest_scores.csv"), &scores)?;
+    report_csv::write_table(&dir.join("backtest_trades.csv"), &markets::trades_table(bt))?;
+    report_csv::write_table(&dir.join("backtest_steps.csv"), &markets::steps_table(bt))?;
+    report_csv::write_table(
+        &dir.join("backtest_skipped.csv"),
+        &markets::skipped_table(bt),
+    )?;
+    let src = format!(
+        "Source: portcast backtest {} .. {} (as of {})",
+        bt.from,
+        bt.to,
+        as_of.format("%Y-%m-%d")
+    );
+    if let Some((_, trades, scores_m)) = bt.results.iter().find(|(s, _, _)| *s == Strategy::Model) {
+        let pooled = markets::pooled_scores(bt, Strategy::Model, trades);
+        let rel = ReliabilityChart {
+            labels: Labels::new(
+                "Reliability of the model's probabilities (all markets)",
+                Axis::new("predicted probability", ""),
+                Axis::new("observed frequency", ""),
+                src.clone(),
+            ),
+            bins: pooled
+                .reliability
+                .iter()
+                .map(|b| ReliabilityPoint {
+                    predicted: b.mean_predicted,
+                    observed: b.observed_frequency,
+                    low: b.interval_low,
+                    high: b.interval_high,
+                    count: b.count,
+                })
+                .collect(),
+            interval_label: "Wilson 90%".into(),
+        };
+        push_chart(
+            section,
+            dir,
+            "backtest_reliability",
+            &rel,
+            "Predicted vs observed frequency per bin, Wilson 90% intervals",
+            problems,
+        );
+        let mut cum = 0.0;
+        let mut sorted: Vec<_> = trades.iter().collect();
+        sorted.sort_by(|a, b| a.as_of.cmp(&b.as_of));
+        let cumulative: Vec<(NaiveDate, f64)> = sorted
+            .iter()
+            .filter_map(|t| {
+                cum += t.pnl;
+                NaiveDate::parse_from_str(&t.as_of, "%Y-%m-%d")
+                    .ok()
+                    .map(|d| (d, cum))
+            })
+            .collect();
+        let pnl = PnlChart {
+            labels: Labels::new(
+                "Model strategy: cumulative P&L after fees",
+                Axis::new("as-of date", ""),
+                Axis::new("P&L", "per order of the markets' contracts"),
+                src.clone(),
+            ),
+            cumulative,
+        };
+        push_chart(
+            section,
+            dir,
+            "backtest_pnl",
+            &pnl,
+            "Cumulative P&L after fees; drawdowns shaded",
+            problems,
+        );
+        let skill = SkillChart {
+            labels: Labels::new(
+                "Brier skill against climatology, by market",
+                Axis::new("Brier skill score", ""),
+                Axis::new("market", ""),
+                src.clone(),
+            ),
+            bars: scores_m
+                .iter()
+                .filter_map(|s| {
+                    s.bss_climatology.map(|k| SkillBar {
+                        market: s.market.clone(),
+                        skill: k,
+                        n: Some(s.n),
+                    })
+                })
+                .collect(),
+        };
+        push_chart(
+            section,
+            dir,
+            "backtest_skill",
+            &skill,
+            "Brier skill score vs climatology (1 perfect, 0 no better)",
+            problems,
+        );
+    }
+    section.tables.push(TableBlock {
+        caption: "Scores per market and strategy".into(),
+        table: scores,
+        csv: Some("backtest_scores.csv".into()),
+    });
+    Ok(())
+}
+
+fn summary_json(
+    page: &Page,
+    as_of: DateTime<Utc>,
+    priced: &[PricedMarket],
+    fetch: Option<&FetchReport>,
+    offline: bool,
+    problems: &[String],
+) -> serde_json::Value {
+    let status = match page.state {
+        RunState::Ok => "ok",
+        RunState::Degraded => "degraded",
+        RunState::Failed => "failed",
+    };
+    let markets: Vec<serde_json::Value> = priced
+        .iter()
+        .flat_map(|p| &p.rows)
+        .map(|r| {
+            json!({
+                "market": r.market,
+                "contract": r.contract,
+                "target": r.target.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+                "fair": r.fair,
+                "price": r.price,
+                "edge": r.edge,
+                "edge_after_fees": r.edge_after_fees,
+            })
+        })
+        .collect();
+    let sources: Vec<serde_json::Value> = match fetch {
+        Some(f) => f
+            .sources
+            .iter()
+            .map(|s| json!({"source": s.source.as_str(), "status": s.status.as_str(), "failed": s.failed, "new": s.new, "revised": s.revised, "unchanged": s.unchanged, "error": s.error}))
+            .collect(),
+        None => vec![],
+    };
+    json!({
+        "status": status,
+        "as_of": as_of.format("%Y-%m-%d").to_string(),
+        "offline": offline,
+        "message": page.status_message,
+        "sources": sources,
+        "freshness": page.sources.iter().map(|s| json!({"source": s.source, "latest_period": s.latest_period, "known_at": s.known_at})).collect::<Vec<_>>(),
+        "markets": markets,
+        "problems": problems,
+    })
+}
+
+fn footer() -> Vec<String> {
+    vec![
+        "IMF PortWatch figures — Sources: Kpler; UN Global Platform; IMF PortWatch (portwatch.imf.org).".into(),
+        "PMI: National Bureau of Statistics of China. SCFI: Shanghai Shipping Exchange. Port of Los Angeles container statistics. Port of Shanghai (SIPG) and Ministry of Transport releases.".into(),
+        "Every figure carries its provenance in data/SOURCES.md and the store; forecasts are seeded and reproducible with --as-of.".into(),
+    ]
+}
