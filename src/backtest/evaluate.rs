@@ -220,7 +220,8 @@ pub fn evaluate(
         crps: (!crps.is_empty()).then(|| crps.iter().sum::<f64>() / crps.len() as f64),
         trades: trades.len(),
         hit_rate: score::hit_rate(&pnl).ok(),
-        pnl: pnl.iter().sum(),
+        // + 0.0 turns the empty sum's −0 into 0.
+        pnl: pnl.iter().sum::<f64>() + 0.0,
         max_drawdown: score::max_drawdown(&pnl).unwrap_or(0.0),
         reliability: score::reliability_table(
             &p_model,

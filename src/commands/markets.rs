@@ -435,7 +435,7 @@ pub fn pooled_scores(run: &BacktestRun, strategy: Strategy, trades: &[Trade]) ->
     scores.strategy = strategy.as_str().into();
     let pnl: Vec<f64> = trades.iter().map(|t| t.pnl).collect();
     scores.trades = trades.len();
-    scores.pnl = pnl.iter().sum();
+    scores.pnl = pnl.iter().sum::<f64>() + 0.0;
     scores.hit_rate = crate::backtest::score::hit_rate(&pnl).ok();
     scores.max_drawdown = crate::backtest::score::max_drawdown(&pnl).unwrap_or(0.0);
     scores

@@ -162,16 +162,15 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
     );
     for p in &priced {
         if let Some(m) = markets_list.iter().find(|m| m.id == p.market) {
-            match market_chart(m, p, as_of) {
-                Some(chart) => push_chart(
+            if let Some(chart) = market_chart(m, p, as_of) {
+                push_chart(
                     &mut market_section,
                     &dir,
                     &format!("market_{}", m.id),
                     chart.as_ref(),
                     &m.question,
                     &mut problems,
-                ),
-                None => {}
+                );
             }
         }
     }
@@ -286,7 +285,7 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
                             r.freq,
                             r.transform.as_str()
                         ),
-                        Axis::new("lag", &format!("{}s; positive: {} leads", r.freq, r.pair.x)),
+                        Axis::new("lag", format!("{}s; positive: {} leads", r.freq, r.pair.x)),
                         Axis::new("correlation", ""),
                         source_line(&[&r.pair.x, &r.pair.y], as_of),
                     ),
@@ -327,7 +326,7 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
                         labels: Labels::new(
                             format!("Rolling best lag: {} → {}", r.pair.x, r.pair.y),
                             Axis::new("window end", ""),
-                            Axis::new("best lag", &format!("{}s", r.freq)),
+                            Axis::new("best lag", format!("{}s", r.freq)),
                             source_line(&[&r.pair.x, &r.pair.y], as_of),
                         ),
                         series: vec![Series::new("best lag", points, SeriesStyle::Step)],
