@@ -161,17 +161,18 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
         "Each market's predictive distribution with its strike(s) and the market price.",
     );
     for p in &priced {
-        if let Some(m) = markets_list.iter().find(|m| m.id == p.market) {
-            if let Some(chart) = market_chart(m, p, as_of) {
-                push_chart(
-                    &mut market_section,
-                    &dir,
-                    &format!("market_{}", m.id),
-                    chart.as_ref(),
-                    &m.question,
-                    &mut problems,
-                );
-            }
+        if let Some(m) = markets_list.iter().find(|m| m.id == p.market)
+            && let Some(chart) = market_chart(m, p, as_of)
+        {
+            let stem = format!("market_{}", m.id);
+            push_chart(
+                &mut market_section,
+                &dir,
+                &stem,
+                chart.as_ref(),
+                &m.question,
+                &mut problems,
+            );
         }
     }
 
