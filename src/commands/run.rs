@@ -157,7 +157,7 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
         csv: Some("markets.csv".into()),
     });
     let mut market_section = section(
-        "Markets",
+        "Market distributions",
         "Each market's predictive distribution with its strike(s) and the market price.",
     );
     for p in &priced {
@@ -659,7 +659,13 @@ fn fan_chart(store: &Store, f: &forecast::Forecast, as_of: DateTime<Utc>) -> Fan
         history,
         official,
         forecast,
-        as_of: Some(as_of.date_naive()),
+        // The as-of line only where it falls within the chart (stale data would stretch it).
+        as_of: f
+            .periods
+            .last()
+            .map(|p| p.end())
+            .filter(|end| as_of.date_naive() <= *end)
+            .map(|_| as_of.date_naive()),
     }
 }
 
