@@ -8,4 +8,5 @@ mod forecast;
 mod ingest;
 mod lags;
 mod report;
+mod run;
 mod trade;

@@ -1,0 +1,223 @@
+//! `portcast run` end to end: a complete report on the bundled data, the lock against an
+//! overlapping run, a run killed midway, and a run whose every source is unreachable.
+//!
+//! Runs are made cheap (one market, few sample paths, one backtest step) so the suite stays
+//! quick in debug builds; the full-size run is what CI and the README run.
+
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::util::{portcast, run};
+
+const ONE_MARKET: &str = r#"
+[[market]]
+id = "la-next-over-800k"
+question = "Port of Los Angeles above 800,000 TEU in the next reported month?"
+series = "la_teu"
+horizon = 1
+settlement = "Port of Los Angeles container statistics, first print"
+contract = { type = "binary", strike = "greater", k = 800000 }
+price = 0.40
+"#;
+
+/// Arguments of a cheap run writing into `out`.
+fn cheap(dir: &Path, out: &Path) -> Vec<String> {
+    let markets = dir.join("markets.toml");
+    fs::write(&markets, ONE_MARKET).unwrap();
+    [
+        "run",
+        "--out",
+        out.to_str().unwrap(),
+        "--markets",
+        markets.to_str().unwrap(),
+        "--paths",
+        "200",
+        "--backtest-steps",
+        "1",
+        "--backtest-paths",
+        "200",
+        "--horizon",
+        "2",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+#[test]
+fn an_offline_run_writes_a_complete_report_and_a_second_run_waits_for_the_lock() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (store, out) = (tmp.path().join("store"), tmp.path().join("reports"));
+    let mut args = cheap(tmp.path(), &out);
+    args.push("--offline".into());
+    args.extend(["--as-of".into(), "2024-03-15".into()]);
+    let (code, stdout, err) = run(portcast(&store).args(&args));
+    assert_eq!(code, 0, "{err}");
+    let report = out.join("2024-03-15");
+    assert_eq!(
+        stdout.trim(),
+        report.join("index.html").display().to_string()
+    );
+    assert_eq!(
+        fs::read_link(out.join("latest"))
+            .unwrap()
+            .file_name()
+            .unwrap(),
+        "2024-03-15"
+    );
+    let html = fs::read_to_string(report.join("index.html")).unwrap();
+    // Every image and CSV the page names exists, and the PNGs are PNGs.
+    let mut pngs = 0;
+    for part in html
+        .split("src=\"")
+        .skip(1)
+        .chain(html.split("href=\"").skip(1))
+    {
+        let name = part.split('"').next().unwrap();
+        if name.starts_with('#') || name.starts_with("data:") {
+            continue;
+        }
+        let path = report.join(name.replace("%20", " "));
+        assert!(path.exists(), "{name} is named in index.html but missing");
+        if name.ends_with(".png") {
+            assert_eq!(
+                &fs::read(&path).unwrap()[..8],
+                b"\x89PNG\r\n\x1a\n",
+                "{name}"
+            );
+            pngs += 1;
+        }
+    }
+    assert!(pngs >= 8, "only {pngs} images");
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(report.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["as_of"], "2024-03-15");
+    assert_eq!(summary["markets"][0]["market"], "la-next-over-800k");
+    assert!(
+        summary["markets"][0]["fair"]
+            .as_f64()
+            .is_some_and(|f| (0.0..=1.0).contains(&f))
+    );
+
+    // A second run while the lock is held exits at once with 75 and a one-line message.
+    let lock = portcast::store::lock::RunLock::acquire(&store).unwrap();
+    let started = Instant::now();
+    let (code, _, err) = run(portcast(&store).args(&args));
+    assert_eq!(code, 75, "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(started.elapsed() < Duration::from_secs(30));
+    drop(lock);
+}
+
+#[test]
+fn a_killed_run_leaves_latest_on_the_previous_report_and_the_store_intact() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (store, out) = (tmp.path().join("store"), tmp.path().join("reports"));
+    // A store with one hand-entered figure, to check it survives byte for byte.
+    let (code, _, err) = run(portcast(&store).args([
+        "data",
+        "add",
+        "shanghai_teu",
+        "2023-12",
+        "4,000,000",
+        "--precision",
+        "lower-bound",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let store_file = store.join("observations.csv");
+    let before = fs::read(&store_file).unwrap();
+    let mut args = cheap(tmp.path(), &out);
+    args.push("--offline".into());
+    let mut first = args.clone();
+    first.extend(["--as-of".into(), "2024-02-10".into()]);
+    let (code, _, err) = run(portcast(&store).args(&first));
+    assert_eq!(code, 0, "{err}");
+
+    let mut second = args;
+    second.extend(["--as-of".into(), "2024-02-20".into()]);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("portcast"))
+        .args(&second)
+        .env("PORTCAST_STORE_DIR", &store)
+        .env("HOME", tmp.path())
+        .env("XDG_CONFIG_HOME", tmp.path().join("config"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it while it is writing its report (its temporary directory has appeared).
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let writing = fs::read_dir(&out).unwrap().flatten().any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".portcast-tmp-")
+        });
+        if writing || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert_eq!(
+        fs::read_link(out.join("latest"))
+            .unwrap()
+            .file_name()
+            .unwrap(),
+        "2024-02-10"
+    );
+    assert!(
+        !out.join("2024-02-20").exists(),
+        "a half-written report was published"
+    );
+    assert!(out.join("2024-02-10/index.html").exists());
+    assert_eq!(fs::read(&store_file).unwrap(), before, "the store changed");
+}
+
+#[test]
+fn unreachable_sources_give_a_degraded_run_on_stored_data() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (store, out) = (tmp.path().join("store"), tmp.path().join("reports"));
+    let config = tmp.path().join("portcast.toml");
+    fs::write(
+        &config,
+        "[sources]\nretries = 0\nconnect_timeout_secs = 1\ntimeout_secs = 2\n",
+    )
+    .unwrap();
+    let mut args = cheap(tmp.path(), &out);
+    args.extend([
+        "--as-of".into(),
+        "2024-03-15".into(),
+        "--config".into(),
+        config.to_str().unwrap().into(),
+    ]);
+    let closed = "http://127.0.0.1:9";
+    let (code, _, err) = run(portcast(&store)
+        .args(&args)
+        .env("PORTCAST_PORTWATCH_URL", closed)
+        .env("PORTCAST_DBNOMICS_URL", closed)
+        .env("PORTCAST_NBS_URL", closed)
+        .env("PORTCAST_SCFI_URL", closed)
+        .env("PORTCAST_POLA_URL", closed));
+    assert_eq!(code, 5, "{err}");
+    let html = fs::read_to_string(out.join("latest/index.html")).unwrap();
+    assert!(
+        html.contains("Degraded"),
+        "the page does not say the run was degraded"
+    );
+    for source in ["IMF PortWatch", "SCFI", "Port of Los Angeles", "PMI"] {
+        let row = html
+            .split("<tr")
+            .find(|r| r.contains(source))
+            .unwrap_or_else(|| panic!("no row for {source}"));
+        assert!(
+            row.contains("failed"),
+            "{source} is not shown as failed: {row}"
+        );
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("latest/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["status"], "degraded");
+}
