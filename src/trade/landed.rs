@@ -209,6 +209,28 @@ pub enum ShipmentError {
     Invalid { path: String, message: String },
 }
 
+/// "line L, column C" of the value of a dotted key (`insurance.rate`) in TOML text.
+fn locate(text: &str, key: &str) -> Option<String> {
+    use toml::de::{DeTable, DeValue};
+    let root = DeTable::parse(text).ok()?;
+    let mut table = root.get_ref();
+    let mut parts = key.split('.').peekable();
+    while let Some(part) = parts.next() {
+        let value = table.get(part)?;
+        if parts.peek().is_none() {
+            let before = &text[..value.span().start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            return Some(format!("line {line}, column {column}"));
+        }
+        match value.get_ref() {
+            DeValue::Table(t) => table = t,
+            _ => return None,
+        }
+    }
+    None
+}
+
 /// Reads a date from a TOML date literal (handed over by the toml crate as a one-entry map) or a
 /// string, so `ship_date = 2021-02-05` and `ship_date = "2021-02-05"` both work.
 fn date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
@@ -250,8 +272,9 @@ impl Shipment {
         Shipment::parse(&label, &text)
     }
 
-    /// Parse and check a shipment: TOML errors come with line and column, and every number is
-    /// checked once, by name, so a bad file never reaches the scenarios.
+    /// Parse and check a shipment: every error names the line and column of the key at fault
+    /// (TOML syntax, unknown keys and types from the parser; ranges and consistency from
+    /// [`Shipment::validate`]), so a bad file never reaches the scenarios.
     pub fn parse(label: &str, text: &str) -> Result<Shipment, ShipmentError> {
         let invalid = |message: String| ShipmentError::Invalid {
             path: label.to_string(),
@@ -259,51 +282,105 @@ impl Shipment {
         };
         let s: Shipment = toml::from_str(text)
             .map_err(|e| invalid(crate::config::describe_toml_error(text, &e)))?;
-        // Check every number once, with its name, by pricing a zero-freight scenario.
-        s.landed_cost_per_unit(0.0)
-            .map_err(|e| invalid(e.to_string()))?;
-        if !(s.budget_per_unit.is_finite() && s.budget_per_unit > 0.0) {
-            return Err(invalid(format!(
-                "budget_per_unit must be > 0, got {}",
-                s.budget_per_unit
-            )));
+        s.validate().map_err(|(key, message)| {
+            invalid(match locate(text, key) {
+                Some(at) => format!("{at}: {message}"),
+                None => message,
+            })
+        })?;
+        Ok(s)
+    }
+
+    /// Check every number and the consistency of the terms. The error carries the dotted key
+    /// at fault (`insurance.rate`) and the message.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        let check = |key: &'static str, r: Result<f64, TradeError>| {
+            r.map(|_| ()).map_err(|e| (key, e.to_string()))
+        };
+        check(
+            "goods.unit_price",
+            non_negative("goods.unit_price", self.goods.unit_price),
+        )?;
+        check("goods.quantity", positive("goods.quantity", self.units()))?;
+        check(
+            "packing.gross_kg",
+            non_negative("packing.gross_kg", self.packing.gross_kg),
+        )?;
+        check(
+            "packing.volume_m3",
+            non_negative("packing.volume_m3", self.packing.volume_m3),
+        )?;
+        check(
+            "insurance.rate",
+            unit_rate("insurance.rate", self.insurance.rate),
+        )?;
+        check(
+            "insurance.markup",
+            non_negative("insurance.markup", self.insurance.markup),
+        )?;
+        check(
+            "insurance.rate",
+            quote::insurance_premium(1.0, self.insurance.rate, self.insurance.markup),
+        )?;
+        check("commission", unit_rate("commission", self.commission))?;
+        check(
+            "fx.selling_rate",
+            positive("fx.selling_rate", self.fx.selling_rate),
+        )?;
+        check("duty_rate", unit_rate("duty_rate", self.duty_rate))?;
+        check(
+            "other_costs_per_unit",
+            non_negative("other_costs_per_unit", self.other_costs_per_unit),
+        )?;
+        check(
+            "budget_per_unit",
+            positive("budget_per_unit", self.budget_per_unit),
+        )?;
+        if self.goods.term == Term::Fob && !self.goods.currency.eq_ignore_ascii_case("USD") {
+            return Err((
+                "goods.currency",
+                format!(
+                    "goods.currency `{}`: FOB goods pay the freight, which the SCFI quotes in USD \
+                     per container; quote the goods in USD or use a CFR/CIF price",
+                    self.goods.currency
+                ),
+            ));
         }
-        if s.goods.term == Term::Fob && !s.goods.currency.eq_ignore_ascii_case("USD") {
-            return Err(invalid(format!(
-                "goods.currency `{}`: FOB goods pay the freight, which the SCFI quotes in USD per \
-                 container; quote the goods in USD or use a CFR/CIF price",
-                s.goods.currency
-            )));
+        if self.duty_basis == DutyBasis::Fob && !self.pays_freight() && self.duty_rate > 0.0 {
+            return Err((
+                "duty_basis",
+                format!(
+                    "duty_basis = \"fob\" needs FOB goods: the freight inside a {} price is not \
+                     known, so neither is its FOB value",
+                    self.goods.term
+                ),
+            ));
         }
-        if s.duty_basis == DutyBasis::Fob && !s.pays_freight() && s.duty_rate > 0.0 {
-            return Err(invalid(format!(
-                "duty_basis = \"fob\" needs FOB goods: the freight inside a {} price is not \
-                 known, so neither is its FOB value",
-                s.goods.term
-            )));
-        }
-        match (&s.lane.route, &s.lane.known_rate) {
+        match (&self.lane.route, &self.lane.known_rate) {
             (Route::Composite, None) => {
-                return Err(invalid(
+                return Err((
+                    "lane.route",
                     "lane.route = \"composite\" needs lane.known_rate = { usd_per_container = …, \
                      date = … }: the composite is an index, scaled to the lane's last known rate"
                         .into(),
                 ));
             }
             (Route::Uswc, Some(_)) => {
-                return Err(invalid(
+                return Err((
+                    "lane.known_rate",
                     "lane.known_rate is for route = \"composite\"; route \"uswc\" takes its rate \
                      from the SCFI USWC prints"
                         .into(),
                 ));
             }
-            (_, Some(k)) => {
-                positive("lane.known_rate.usd_per_container", k.usd_per_container)
-                    .map_err(|e| invalid(e.to_string()))?;
-            }
+            (Route::Composite, Some(k)) => check(
+                "lane.known_rate.usd_per_container",
+                positive("lane.known_rate.usd_per_container", k.usd_per_container),
+            )?,
             (Route::Uswc, None) => {}
         }
-        Ok(s)
+        // Whatever the checks above missed (a container count out of range) shows here.
+        check("packing", self.landed_cost_per_unit(0.0))
     }
 
     /// Units shipped.
@@ -684,8 +761,17 @@ selling_rate = 7.20
                 .unwrap_err()
                 .to_string()
         };
+        // Range errors point at the key's value, as syntax errors do.
         let e = bad("rate = 0.003", "rate = 1.5");
-        assert!(e.contains("insurance_rate must be a fraction"), "{e}");
+        assert!(
+            e.contains("line 17, column 8: insurance.rate must be a fraction"),
+            "{e}"
+        );
+        let e = bad("rate = 0.003", "rate = 0.95");
+        assert!(
+            e.contains("line 17, column 8: (1 + markup) · insurance_rate must be below 1"),
+            "{e}"
+        );
         let e = bad("quantity", "qty");
         assert!(e.contains("unknown field `qty`"), "{e}");
         assert!(e.contains("line 7, column 1"), "{e}");
@@ -700,9 +786,23 @@ selling_rate = 7.20
             "destination = \"Los Angeles\"",
             "destination = \"LA\"\nroute = \"composite\"",
         );
-        assert!(e.contains("needs lane.known_rate"), "{e}");
+        assert!(
+            e.contains("line 16, column 9: lane.route = \"composite\" needs"),
+            "{e}"
+        );
+        let e = bad(
+            "destination = \"Los Angeles\"",
+            "destination = \"LA\"\nroute = \"composite\"\nknown_rate = { usd_per_container = -1, date = 2020-01-03 }",
+        );
+        assert!(
+            e.contains("line 17, column 36: lane.known_rate.usd_per_container must be greater"),
+            "{e}"
+        );
         let e = bad("budget_per_unit = 95.0", "budget_per_unit = 0");
-        assert!(e.contains("budget_per_unit must be > 0"), "{e}");
+        assert!(
+            e.contains("line 2, column 19: budget_per_unit must be greater than zero"),
+            "{e}"
+        );
         let e = bad("quantity = 5000", "quantity = 0");
         assert!(
             e.contains("goods.quantity must be greater than zero"),
