@@ -7,5 +7,6 @@ mod data;
 mod forecast;
 mod ingest;
 mod lags;
+mod landed;
 mod report;
 mod trade;
