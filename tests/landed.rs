@@ -192,7 +192,7 @@ fn a_published_ship_week_is_its_print() {
             value: 2129.26
         }
     );
-    assert!((r.costs.rate_quantile(0.05) - 4107.873_220_8).abs() < 1e-6);
+    assert!((r.costs.rate_quantile(0.05) - 4_107.873_220_8).abs() < 1e-6);
     assert!((r.costs.quantile(0.95) - 12.817_133_676_7).abs() < 1e-8);
     assert!((r.costs.quantile(0.5) - formula(2129.26 * 1659.0 / 859.92)).abs() < 1e-9);
 }
