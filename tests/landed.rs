@@ -267,6 +267,96 @@ fn quantiles_move_with_the_scfi_forecast() {
     }
 }
 
+#[test]
+fn hedges_on_both_sides_and_markets_left_out() {
+    // "≥ k" and "< k" on the same week are complements: the same hedge from opposite sides.
+    let markets = portcast::markets::file::parse(
+        "m.toml",
+        r#"
+[[market]]
+id = "up"
+question = "SCFI at least 10% up in 4 weeks?"
+series = "scfi"
+freq = "week"
+horizon = 4
+settlement = "SSE"
+contract = { type = "binary", strike = "greater_or_equal", k_change = 0.10 }
+price = 0.15
+
+[[market]]
+id = "not-up"
+question = "SCFI less than 10% up in 4 weeks?"
+series = "scfi"
+freq = "week"
+horizon = 4
+settlement = "SSE"
+contract = { type = "binary", strike = "less", k_change = 0.10 }
+price = 0.85
+
+[[market]]
+id = "monthly"
+question = "SCFI monthly mean above 2500?"
+series = "scfi"
+freq = "month"
+horizon = 1
+settlement = "SSE"
+contract = { type = "binary", strike = "greater", k = 2500 }
+
+[[market]]
+id = "settled"
+question = "SCFI above 2000 in 2020-W50?"
+series = "scfi"
+freq = "week"
+target = "2020-W50"
+settlement = "SSE"
+contract = { type = "binary", strike = "greater", k = 2000 }
+
+[[market]]
+id = "la"
+question = "LA over 900k?"
+series = "la_teu"
+horizon = 1
+settlement = "POLA"
+contract = { type = "binary", strike = "greater", k = 900000 }
+"#,
+    )
+    .unwrap();
+    let r = freight::landed_cost(
+        &bundled(),
+        &forecast_paths(2000),
+        &example(),
+        &markets,
+        as_of("2020-12-31"),
+    )
+    .unwrap();
+    let ids: Vec<&str> = r.hedges.iter().map(|h| h.market.as_str()).collect();
+    assert_eq!(ids, ["up", "not-up"]);
+    let (up, down) = (&r.hedges[0], &r.hedges[1]);
+    assert_eq!(up.contract, "scfi 2021-W04 ≥ 3061.33");
+    assert!((up.fair + down.fair - 1.0).abs() < 1e-12);
+    assert_eq!(up.hedge.side.as_str(), "yes");
+    assert_eq!(down.hedge.side.as_str(), "no");
+    assert_eq!(up.hedge.contracts, down.hedge.contracts);
+    // Prices 0.15 and 0.85 are complements too: the same position, the same hedged cost.
+    assert!((up.hedge.std - down.hedge.std).abs() < 1e-9);
+    assert!((up.hedge.mean - down.hedge.mean).abs() < 1e-9);
+    assert_eq!(r.hedges.iter().filter(|h| h.best).count(), 1);
+    // Markets on the composite that cannot hedge say why; others are not mentioned.
+    let why = |id: &str| {
+        r.skipped
+            .iter()
+            .find(|(m, _)| m == id)
+            .map(|(_, w)| w.as_str())
+            .unwrap_or_else(|| panic!("{id} not in {:?}", r.skipped))
+    };
+    assert!(why("monthly").contains("month grid"), "{}", why("monthly"));
+    assert_eq!(
+        why("settled"),
+        "settled: 2020-W50 is already known (2311.71)"
+    );
+    assert_eq!(r.skipped.len(), 2, "{:?}", r.skipped);
+}
+
 /// `portcast landed-cost ... --format json` → (summary items, hedge rows, stderr).
 fn landed_json(args: &[&str]) -> (serde_json::Value, String) {
     let store = tempfile::tempdir().unwrap();

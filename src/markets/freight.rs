@@ -267,7 +267,7 @@ pub fn landed_cost(
         source: scenarios.source,
         costs: scenarios.costs,
         hedges: scenarios.hedges,
-        skipped,
+        skipped: skipped.into_iter().chain(scenarios.skipped).collect(),
     })
 }
 
@@ -279,6 +279,8 @@ struct Scenarios {
     source: RateSource,
     costs: LandedCosts,
     hedges: Vec<HedgeRow>,
+    /// Candidates the paths could not price.
+    skipped: Skipped,
 }
 
 /// The route's own scenarios, or why the composite has to stand in: the USWC series could not
@@ -432,13 +434,15 @@ fn scenarios(
     };
     let costs = shipment.landed_costs(rates)?;
     let mut hedges = Vec::new();
+    let mut skipped = Skipped::new();
     if let Some(paths) = &paths
         && let Some(i) = series.iter().position(|s| *s == COMPOSITE)
     {
         let sp = &paths[i];
         for c in candidates {
-            if let Some(row) = hedge_row(shipment, &costs, sp, c) {
-                hedges.push(row);
+            match hedge_row(shipment, &costs, sp, c) {
+                Ok(row) => hedges.push(row),
+                Err(why) => skipped.push((c.market.id.clone(), why)),
             }
         }
     }
@@ -455,6 +459,7 @@ fn scenarios(
         source: rate_source,
         costs,
         hedges,
+        skipped,
     })
 }
 
@@ -464,12 +469,19 @@ fn hedge_row(
     costs: &LandedCosts,
     sp: &SeriesPaths,
     c: &Candidate<'_>,
-) -> Option<HedgeRow> {
+) -> Result<HedgeRow, String> {
     let hs: Vec<usize> = c
         .targets
         .iter()
-        .map(|t| sp.horizon_of(*t))
-        .collect::<Option<Vec<_>>>()?;
+        .map(|t| {
+            sp.horizon_of(*t).ok_or_else(|| {
+                format!(
+                    "its target {t} is not among the forecast weeks after {}",
+                    sp.origin
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
     // "Within" markets hold if the event holds in any target period, as `portcast price` has it.
     let payout: Vec<f64> = sp
         .dist
@@ -499,7 +511,7 @@ fn hedge_row(
         .map(Period::to_string)
         .collect::<Vec<_>>()
         .join("..");
-    Some(HedgeRow {
+    Ok(HedgeRow {
         market: c.market.id.clone(),
         contract: format!("{COMPOSITE} {label} {}", price::describe(&c.contract)),
         target: c.targets.clone(),
