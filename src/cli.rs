@@ -64,6 +64,9 @@ pub enum Command {
     Quote(crate::commands::trade::QuoteArgs),
     /// Chargeable weight and freight of one shipment by air, sea LCL and sea FCL.
     Modes(crate::commands::trade::ModesArgs),
+    /// Landed cost per unit of a shipment under SCFI freight-rate scenarios: quantiles,
+    /// P(> budget), and the SCFI contracts of a markets file that hedge it.
+    LandedCost(crate::commands::landed::LandedArgs),
     /// Fetch the newest figures from the live sources (PortWatch, PMI, SCFI, Port of LA) into
     /// the store; exit code 5 if any source failed.
     Fetch(crate::commands::fetch::FetchArgs),

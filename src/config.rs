@@ -44,6 +44,9 @@ pub struct ConfigFile {
     pub store_dir: Option<PathBuf>,
     /// The markets file `price`, `backtest` and `run` use when `--markets` is not given.
     pub markets_file: Option<PathBuf>,
+    /// The shipment `landed-cost` (and the report of `portcast run`) uses when `--shipment` is
+    /// not given (`crate::trade::landed::Shipment`, e.g. data/shipment.example.toml).
+    pub shipment_file: Option<PathBuf>,
     /// Where `portcast run` writes its reports (default: `reports` under the platform data
     /// directory).
     pub reports_dir: Option<PathBuf>,
@@ -136,6 +139,7 @@ impl ConfigFile {
             &mut cfg.data_dir,
             &mut cfg.store_dir,
             &mut cfg.markets_file,
+            &mut cfg.shipment_file,
             &mut cfg.reports_dir,
         ]
         .into_iter()

@@ -7,6 +7,7 @@ mod data;
 mod forecast;
 mod ingest;
 mod lags;
+mod landed;
 mod report;
 mod run;
 mod trade;

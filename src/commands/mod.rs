@@ -6,6 +6,7 @@ pub mod data;
 pub mod fetch;
 pub mod forecast;
 pub mod lags;
+pub mod landed;
 pub mod markets;
 pub mod run;
 pub mod trade;
@@ -34,6 +35,7 @@ pub fn run(command: &Command, settings: &Settings, out: &mut dyn Write) -> anyho
         Command::Price(args) => markets::price(settings, args, out),
         Command::Backtest(args) => markets::backtest(settings, args, out),
         Command::Modes(args) => trade::modes(args, settings.format, out),
+        Command::LandedCost(args) => landed::run(settings, args, out),
         Command::Fetch(args) => fetch::run(settings, args, out),
         Command::Lags(args) => lags::run(settings, args, out),
         Command::Audit(args) => audit::run(settings, args, out),

@@ -1,9 +1,11 @@
 //! Prediction-market contracts priced from a predictive distribution: the markets file
 //! (`file`), trading rules (`rule`), binary thresholds, brackets, scalars and bucket sets
-//! (`contract`), and fees, edge and fractional-Kelly sizing (`sizing`).
+//! (`contract`), and fees, edge and fractional-Kelly sizing (`sizing`); a shipment's landed cost
+//! under freight scenarios and its hedge with SCFI contracts (`freight`).
 
 pub mod contract;
 pub mod file;
+pub mod freight;
 pub mod paths;
 pub mod price;
 pub mod rule;

@@ -250,23 +250,7 @@ pub fn price_market(
         } => {
             let sp = &paths[0];
             let hs = horizons(sp)?;
-            let contract = match (contract, relative_k) {
-                (Contract::Binary { strike, .. }, Some(change)) => {
-                    let (_, last) =
-                        last_known(store, series, market.freq, as_of)?.ok_or_else(|| {
-                            PriceError::NothingKnown {
-                                market: market.id.clone(),
-                                series: series.clone(),
-                            }
-                        })?;
-                    Contract::Binary {
-                        strike: *strike,
-                        // A relative strike is set in the series' own precision (cents, points).
-                        k: crate::trade::round_cents(last * (1.0 + change)),
-                    }
-                }
-                (c, _) => *c,
-            };
+            let contract = resolve_contract(store, market, series, contract, *relative_k, as_of)?;
             let fair = if hs.len() == 1 {
                 out.value_samples = Some(
                     sp.dist
@@ -391,7 +375,36 @@ pub fn price_market(
     Ok(out)
 }
 
-fn describe(c: &Contract) -> String {
+/// The contract of a single-series market as it stands at `as_of`: a binary strike given as a
+/// change (`k_change`) is set on the last value of `series` known then.
+pub fn resolve_contract(
+    store: &Store,
+    market: &Market,
+    series: &str,
+    contract: &Contract,
+    relative_k: Option<f64>,
+    as_of: DateTime<Utc>,
+) -> Result<Contract, PriceError> {
+    Ok(match (contract, relative_k) {
+        (Contract::Binary { strike, .. }, Some(change)) => {
+            let (_, last) = last_known(store, series, market.freq, as_of)?.ok_or_else(|| {
+                PriceError::NothingKnown {
+                    market: market.id.clone(),
+                    series: series.to_string(),
+                }
+            })?;
+            Contract::Binary {
+                strike: *strike,
+                // A relative strike is set in the series' own precision (cents, points).
+                k: crate::trade::round_cents(last * (1.0 + change)),
+            }
+        }
+        (c, _) => *c,
+    })
+}
+
+/// A contract in words: `≥ 3061.33`, `in [a, b]`, `scalar lower..upper`.
+pub fn describe(c: &Contract) -> String {
     match c {
         Contract::Binary { strike, k } => format!("{strike} {}", crate::output::format_number(*k)),
         Contract::Bracket { a, b } => format!(

@@ -3,13 +3,16 @@
 //!
 //! Hedgers using portcast want to know what a shipment costs landed, not just whether Shanghai
 //! volumes or freight rates cross a level. This module holds the pure arithmetic behind that: the
-//! landed-cost calculator and the `portcast quote` command call into it, and it does no I/O, reads
-//! no data and knows nothing of forecasts or markets.
+//! landed-cost calculator and the `portcast quote` command call into it, and it does no I/O
+//! (beyond reading a shipment file), reads no store data and knows nothing of forecasts or
+//! markets: `crate::markets::freight` hands it freight-rate samples and contract payouts.
 //!
 //! - [`quote`]: trade terms (FOB ↔ CFR ↔ CIF), commission and discount, currency conversion at the
 //!   bank's buying or selling rate, export profit rate and FX conversion cost.
 //! - [`weight`]: chargeable weight (air volume weight, sea revenue tons, container counts) and a
 //!   per-mode freight comparison.
+//! - [`landed`]: the shipment file, landed cost per unit at a freight rate and over rate
+//!   scenarios (quantiles, P(> budget)), and the minimum-variance hedge with a contract's payouts.
 //!
 //! Every function validates its inputs and returns a [`TradeError`] naming the offending parameter
 //! and its value, so a bad command-line flag reads as e.g.
@@ -72,6 +75,9 @@ pub enum TradeError {
         freight: f64,
         fob: f64,
     },
+    /// No freight-rate scenarios to compute a landed-cost distribution from.
+    #[error("no freight-rate scenarios: a landed-cost distribution needs at least one")]
+    NoSamples,
     /// A trade term other than FOB, CFR (CNF, C&F) or CIF.
     #[error("unknown trade term {0:?}: expected FOB, CFR (also CNF or C&F) or CIF")]
     UnknownTerm(String),
