@@ -46,8 +46,14 @@ pub fn code_for(err: &anyhow::Error) -> Exit {
                 SettingsError::Config(_) => Exit::Config,
                 SettingsError::Usage(_) => Exit::Usage,
             };
-        } else if let Some(e) = cause.downcast_ref::<crate::commands::UsageError>() {
-            let _ = e;
+        } else if cause
+            .downcast_ref::<crate::commands::UsageError>()
+            .is_some()
+            || cause
+                .downcast_ref::<crate::markets::file::MarketsFileError>()
+                .is_some()
+        {
+            // A markets file is an input named on the command line, like an argument.
             return Exit::Usage;
         } else if let Some(crate::store::lock::LockError::Held { .. }) = cause.downcast_ref() {
             return Exit::Locked;

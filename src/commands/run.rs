@@ -390,15 +390,49 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
         Err(e) => problems.push(format!("backtest: {e:#}")),
     }
 
-    page.sections = vec![
+    // 7. Landed cost of the configured shipment, if any.
+    let mut sections = vec![
         market_section,
         forecast_section,
         lag_section,
         audit_section,
         backtest_section,
     ];
+    if let Some(path) = &settings.config.shipment_file {
+        let mut landed = section("Landed cost", "");
+        let result = crate::trade::landed::Shipment::read(path)
+            .map_err(anyhow::Error::from)
+            .and_then(|shipment| {
+                crate::markets::freight::landed_cost(
+                    &store,
+                    &sources.model,
+                    &shipment,
+                    &markets_list,
+                    as_of,
+                )
+                .map_err(anyhow::Error::from)
+            });
+        match result {
+            Ok(r) => {
+                let t = super::landed::summary_table(&r);
+                report_csv::write_table(&dir.join("landed_cost_summary.csv"), &t)?;
+                match super::landed::landed_chart(&r, &dir) {
+                    Ok(fig) => landed.figures.push(fig),
+                    Err(e) => problems.push(format!("landed-cost chart: {e}")),
+                }
+                landed.tables.push(TableBlock {
+                    caption: format!("Landed cost per unit of {}", path.display()),
+                    table: t,
+                    csv: Some("landed_cost_summary.csv".into()),
+                });
+            }
+            Err(e) => problems.push(format!("landed cost of {}: {e:#}", path.display())),
+        }
+        sections.push(landed);
+    }
+    page.sections = sections;
 
-    // 7. Status, summary.json, the page.
+    // 8. Status, summary.json, the page.
     page.state = if !problems.is_empty() {
         RunState::Failed
     } else if degraded {
