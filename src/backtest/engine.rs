@@ -92,13 +92,17 @@ pub fn step_dates(from: NaiveDate, to: NaiveDate, freq: Frequency) -> Vec<NaiveD
     out
 }
 
-/// Replay one market over the step dates. `on_step` sees the store's reads of each decision
-/// phase (the look-ahead detector uses it); pass `|_, _| {}` otherwise.
+/// Replay one market over the step dates. A step settles on first prints known by
+/// `settle_by` (the run's as-of time: a backtest is a function of the store as of then, so a
+/// print published later leaves the step unsettled rather than leaking in). `on_step` sees the
+/// store's reads of each decision phase (the look-ahead detector uses it); pass `|_, _| {}`
+/// otherwise.
 pub fn replay(
     store: &Store,
     market: &Market,
     sources: &Sources<'_>,
     dates: &[NaiveDate],
+    settle_by: DateTime<Utc>,
     mut on_step: impl FnMut(DateTime<Utc>, Vec<Read>),
 ) -> Result<Replay, StoreError> {
     let mut out = Replay::default();
@@ -119,7 +123,7 @@ pub fn replay(
             }
         };
         // Settlement reads figures published after `as_of` by design: it is outside the decision.
-        let settled = settle(store, market, &model)?;
+        let settled = settle(store, market, &model, settle_by)?;
         let step_period = Period::containing(date, market.freq);
         let rule_holds = market
             .rule
@@ -202,12 +206,15 @@ struct Settled {
     value: Option<f64>,
 }
 
-/// Settle on first prints; `None` while any target period is not printed yet.
+/// Settle on first prints known by `settle_by`; `None` while any target period is not printed.
 fn settle(
     store: &Store,
     market: &Market,
     priced: &PricedMarket,
+    settle_by: DateTime<Utc>,
 ) -> Result<Option<Settled>, StoreError> {
+    let first_print =
+        |series: &str, period: Period| first_print(store, series, market.freq, period, settle_by);
     let targets = &priced.rows[0].target;
     match &market.kind {
         MarketKind::Single {
@@ -221,7 +228,7 @@ fn settle(
             };
             let mut values = Vec::new();
             for t in targets {
-                match first_print(store, series, market.freq, *t)? {
+                match first_print(series, *t)? {
                     Some(v) => values.push(v),
                     None => return Ok(None),
                 }
@@ -236,7 +243,7 @@ fn settle(
             }))
         }
         MarketKind::Buckets { series, set } => {
-            let Some(v) = first_print(store, series, market.freq, targets[0])? else {
+            let Some(v) = first_print(series, targets[0])? else {
                 return Ok(None);
             };
             let hit = set.settle(v).unwrap_or(usize::MAX);
@@ -255,16 +262,14 @@ fn settle(
             let target = targets[0];
             let mut composite = 0.0;
             for c in components {
-                let Some(v) = first_print(store, &c.series, market.freq, target)? else {
+                let Some(v) = first_print(&c.series, target)? else {
                     return Ok(None);
                 };
                 let base = match c.baseline {
                     Baseline::Value(b) => Some(b),
-                    Baseline::Period(p) => first_print(store, &c.series, market.freq, p)?,
+                    Baseline::Period(p) => first_print(&c.series, p)?,
                     Baseline::YearAgo => first_print(
-                        store,
                         &c.series,
-                        market.freq,
                         target.offset(-(market.freq.periods_per_year() as i64)),
                     )?,
                 };
@@ -279,26 +284,27 @@ fn settle(
     }
 }
 
-/// The first complete figure of `period` on grid `freq`: for a stored series at its own grid,
-/// the first observation; for an aggregate or derived series, its value at the first moment it
-/// was complete. Later revisions never change it.
+/// The first complete figure of `period` on grid `freq`, if it was published by `known_by`:
+/// for a stored series at its own grid, the first value stored; for an aggregate or derived
+/// series, its value at the first moment it was complete. Later revisions never change it.
 pub fn first_print(
     store: &Store,
     series: &str,
     freq: Frequency,
     period: Period,
+    known_by: DateTime<Utc>,
 ) -> Result<Option<f64>, StoreError> {
     let spec = crate::series::catalog::spec(series)
         .ok_or_else(|| StoreError::UnknownSeries(series.to_string()))?;
     let freq = freq.max(spec.period);
-    if freq == spec.period && !store.observations(series).is_empty() {
+    if freq == spec.period && store.contains(series) {
         return Ok(store
             .first_print(series, period)
-            .filter(|o| o.precision.is_value())
+            .filter(|o| o.known_at <= known_by)
             .map(|o| o.value));
     }
-    // Candidate moments: when each figure inside the period became known, earliest first.
-    let latest = view_period(store, series, freq, period, DateTime::<Utc>::MAX_UTC)?;
+    // Walk back from the latest view by `known_by` to the first moment the period was complete.
+    let latest = view_period(store, series, freq, period, known_by)?;
     let Some(latest) = latest else {
         return Ok(None);
     };
