@@ -68,7 +68,10 @@ pub struct Replay {
 }
 
 /// The as-of dates of a backtest: `from`, then one market period later each time, up to `to`.
+/// Monthly steps keep `from`'s day of the month, clamped to shorter months; from a month's last
+/// day they step month end to month end (28 February, 31 March, ...).
 pub fn step_dates(from: NaiveDate, to: NaiveDate, freq: Frequency) -> Vec<NaiveDate> {
+    let month_end = from == Period::containing(from, Frequency::Month).end();
     let mut out = Vec::new();
     let mut i = 0i64;
     loop {
@@ -78,7 +81,11 @@ pub fn step_dates(from: NaiveDate, to: NaiveDate, freq: Frequency) -> Vec<NaiveD
             Frequency::Month | Frequency::Year => {
                 let months = if freq == Frequency::Year { 12 * i } else { i };
                 let p = Period::containing(from, Frequency::Month).offset(months);
-                let day = from.day().min(p.days() as u32);
+                let day = if month_end {
+                    p.days() as u32
+                } else {
+                    from.day().min(p.days() as u32)
+                };
                 NaiveDate::from_ymd_opt(p.start().year(), p.start().month(), day)
                     .expect("clamped day")
             }
@@ -351,6 +358,11 @@ mod tests {
         let steps = step_dates(d("2023-01-31"), d("2023-05-01"), Frequency::Month);
         let s: Vec<String> = steps.iter().map(|d| d.to_string()).collect();
         assert_eq!(s, ["2023-01-31", "2023-02-28", "2023-03-31", "2023-04-30"]);
+        let steps = step_dates(d("2023-02-28"), d("2023-04-30"), Frequency::Month);
+        let s: Vec<String> = steps.iter().map(|d| d.to_string()).collect();
+        assert_eq!(s, ["2023-02-28", "2023-03-31", "2023-04-30"]);
+        let steps = step_dates(d("2023-02-15"), d("2023-04-30"), Frequency::Month);
+        assert_eq!(steps[2], d("2023-04-15"));
         assert_eq!(
             step_dates(d("2023-01-02"), d("2023-01-20"), Frequency::Week).len(),
             3
