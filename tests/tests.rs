@@ -3,6 +3,7 @@
 
 mod util;
 
+mod backtest;
 mod data;
 mod forecast;
 mod ingest;

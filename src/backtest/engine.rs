@@ -68,7 +68,10 @@ pub struct Replay {
 }
 
 /// The as-of dates of a backtest: `from`, then one market period later each time, up to `to`.
+/// Monthly steps keep `from`'s day of the month, clamped to shorter months; from a month's last
+/// day they step month end to month end (28 February, 31 March, ...).
 pub fn step_dates(from: NaiveDate, to: NaiveDate, freq: Frequency) -> Vec<NaiveDate> {
+    let month_end = from == Period::containing(from, Frequency::Month).end();
     let mut out = Vec::new();
     let mut i = 0i64;
     loop {
@@ -78,7 +81,11 @@ pub fn step_dates(from: NaiveDate, to: NaiveDate, freq: Frequency) -> Vec<NaiveD
             Frequency::Month | Frequency::Year => {
                 let months = if freq == Frequency::Year { 12 * i } else { i };
                 let p = Period::containing(from, Frequency::Month).offset(months);
-                let day = from.day().min(p.days() as u32);
+                let day = if month_end {
+                    p.days() as u32
+                } else {
+                    from.day().min(p.days() as u32)
+                };
                 NaiveDate::from_ymd_opt(p.start().year(), p.start().month(), day)
                     .expect("clamped day")
             }
@@ -92,13 +99,17 @@ pub fn step_dates(from: NaiveDate, to: NaiveDate, freq: Frequency) -> Vec<NaiveD
     out
 }
 
-/// Replay one market over the step dates. `on_step` sees the store's reads of each decision
-/// phase (the look-ahead detector uses it); pass `|_, _| {}` otherwise.
+/// Replay one market over the step dates. A step settles on first prints known by
+/// `settle_by` (the run's as-of time: a backtest is a function of the store as of then, so a
+/// print published later leaves the step unsettled rather than leaking in). `on_step` sees the
+/// store's reads of each decision phase (the look-ahead detector uses it); pass `|_, _| {}`
+/// otherwise.
 pub fn replay(
     store: &Store,
     market: &Market,
     sources: &Sources<'_>,
     dates: &[NaiveDate],
+    settle_by: DateTime<Utc>,
     mut on_step: impl FnMut(DateTime<Utc>, Vec<Read>),
 ) -> Result<Replay, StoreError> {
     let mut out = Replay::default();
@@ -119,7 +130,7 @@ pub fn replay(
             }
         };
         // Settlement reads figures published after `as_of` by design: it is outside the decision.
-        let settled = settle(store, market, &model)?;
+        let settled = settle(store, market, &model, settle_by)?;
         let step_period = Period::containing(date, market.freq);
         let rule_holds = market
             .rule
@@ -202,12 +213,15 @@ struct Settled {
     value: Option<f64>,
 }
 
-/// Settle on first prints; `None` while any target period is not printed yet.
+/// Settle on first prints known by `settle_by`; `None` while any target period is not printed.
 fn settle(
     store: &Store,
     market: &Market,
     priced: &PricedMarket,
+    settle_by: DateTime<Utc>,
 ) -> Result<Option<Settled>, StoreError> {
+    let first_print =
+        |series: &str, period: Period| first_print(store, series, market.freq, period, settle_by);
     let targets = &priced.rows[0].target;
     match &market.kind {
         MarketKind::Single {
@@ -221,7 +235,7 @@ fn settle(
             };
             let mut values = Vec::new();
             for t in targets {
-                match first_print(store, series, market.freq, *t)? {
+                match first_print(series, *t)? {
                     Some(v) => values.push(v),
                     None => return Ok(None),
                 }
@@ -236,7 +250,7 @@ fn settle(
             }))
         }
         MarketKind::Buckets { series, set } => {
-            let Some(v) = first_print(store, series, market.freq, targets[0])? else {
+            let Some(v) = first_print(series, targets[0])? else {
                 return Ok(None);
             };
             let hit = set.settle(v).unwrap_or(usize::MAX);
@@ -255,16 +269,14 @@ fn settle(
             let target = targets[0];
             let mut composite = 0.0;
             for c in components {
-                let Some(v) = first_print(store, &c.series, market.freq, target)? else {
+                let Some(v) = first_print(&c.series, target)? else {
                     return Ok(None);
                 };
                 let base = match c.baseline {
                     Baseline::Value(b) => Some(b),
-                    Baseline::Period(p) => first_print(store, &c.series, market.freq, p)?,
+                    Baseline::Period(p) => first_print(&c.series, p)?,
                     Baseline::YearAgo => first_print(
-                        store,
                         &c.series,
-                        market.freq,
                         target.offset(-(market.freq.periods_per_year() as i64)),
                     )?,
                 };
@@ -279,26 +291,27 @@ fn settle(
     }
 }
 
-/// The first complete figure of `period` on grid `freq`: for a stored series at its own grid,
-/// the first observation; for an aggregate or derived series, its value at the first moment it
-/// was complete. Later revisions never change it.
+/// The first complete figure of `period` on grid `freq`, if it was published by `known_by`:
+/// for a stored series at its own grid, the first value stored; for an aggregate or derived
+/// series, its value at the first moment it was complete. Later revisions never change it.
 pub fn first_print(
     store: &Store,
     series: &str,
     freq: Frequency,
     period: Period,
+    known_by: DateTime<Utc>,
 ) -> Result<Option<f64>, StoreError> {
     let spec = crate::series::catalog::spec(series)
         .ok_or_else(|| StoreError::UnknownSeries(series.to_string()))?;
     let freq = freq.max(spec.period);
-    if freq == spec.period && !store.observations(series).is_empty() {
+    if freq == spec.period && store.contains(series) {
         return Ok(store
             .first_print(series, period)
-            .filter(|o| o.precision.is_value())
+            .filter(|o| o.known_at <= known_by)
             .map(|o| o.value));
     }
-    // Candidate moments: when each figure inside the period became known, earliest first.
-    let latest = view_period(store, series, freq, period, DateTime::<Utc>::MAX_UTC)?;
+    // Walk back from the latest view by `known_by` to the first moment the period was complete.
+    let latest = view_period(store, series, freq, period, known_by)?;
     let Some(latest) = latest else {
         return Ok(None);
     };
@@ -345,6 +358,11 @@ mod tests {
         let steps = step_dates(d("2023-01-31"), d("2023-05-01"), Frequency::Month);
         let s: Vec<String> = steps.iter().map(|d| d.to_string()).collect();
         assert_eq!(s, ["2023-01-31", "2023-02-28", "2023-03-31", "2023-04-30"]);
+        let steps = step_dates(d("2023-02-28"), d("2023-04-30"), Frequency::Month);
+        let s: Vec<String> = steps.iter().map(|d| d.to_string()).collect();
+        assert_eq!(s, ["2023-02-28", "2023-03-31", "2023-04-30"]);
+        let steps = step_dates(d("2023-02-15"), d("2023-04-30"), Frequency::Month);
+        assert_eq!(steps[2], d("2023-04-15"));
         assert_eq!(
             step_dates(d("2023-01-02"), d("2023-01-20"), Frequency::Week).len(),
             3

@@ -240,19 +240,20 @@ pub fn default_window(
     (from, to)
 }
 
-/// Replay and evaluate `markets` over `[from, to]`.
+/// Replay and evaluate `markets` over `[from, to]`, settling on first prints known by
+/// `settle_by` (the run's as-of time).
 pub fn run_backtest(
     store: &Store,
     sources: &ForecastSources,
     markets: &[Market],
-    from: NaiveDate,
-    to: NaiveDate,
+    (from, to): (NaiveDate, NaiveDate),
+    settle_by: chrono::DateTime<chrono::Utc>,
     strategies: &[Strategy],
 ) -> anyhow::Result<BacktestRun> {
     let mut replays = Vec::new();
     for m in markets {
         let dates = engine::step_dates(from, to, m.freq);
-        let replay = engine::replay(store, m, &sources.sources(), &dates, |_, _| {})?;
+        let replay = engine::replay(store, m, &sources.sources(), &dates, settle_by, |_, _| {})?;
         replays.push((m.clone(), replay));
     }
     let mut results = Vec::new();
@@ -318,8 +319,15 @@ pub fn backtest(
     };
     let sources = ForecastSources::new(settings, args.markets.paths, args.markets.seed);
     tracing::info!("backtest {from} .. {to}: {} market(s)", markets.len());
-    let run = run_backtest(&store, &sources, &markets, from, to, &strategies)
-        .context("replaying the markets")?;
+    let run = run_backtest(
+        &store,
+        &sources,
+        &markets,
+        (from, to),
+        settings.as_of,
+        &strategies,
+    )
+    .context("replaying the markets")?;
     if !sweeps.is_empty() {
         sweep_table(&run, &sweeps, &strategies).write(settings.format, out)?;
         return Ok(Exit::Ok);

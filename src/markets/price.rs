@@ -209,12 +209,31 @@ pub fn price_market(
             value: v,
         });
     }
-    let paths = source
-        .paths(store, &series, market.freq, as_of, until)
-        .map_err(|message| PriceError::Forecast {
-            market: market.id.clone(),
-            message,
-        })?;
+    // A basket component whose target figure is already published enters as that figure (the
+    // anchor is the earliest series' next period, so faster series may have printed it).
+    let known_parts: Vec<Option<f64>> = match &market.kind {
+        MarketKind::Basket { components, .. } => components
+            .iter()
+            .map(|c| known_value(store, &c.series, market.freq, as_of, until))
+            .collect::<Result<_, _>>()?,
+        _ => vec![None; series.len()],
+    };
+    let to_forecast: Vec<&str> = series
+        .iter()
+        .zip(&known_parts)
+        .filter(|(_, known)| known.is_none())
+        .map(|(s, _)| *s)
+        .collect();
+    let paths = if to_forecast.is_empty() {
+        Vec::new()
+    } else {
+        source
+            .paths(store, &to_forecast, market.freq, as_of, until)
+            .map_err(|message| PriceError::Forecast {
+                market: market.id.clone(),
+                message,
+            })?
+    };
     let contract_err = |source| PriceError::Contract {
         market: market.id.clone(),
         source,
@@ -312,8 +331,9 @@ pub fn price_market(
         } => {
             let target = until;
             let mut parts = Vec::new();
-            for (c, sp) in components.iter().zip(&paths) {
-                let h = horizons(sp)?[0];
+            let mut fixed = 0.0;
+            let mut forecast = paths.iter();
+            for (c, known) in components.iter().zip(&known_parts) {
                 let base = match c.baseline {
                     Baseline::Value(v) => v,
                     Baseline::Period(p) => known_value(store, &c.series, market.freq, as_of, p)?
@@ -333,9 +353,25 @@ pub fn price_market(
                         })?
                     }
                 };
-                parts.push((c.weight / base, h, sp));
+                match known {
+                    Some(v) => fixed += c.weight * v / base,
+                    None => {
+                        let sp = forecast.next().ok_or_else(|| PriceError::Forecast {
+                            market: market.id.clone(),
+                            message: "fewer forecasts than components".into(),
+                        })?;
+                        parts.push((c.weight / base, horizons(sp)?[0], sp));
+                    }
+                }
             }
-            let n = paths[0].dist.n_paths();
+            let Some(first) = paths.first() else {
+                return Err(PriceError::AlreadyKnown {
+                    market: market.id.clone(),
+                    target,
+                    value: fixed,
+                });
+            };
+            let n = first.dist.n_paths();
             if paths.iter().any(|sp| sp.dist.n_paths() != n) {
                 return Err(PriceError::Forecast {
                     market: market.id.clone(),
@@ -343,7 +379,7 @@ pub fn price_market(
                 });
             }
             // Path j of every component is the same joint draw: combine them path by path.
-            let mut composite = vec![0.0; n];
+            let mut composite = vec![fixed; n];
             for (w, h, sp) in &parts {
                 for (acc, path) in composite.iter_mut().zip(sp.dist.paths()) {
                     *acc += w * path[*h];
@@ -687,5 +723,97 @@ mod tests {
         let n = SNormal::new(850_000.0, 50_000.0).unwrap();
         assert!((priced.rows[0].fair - n.sf(900_000.0)).abs() < 1e-3);
         assert_eq!(priced.rows[0].target.len(), 2);
+    }
+
+    /// The issue's sizing checks through `price_market` (not only `Sizer`): a Normal(850k, 50k)
+    /// forecast gives a fair YES price of 0.1587 for "> 900,000" (1 − Φ(1) = 0.158655; the
+    /// stratified draws put 1,587 of 10,000 paths above the strike).
+    #[test]
+    fn priced_rows_size_with_kelly_and_round_fees_up() {
+        let store = store_with_la();
+        let as_of = end_of_day(NaiveDate::from_ymd_opt(2024, 7, 25).unwrap());
+        let source = NormalPaths {
+            mu: 850_000.0,
+            sigma: 50_000.0,
+        };
+        let binary = r#"{ type = "binary", strike = "greater", k = 900000 }"#;
+        let priced = |extra: &str| {
+            price_market(&store, &source, &market(binary, extra), as_of)
+                .unwrap()
+                .rows
+                .remove(0)
+        };
+        // Fee-free, full Kelly: the textbook fractions with q = fair.
+        let yes = priced("price = 0.10\nfee_coefficient = 0\nkelly_fraction = 1");
+        let q = yes.fair;
+        assert!((q - 0.1587).abs() < 1e-12, "{q}");
+        assert_eq!(yes.side, Some(Side::Yes));
+        assert!((yes.kelly_fraction.unwrap() - (q - 0.10) / (1.0 - 0.10)).abs() < 1e-12);
+        let no = priced("price = 0.30\nfee_coefficient = 0\nkelly_fraction = 1");
+        assert_eq!(no.side, Some(Side::No));
+        assert!((no.kelly_fraction.unwrap() - (0.30 - q) / 0.30).abs() < 1e-12);
+        assert!((no.edge.unwrap() - (q - 0.30)).abs() < 1e-12);
+        // The fractional multiplier scales it.
+        let quarter = priced("price = 0.30\nfee_coefficient = 0\nkelly_fraction = 0.25");
+        assert!((quarter.kelly_fraction.unwrap() - 0.25 * (0.30 - q) / 0.30).abs() < 1e-12);
+
+        // Fee of one contract at 0.33: 0.07 × 0.33 × 0.67 = 0.015477 → rounded up to 0.02.
+        let one = priced("price = 0.33\ncontracts = 1");
+        assert!((one.fee.unwrap() - 0.02).abs() < 1e-12);
+        assert!((one.edge_after_fees.unwrap() - ((0.33 - q) - 0.02)).abs() < 1e-12);
+        // 100 contracts at 0.33: 0.07 × 100 × 0.2211 = 1.5477 → 1.55, i.e. 0.0155 each.
+        let hundred = priced("price = 0.33\ncontracts = 100");
+        assert!((hundred.fee.unwrap() - 0.0155).abs() < 1e-12);
+
+        // An edge smaller than the fee: at 0.15 one contract pays ceil(0.8925¢) = 0.01 and the
+        // edge is 0.0087, so no trade and no stake; at 0.14 the edge 0.0187 clears the 0.01 fee.
+        let thin = priced("price = 0.15\ncontracts = 1");
+        assert!((thin.edge.unwrap() - 0.0087).abs() < 1e-12);
+        assert!((thin.fee.unwrap() - 0.01).abs() < 1e-12);
+        assert_eq!(thin.side, Some(Side::None));
+        assert_eq!(thin.kelly_fraction, Some(0.0));
+        let wide = priced("price = 0.14\ncontracts = 1");
+        assert_eq!(wide.side, Some(Side::Yes));
+        assert!(wide.kelly_fraction.unwrap() > 0.0);
+    }
+
+    /// A basket whose faster component has already printed the target period prices with that
+    /// figure and forecasts only the other (before, it asked the faster series' forecast for a
+    /// period already in its history and failed).
+    #[test]
+    fn a_basket_uses_components_already_printed() {
+        let mut obs: Vec<Observation> = (1..=7)
+            .map(|m| Observation {
+                series: Arc::from("long_beach_teu"),
+                period: Period::month(2024, m).unwrap(),
+                value: 800_000.0,
+                unit: Arc::from("TEU"),
+                precision: Precision::Exact,
+                source: Arc::from("test"),
+                known_at: start_of_day(NaiveDate::from_ymd_opt(2024, m, 28).unwrap()),
+            })
+            .collect();
+        obs.extend(store_with_la().observations("la_teu").iter().cloned());
+        let store = Store::from_observations(obs);
+        let text = "[[market]]\nid = \"b\"\nquestion = \"q\"\nhorizon = 1\nsettlement = \"s\"\ncontract = { type = \"basket\", payout = { type = \"binary\", strike = \"greater\", k = 1.05 }, components = [ { series = \"la_teu\", weight = 0.5, baseline_value = 800000 }, { series = \"long_beach_teu\", weight = 0.5, baseline_value = 800000 } ] }\n";
+        let m = file::parse("t.toml", text).unwrap().remove(0);
+        // (Synthetic figures.) As of 29 July LA is known to June, Long Beach to July: the
+        // target is July, where Long Beach contributes 0.5 × 800k/800k = 0.5 and LA
+        // 0.5 × X/800k with X ~ N(850k, 50k).
+        let as_of = end_of_day(NaiveDate::from_ymd_opt(2024, 7, 29).unwrap());
+        let priced = price_market(
+            &store,
+            &NormalPaths {
+                mu: 850_000.0,
+                sigma: 50_000.0,
+            },
+            &m,
+            as_of,
+        )
+        .unwrap();
+        assert_eq!(priced.rows[0].target, vec![Period::month(2024, 7).unwrap()]);
+        // 0.5 + 0.5·X/800k > 1.05 ⇔ X > 880,000: P = 1 − Φ(0.6) = 0.274253.
+        let n = SNormal::new(850_000.0, 50_000.0).unwrap();
+        assert!((priced.rows[0].fair - n.sf(880_000.0)).abs() < 1e-3);
     }
 }

@@ -187,9 +187,20 @@ impl Store {
         obs
     }
 
-    /// The first figure stored for a period (what a market settles on), if any.
+    /// Whether a stored (not derived) series has any observation; reads no figure.
+    pub fn contains(&self, id: &str) -> bool {
+        self.series.get(id).is_some_and(|v| !v.is_empty())
+    }
+
+    /// The first value stored for a period (what a market settles on), if any: the earliest
+    /// exact or rounded figure. A bound ("over 900,000") published first is not a print of the
+    /// value, so it is passed over; revisions after the first value never replace it.
     pub fn first_print(&self, id: &str, period: Period) -> Option<&Observation> {
-        let first = self.series.get(id)?.iter().find(|o| o.period == period)?;
+        let first = self
+            .series
+            .get(id)?
+            .iter()
+            .find(|o| o.period == period && o.precision.is_value())?;
         self.log_reads(id, std::iter::once((first.period, first.known_at)));
         Some(first)
     }
@@ -204,7 +215,11 @@ impl Store {
                 .collect::<Result<Vec<_>, _>>()?;
             return Ok(sum_views(spec, as_of, &views));
         }
-        let points = latest_known(self.observations(id), as_of);
+        // Log what the view hands out (each point's figure), not the whole series: a view at
+        // `as_of` shows nothing known later, so only a view asked for a later time shows up.
+        let obs = self.series.get(id).map_or(&[][..], |v| v.as_slice());
+        let points = latest_known(obs, as_of);
+        self.log_reads(id, points.iter().map(|p| (p.period, p.known_at)));
         Ok(SeriesView {
             freq: spec.period,
             spec,
