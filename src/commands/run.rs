@@ -382,8 +382,8 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
         &store,
         &bt_sources,
         &markets_list,
-        from,
-        to,
+        (from, to),
+        as_of,
         &[Strategy::Model, Strategy::Rules],
     ) {
         Ok(bt) => backtest_report(&bt, &dir, as_of, &mut backtest_section, &mut problems)?,
