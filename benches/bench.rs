@@ -374,12 +374,89 @@ fn forecasting(c: &mut Criterion) {
     group.finish();
 }
 
+/// Issue 6: a sweep of 10,000 strategy variants (100 thresholds × 100 Kelly fractions) over five
+/// years of monthly markets. The replay is SYNTHETIC benchmark data (60 monthly steps, 10,000
+/// sorted samples each, lognormal around 4.3M TEU, outcomes drawn from the same law): what is
+/// timed is the evaluation of every variant on a cached replay, which is what `--sweep` does.
+fn sweep(c: &mut Criterion) {
+    use portcast::backtest::engine::StepRow;
+    use portcast::backtest::evaluate::{Strategy, Sweep, evaluate, variants};
+    use portcast::model::Period;
+    use rand::{RngExt, SeedableRng};
+    use rand_distr::{Distribution, LogNormal};
+    use std::sync::Arc;
+
+    let market = portcast::markets::file::parse(
+        "bench.toml",
+        r#"[[market]]
+id = "bench"
+question = "synthetic benchmark market"
+series = "shanghai_teu"
+horizon = 1
+settlement = "synthetic"
+contract = { type = "binary", strike = "greater", k = 4300000 }
+"#,
+    )
+    .expect("market")
+    .remove(0);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(6);
+    let law = LogNormal::new(4.3e6f64.ln(), 0.06).expect("law");
+    let start = Period::month(2019, 1).expect("month");
+    let rows: Vec<StepRow> = (0..60)
+        .map(|i| {
+            let mut samples: Vec<f64> = (0..10_000).map(|_| law.sample(&mut rng)).collect();
+            samples.sort_by(f64::total_cmp);
+            let samples: Arc<[f64]> = Arc::from(samples);
+            let value = law.sample(&mut rng);
+            let p = start.offset(i);
+            StepRow {
+                as_of: p.start(),
+                market: "bench".into(),
+                contract: "shanghai_teu > 4300000".into(),
+                target: vec![p.next()],
+                fair_model: 0.5,
+                fair_climatology: Some(0.5),
+                fair_seasonal_naive: Some(0.5),
+                market_price: Some(rng.random_range(0.3..0.7)),
+                outcome: Some(if value > 4.3e6 { 1.0 } else { 0.0 }),
+                value: Some(value),
+                crps: None,
+                rule_holds: None,
+                rule_values: vec![],
+                samples: [Some(samples.clone()), Some(samples.clone()), Some(samples)],
+            }
+        })
+        .collect();
+    let grid = variants(&[
+        Sweep::parse("threshold=4.0e6..4.594e6:0.006e6").expect("sweep"),
+        Sweep::parse("kelly=0.01..1.0:0.01").expect("sweep"),
+    ]);
+    assert_eq!(grid.len(), 10_000);
+    let mut g = c.benchmark_group("sweep");
+    g.sample_size(10);
+    g.bench_function(
+        "10,000 variants x 60 monthly steps (synthetic replay)",
+        |b| {
+            b.iter(|| {
+                let mut best = f64::NEG_INFINITY;
+                for v in &grid {
+                    let (_, scores) = evaluate(&market, &rows, Strategy::Model, v);
+                    best = best.max(scores.pnl);
+                }
+                black_box(best)
+            })
+        },
+    );
+    g.finish();
+}
+
 criterion_group!(
     benches,
     snapshot,
     ingest,
     report_charts,
     lead_lag,
-    forecasting
+    forecasting,
+    sweep
 );
 criterion_main!(benches);

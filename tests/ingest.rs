@@ -1037,7 +1037,11 @@ fn misuse_is_refused_before_any_request() {
         .arg("fetch"));
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("PORTCAST_POLA_URL"), "{err}");
-    fs::write(&world.config, "[sources]\nportwatch_ulr = \"http://127.0.0.1:1\"\n").unwrap();
+    fs::write(
+        &world.config,
+        "[sources]\nportwatch_ulr = \"http://127.0.0.1:1\"\n",
+    )
+    .unwrap();
     let (code, _, err) = world.fetch(nowhere, &[]);
     assert_eq!(code, 4, "{err}");
     assert!(
