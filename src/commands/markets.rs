@@ -63,14 +63,22 @@ pub struct ForecastSources {
 }
 
 impl ForecastSources {
+    /// The three sources share their training data (one nowcast per series and date).
     pub fn new(settings: &Settings, n_paths: usize, seed: u64) -> Self {
         let cfg = settings.config.forecast.clone();
-        let with = |model| ForecastPaths::new(cfg.clone(), model, n_paths, seed);
+        let model = ForecastPaths::new(cfg, ModelChoice::Auto, n_paths, seed);
         ForecastSources {
-            model: with(ModelChoice::Auto),
-            climatology: with(ModelChoice::Named(ModelKind::Climatology)),
-            seasonal_naive: with(ModelChoice::Named(ModelKind::SeasonalNaive)),
+            climatology: model.with_model(ModelChoice::Named(ModelKind::Climatology)),
+            seasonal_naive: model.with_model(ModelChoice::Named(ModelKind::SeasonalNaive)),
+            model,
         }
+    }
+
+    /// Forget every memoised forecast.
+    pub fn clear(&self) {
+        self.model.clear();
+        self.climatology.clear();
+        self.seasonal_naive.clear();
     }
 
     pub fn sources(&self) -> Sources<'_> {
@@ -250,11 +258,29 @@ pub fn run_backtest(
     settle_by: chrono::DateTime<chrono::Utc>,
     strategies: &[Strategy],
 ) -> anyhow::Result<BacktestRun> {
-    let mut replays = Vec::new();
-    for m in markets {
-        let dates = engine::step_dates(from, to, m.freq);
-        let replay = engine::replay(store, m, &sources.sources(), &dates, settle_by, |_, _| {})?;
-        replays.push((m.clone(), replay));
+    // Date by date, every market stepping on that date: markets on one series share its
+    // forecasts at the date (memoised per series, grid and as-of time), and forgetting them
+    // before the next date bounds memory by one date's forecasts. Each (series, grid, as-of)
+    // is asked for by the markets in file order, as a market-by-market replay would, so the
+    // paths and the results are the same.
+    let mut by_date: std::collections::BTreeMap<NaiveDate, Vec<usize>> = Default::default();
+    for (i, m) in markets.iter().enumerate() {
+        for date in engine::step_dates(from, to, m.freq) {
+            by_date.entry(date).or_default().push(i);
+        }
+    }
+    let mut replays: Vec<(Market, Replay)> = markets
+        .iter()
+        .map(|m| (m.clone(), Replay::default()))
+        .collect();
+    for (date, indices) in by_date {
+        for i in indices {
+            let (m, replay) = &mut replays[i];
+            let step = engine::replay(store, m, &sources.sources(), &[date], settle_by, |_, _| {})?;
+            replay.rows.extend(step.rows);
+            replay.skipped.extend(step.skipped);
+        }
+        sources.clear();
     }
     let mut results = Vec::new();
     for &s in strategies {
