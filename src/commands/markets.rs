@@ -469,7 +469,7 @@ pub fn pooled_scores(run: &BacktestRun, strategy: Strategy, trades: &[Trade]) ->
     scores.strategy = strategy.as_str().into();
     let pnl: Vec<f64> = trades.iter().map(|t| t.pnl).collect();
     scores.trades = trades.len();
-    scores.pnl = pnl.iter().sum();
+    scores.pnl = pnl.iter().fold(0.0, |a, b| a + b);
     scores.hit_rate = crate::backtest::score::hit_rate(&pnl).ok();
     scores.max_drawdown = crate::backtest::score::max_drawdown(&pnl).unwrap_or(0.0);
     scores
@@ -622,6 +622,7 @@ pub fn sweep_table(run: &BacktestRun, sweeps: &[Sweep], strategies: &[Strategy])
                         sc.hit_rate.into(),
                         sc.pnl.into(),
                         sc.max_drawdown.into(),
+                        sc.kelly_bankroll.into(),
                         variants.len().into(),
                     ],
                 ));
@@ -639,6 +640,7 @@ pub fn sweep_table(run: &BacktestRun, sweeps: &[Sweep], strategies: &[Strategy])
         "hit_rate",
         "pnl_after_fees",
         "max_drawdown",
+        "kelly_bankroll",
         "variants_tried",
     ]);
     for (rank, (_, mut row)) in rows.into_iter().enumerate() {
