@@ -125,6 +125,27 @@ pub fn price_all(
     for m in markets {
         match price::price_market(store, source, m, as_of) {
             Ok(p) => {
+                // A rolling target counts from the last figure known: when a series has not been
+                // updated, its target's figure may be overdue (priced all the same, since it is
+                // not known), and the user should know the data are stale.
+                let lag = m
+                    .kind
+                    .series()
+                    .iter()
+                    .filter_map(|s| crate::series::catalog::spec(s))
+                    .map(|spec| spec.release_lag_days)
+                    .max()
+                    .unwrap_or(0);
+                if let Some(t) = p.rows.first().and_then(|r| r.target.last())
+                    && t.end() + Duration::days(lag) < as_of.date_naive()
+                {
+                    tracing::warn!(
+                        "market `{}`: the figure of {t} is overdue (due about {}, {lag} days after the period) and not in the store: the data of {} may need `portcast fetch`",
+                        m.id,
+                        t.end() + Duration::days(lag),
+                        m.kind.series().join(", ")
+                    );
+                }
                 if let Some(o) = p.overround {
                     tracing::info!(
                         "market `{}`: the bucket prices' overround is {:+.4}",
