@@ -179,6 +179,7 @@ fn no_backtest_step_reads_a_figure_published_after_its_as_of_date() {
             rows_per_step(&market) * dates.len(),
             "{id}"
         );
+        assert!(seen.replay.rows.iter().all(|r| r.market == id), "{id}");
         assert!(
             !settles || seen.replay.rows.iter().any(|r| r.outcome.is_some()),
             "{id}: nothing settled: {:?}",

@@ -8,6 +8,9 @@
 //!
 //! A trade buys `contracts` contracts and settles on the first print: YES pays
 //! `C·(payout − p) − fee`, NO pays `C·(p − payout) − fee`, fee rounded up to the cent per order.
+//! That P&L does not depend on the Kelly fraction, so each variant also reports the bankroll a
+//! stake of its fractional-Kelly size would have grown 1 into (`kelly_bankroll`), trade after
+//! trade in step order — what a Kelly sweep compares.
 
 use std::sync::Arc;
 
@@ -15,7 +18,8 @@ use serde::Serialize;
 
 use super::engine::{StepRow, lookup};
 use super::score::{self, ReliabilityBin};
-use crate::markets::file::Market;
+use crate::markets::contract::{Contract, Strike};
+use crate::markets::file::{Market, MarketKind};
 use crate::markets::rule::Rule;
 use crate::markets::sizing::{FeeSchedule, Side, Sizer};
 
@@ -82,6 +86,9 @@ pub struct Scores {
     pub hit_rate: Option<f64>,
     pub pnl: f64,
     pub max_drawdown: f64,
+    /// A bankroll of 1 after every trade staked its Kelly fraction of the bankroll (on the
+    /// fee-inclusive cost); 1 when nothing is staked (rules trade a fixed size).
+    pub kelly_bankroll: f64,
     #[serde(skip)]
     pub reliability: Vec<ReliabilityBin>,
 }
@@ -105,6 +112,19 @@ pub fn evaluate(
             .clamp(0.0, 1.0),
     )
     .unwrap_or_default();
+    // A threshold variant moves a binary contract's strike `k`, keeping its comparison; other
+    // contracts have no single strike to move (their rows are left out of such a variant).
+    let strike = match &market.kind {
+        MarketKind::Single {
+            contract: Contract::Binary { strike, .. },
+            ..
+        }
+        | MarketKind::Basket {
+            contract: Contract::Binary { strike, .. },
+            ..
+        } => Some(*strike),
+        _ => None,
+    };
     let mut trades = Vec::new();
     let (mut p_model, mut p_clim, mut p_snaive, mut p_mkt, mut outcomes) =
         (vec![], vec![], vec![], vec![], vec![]);
@@ -113,12 +133,12 @@ pub fn evaluate(
     for row in rows {
         let Some(outcome) = row.outcome else { continue };
         let (fair, fair_clim, fair_snaive, payout) = match variant.threshold {
-            Some(k) => match (&row.samples[0], row.value) {
-                (Some(model), Some(value)) => (
-                    above(model, k),
-                    row.samples[1].as_ref().map(|s| above(s, k)),
-                    row.samples[2].as_ref().map(|s| above(s, k)),
-                    if value > k { 1.0 } else { 0.0 },
+            Some(k) => match (strike, &row.samples[0], row.value) {
+                (Some(strike), Some(model), Some(value)) => (
+                    probability(model, strike, k),
+                    row.samples[1].as_ref().map(|s| probability(s, strike, k)),
+                    row.samples[2].as_ref().map(|s| probability(s, strike, k)),
+                    if strike.holds(value, k) { 1.0 } else { 0.0 },
                 ),
                 _ => continue,
             },
@@ -220,9 +240,10 @@ pub fn evaluate(
         crps: (!crps.is_empty()).then(|| crps.iter().sum::<f64>() / crps.len() as f64),
         trades: trades.len(),
         hit_rate: score::hit_rate(&pnl).ok(),
-        // + 0.0 turns the empty sum's −0 into 0.
-        pnl: pnl.iter().sum::<f64>() + 0.0,
+        // Folded from +0.0: `Sum` of no floats is −0.0, which prints as "-0".
+        pnl: pnl.iter().fold(0.0, |a, b| a + b),
         max_drawdown: score::max_drawdown(&pnl).unwrap_or(0.0),
+        kelly_bankroll: kelly_bankroll(&trades, market.contracts),
         reliability: score::reliability_table(
             &p_model,
             &outcomes,
@@ -234,10 +255,31 @@ pub fn evaluate(
     (trades, scores)
 }
 
-/// P(X > k) from sorted samples.
-fn above(sorted: &Arc<[f64]>, k: f64) -> f64 {
-    let below_or_at = sorted.partition_point(|&x| x <= k);
-    (sorted.len() - below_or_at) as f64 / sorted.len() as f64
+/// Grow a bankroll of 1 through `trades` in order, each spending its stake fraction of the
+/// bankroll on contracts at the fee-inclusive cost (the fee per contract of an order of
+/// `contracts`): a contract costing `c` that pays `x` returns `x/c − 1` per unit spent.
+fn kelly_bankroll(trades: &[Trade], contracts: u64) -> f64 {
+    trades.iter().fold(1.0, |bankroll, t| {
+        let fee = t.fee / contracts.max(1) as f64;
+        let (cost, paid) = if t.side == "yes" {
+            (t.price + fee, t.payout)
+        } else {
+            (1.0 - t.price + fee, 1.0 - t.payout)
+        };
+        bankroll * (1.0 + t.stake_fraction * (paid / cost - 1.0))
+    })
+}
+
+/// P(X <strike> k) from sorted samples.
+fn probability(sorted: &Arc<[f64]>, strike: Strike, k: f64) -> f64 {
+    let n = sorted.len();
+    let count = match strike {
+        Strike::Greater => n - sorted.partition_point(|&x| x <= k),
+        Strike::GreaterOrEqual => n - sorted.partition_point(|&x| x < k),
+        Strike::Less => sorted.partition_point(|&x| x < k),
+        Strike::LessOrEqual => sorted.partition_point(|&x| x <= k),
+    };
+    count as f64 / n as f64
 }
 
 fn with_cutoff(rule: &Rule, series: &str, cut: f64) -> Rule {
@@ -367,9 +409,70 @@ mod tests {
     }
 
     #[test]
-    fn above_counts_strictly_greater() {
+    fn threshold_probabilities_keep_the_strike_form() {
         let s: Arc<[f64]> = Arc::from(vec![1.0, 2.0, 2.0, 3.0]);
-        assert_eq!(above(&s, 2.0), 0.25);
-        assert_eq!(above(&s, 0.0), 1.0);
+        assert_eq!(probability(&s, Strike::Greater, 2.0), 0.25);
+        assert_eq!(probability(&s, Strike::GreaterOrEqual, 2.0), 0.75);
+        assert_eq!(probability(&s, Strike::Less, 2.0), 0.25);
+        assert_eq!(probability(&s, Strike::LessOrEqual, 2.0), 0.75);
+        assert_eq!(probability(&s, Strike::Greater, 0.0), 1.0);
+    }
+
+    fn row(as_of: &str, samples: Vec<f64>, value: f64, k: f64) -> StepRow {
+        let sorted: Arc<[f64]> = Arc::from(samples);
+        // Climatology: half its samples below 850k.
+        let climatology: Arc<[f64]> = Arc::from(vec![700_000.0, 800_000.0, 900_000.0, 950_000.0]);
+        StepRow {
+            as_of: as_of.parse().unwrap(),
+            market: "m".into(),
+            contract: "c".into(),
+            target: vec![],
+            fair_model: 0.5,
+            fair_climatology: Some(0.5),
+            fair_seasonal_naive: None,
+            market_price: None,
+            outcome: Some(if value < k { 1.0 } else { 0.0 }),
+            value: Some(value),
+            crps: None,
+            rule_holds: None,
+            rule_values: vec![],
+            samples: [Some(sorted), Some(climatology), None],
+        }
+    }
+
+    /// A threshold sweep on a "less than" market prices and settles "less than k'", and a
+    /// market without trades has a P&L of +0 (not the −0 an empty float sum gives).
+    #[test]
+    fn threshold_variants_keep_a_less_than_market_less_than() {
+        let text = "[[market]]\nid = \"m\"\nquestion = \"q\"\nseries = \"la_teu\"\nhorizon = 1\nsettlement = \"s\"\ncontract = { type = \"binary\", strike = \"less\", k = 800000 }\n";
+        let market = crate::markets::file::parse("t.toml", text)
+            .unwrap()
+            .remove(0);
+        // SYNTHETIC rows: 3 of 4 samples below 850k; the prints 820k and 900k.
+        let samples = vec![700_000.0, 790_000.0, 810_000.0, 900_000.0];
+        let rows = [
+            row("2024-01-31", samples.clone(), 820_000.0, 800_000.0),
+            row("2024-02-29", samples, 900_000.0, 800_000.0),
+        ];
+        let v = Variant {
+            threshold: Some(850_000.0),
+            ..Variant::default()
+        };
+        let (_, scores) = evaluate(&market, &rows, Strategy::Model, &v);
+        // Forecast 0.75 for "< 850k" both times; outcomes 1 (820k) and 0 (900k):
+        // Brier = ((0.75 − 1)² + 0.75²)/2 = 0.3125.
+        assert_eq!(scores.n, 2);
+        assert!((scores.brier.unwrap() - 0.3125).abs() < 1e-12);
+        // Both steps trade YES at climatology's 0.5 (fee 0.0175 a contract at 100 contracts):
+        // the first pays 1, the second 0. With Kelly fraction f the bankroll is
+        // (1 + f·(1/0.5175 − 1))·(1 − f), f = 0.25·(0.75 − 0.5175)/(1 − 0.5175).
+        let (trades, _) = evaluate(&market, &rows, Strategy::Model, &v);
+        assert_eq!(trades.len(), 2);
+        let f = 0.25 * (0.75 - 0.5175) / (1.0 - 0.5175);
+        let expected = (1.0 + f * (1.0 / 0.5175 - 1.0)) * (1.0 - f);
+        assert!((scores.kelly_bankroll - expected).abs() < 1e-12);
+        let (trades, none) = evaluate(&market, &[], Strategy::Model, &Variant::default());
+        assert!(trades.is_empty());
+        assert!(none.pnl == 0.0 && none.pnl.is_sign_positive());
     }
 }

@@ -63,14 +63,22 @@ pub struct ForecastSources {
 }
 
 impl ForecastSources {
+    /// The three sources share their training data (one nowcast per series and date).
     pub fn new(settings: &Settings, n_paths: usize, seed: u64) -> Self {
         let cfg = settings.config.forecast.clone();
-        let with = |model| ForecastPaths::new(cfg.clone(), model, n_paths, seed);
+        let model = ForecastPaths::new(cfg, ModelChoice::Auto, n_paths, seed);
         ForecastSources {
-            model: with(ModelChoice::Auto),
-            climatology: with(ModelChoice::Named(ModelKind::Climatology)),
-            seasonal_naive: with(ModelChoice::Named(ModelKind::SeasonalNaive)),
+            climatology: model.with_model(ModelChoice::Named(ModelKind::Climatology)),
+            seasonal_naive: model.with_model(ModelChoice::Named(ModelKind::SeasonalNaive)),
+            model,
         }
+    }
+
+    /// Forget every memoised forecast.
+    pub fn clear(&self) {
+        self.model.clear();
+        self.climatology.clear();
+        self.seasonal_naive.clear();
     }
 
     pub fn sources(&self) -> Sources<'_> {
@@ -117,6 +125,27 @@ pub fn price_all(
     for m in markets {
         match price::price_market(store, source, m, as_of) {
             Ok(p) => {
+                // A rolling target counts from the last figure known: when a series has not been
+                // updated, its target's figure may be overdue (priced all the same, since it is
+                // not known), and the user should know the data are stale.
+                let lag = m
+                    .kind
+                    .series()
+                    .iter()
+                    .filter_map(|s| crate::series::catalog::spec(s))
+                    .map(|spec| spec.release_lag_days)
+                    .max()
+                    .unwrap_or(0);
+                if let Some(t) = p.rows.first().and_then(|r| r.target.last())
+                    && t.end() + Duration::days(lag) < as_of.date_naive()
+                {
+                    tracing::warn!(
+                        "market `{}`: the figure of {t} is overdue (due about {}, {lag} days after the period) and not in the store: the data of {} may need `portcast fetch`",
+                        m.id,
+                        t.end() + Duration::days(lag),
+                        m.kind.series().join(", ")
+                    );
+                }
                 if let Some(o) = p.overround {
                     tracing::info!(
                         "market `{}`: the bucket prices' overround is {:+.4}",
@@ -250,11 +279,29 @@ pub fn run_backtest(
     settle_by: chrono::DateTime<chrono::Utc>,
     strategies: &[Strategy],
 ) -> anyhow::Result<BacktestRun> {
-    let mut replays = Vec::new();
-    for m in markets {
-        let dates = engine::step_dates(from, to, m.freq);
-        let replay = engine::replay(store, m, &sources.sources(), &dates, settle_by, |_, _| {})?;
-        replays.push((m.clone(), replay));
+    // Date by date, every market stepping on that date: markets on one series share its
+    // forecasts at the date (memoised per series, grid and as-of time), and forgetting them
+    // before the next date bounds memory by one date's forecasts. Each (series, grid, as-of)
+    // is asked for by the markets in file order, as a market-by-market replay would, so the
+    // paths and the results are the same.
+    let mut by_date: std::collections::BTreeMap<NaiveDate, Vec<usize>> = Default::default();
+    for (i, m) in markets.iter().enumerate() {
+        for date in engine::step_dates(from, to, m.freq) {
+            by_date.entry(date).or_default().push(i);
+        }
+    }
+    let mut replays: Vec<(Market, Replay)> = markets
+        .iter()
+        .map(|m| (m.clone(), Replay::default()))
+        .collect();
+    for (date, indices) in by_date {
+        for i in indices {
+            let (m, replay) = &mut replays[i];
+            let step = engine::replay(store, m, &sources.sources(), &[date], settle_by, |_, _| {})?;
+            replay.rows.extend(step.rows);
+            replay.skipped.extend(step.skipped);
+        }
+        sources.clear();
     }
     let mut results = Vec::new();
     for &s in strategies {
@@ -443,7 +490,7 @@ pub fn pooled_scores(run: &BacktestRun, strategy: Strategy, trades: &[Trade]) ->
     scores.strategy = strategy.as_str().into();
     let pnl: Vec<f64> = trades.iter().map(|t| t.pnl).collect();
     scores.trades = trades.len();
-    scores.pnl = pnl.iter().sum::<f64>() + 0.0;
+    scores.pnl = pnl.iter().fold(0.0, |a, b| a + b);
     scores.hit_rate = crate::backtest::score::hit_rate(&pnl).ok();
     scores.max_drawdown = crate::backtest::score::max_drawdown(&pnl).unwrap_or(0.0);
     scores
@@ -596,6 +643,7 @@ pub fn sweep_table(run: &BacktestRun, sweeps: &[Sweep], strategies: &[Strategy])
                         sc.hit_rate.into(),
                         sc.pnl.into(),
                         sc.max_drawdown.into(),
+                        sc.kelly_bankroll.into(),
                         variants.len().into(),
                     ],
                 ));
@@ -613,6 +661,7 @@ pub fn sweep_table(run: &BacktestRun, sweeps: &[Sweep], strategies: &[Strategy])
         "hit_rate",
         "pnl_after_fees",
         "max_drawdown",
+        "kelly_bankroll",
         "variants_tried",
     ]);
     for (rank, (_, mut row)) in rows.into_iter().enumerate() {

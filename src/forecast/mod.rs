@@ -543,6 +543,19 @@ pub fn forecast(
         req.n_paths,
         req.seed,
     )?;
+    forecast_prepared(prepared, req, cfg)
+}
+
+/// [`forecast`] from training data already built for `req` by [`prepare`] (same series, grid,
+/// as-of time, paths and seed): a caller that needs the data first — the backtest learns the
+/// forecast origin from it, and prices three models on it — prepares once (for `shanghai_teu`
+/// that is a nowcast).
+pub fn forecast_prepared(
+    prepared: Prepared,
+    req: &ForecastRequest,
+    cfg: &ForecastConfig,
+) -> Result<Forecast, ForecastError> {
+    check_request(req)?;
     let target = fit_target(prepared, req.model, req.horizon, cfg, req.seed)
         .map_err(|e| with_as_of(e, req.as_of))?;
     let (mut rng, mut aux) = rngs(req.seed);
@@ -624,6 +637,28 @@ pub fn forecast_joint(
     reqs: &[ForecastRequest],
     cfg: &ForecastConfig,
 ) -> Result<JointForecast, ForecastError> {
+    for r in reqs {
+        check_request(r)?;
+    }
+    let prepared = reqs
+        .iter()
+        .map(|r| prepare(store, &r.series, r.freq, r.as_of, cfg, r.n_paths, r.seed))
+        .collect::<Result<Vec<_>, _>>()?;
+    forecast_joint_prepared(prepared, reqs, cfg)
+}
+
+/// [`forecast_joint`] from training data already built for each request by [`prepare`] (see
+/// [`forecast_prepared`]), in the order of `reqs`.
+pub fn forecast_joint_prepared(
+    prepared: Vec<Prepared>,
+    reqs: &[ForecastRequest],
+    cfg: &ForecastConfig,
+) -> Result<JointForecast, ForecastError> {
+    if prepared.len() != reqs.len() {
+        return Err(ForecastError::Request(
+            "one prepared target per request".into(),
+        ));
+    }
     let Some(first) = reqs.first() else {
         return Err(ForecastError::Request("no targets".into()));
     };
@@ -639,8 +674,7 @@ pub fn forecast_joint(
     }
     let (horizon, n) = (first.horizon, first.n_paths);
     let mut targets = Vec::new();
-    for r in reqs {
-        let prepared = prepare(store, &r.series, r.freq, r.as_of, cfg, r.n_paths, r.seed)?;
+    for (r, prepared) in reqs.iter().zip(prepared) {
         if prepared.freq
             != targets
                 .first()

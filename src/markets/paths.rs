@@ -7,16 +7,17 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use chrono::{DateTime, Utc};
 
 use super::price::{PathSource, SeriesPaths};
-use crate::forecast::{self, ForecastConfig, ForecastRequest, ModelChoice};
+use crate::forecast::{self, ForecastConfig, ForecastRequest, ModelChoice, Prepared};
 use crate::model::{Frequency, Period};
 use crate::store::Store;
 
-/// A forecast origin is memoised per (series, grid, as-of).
-type OriginKey = (String, Frequency, DateTime<Utc>);
+/// Training data are memoised per (series, grid, as-of).
+type PreparedKey = (String, Frequency, DateTime<Utc>);
 /// Joint paths are memoised per (series, grid, as-of).
 type PathsKey = (Vec<String>, Frequency, DateTime<Utc>);
 
@@ -24,14 +25,18 @@ type PathsKey = (Vec<String>, Frequency, DateTime<Utc>);
 ///
 /// Forecasts are memoised per (series, grid, as-of): markets on the same series at the same
 /// as-of time share one forecast (reaching the furthest target asked for so far), so pricing a
-/// file of markets fits each series once. The cache lives as long as the source.
+/// file of markets fits each series once. The training data (`forecast::prepare`: for
+/// `shanghai_teu` a nowcast) are memoised the same way and shared with the sources made by
+/// [`ForecastPaths::with_model`], so the origin of a rolling target and the model and reference
+/// forecasts of one step read and nowcast the store once. The caches live as long as the source
+/// or until [`ForecastPaths::clear`].
 #[derive(Debug)]
 pub struct ForecastPaths {
     pub cfg: ForecastConfig,
     pub model: ModelChoice,
     pub n_paths: usize,
     pub seed: u64,
-    origins: RefCell<HashMap<OriginKey, Option<Period>>>,
+    prepared: Rc<RefCell<HashMap<PreparedKey, Result<Prepared, String>>>>,
     cache: RefCell<HashMap<PathsKey, Vec<SeriesPaths>>>,
 }
 
@@ -42,15 +47,57 @@ impl ForecastPaths {
             model,
             n_paths,
             seed,
-            origins: RefCell::default(),
+            prepared: Rc::default(),
             cache: RefCell::default(),
         }
     }
 
-    /// Forget every memoised forecast (e.g. between backtest steps, to bound memory).
+    /// A source with the same settings and another model, sharing this one's training data
+    /// (they do not depend on the model).
+    pub fn with_model(&self, model: ModelChoice) -> Self {
+        ForecastPaths {
+            cfg: self.cfg.clone(),
+            model,
+            n_paths: self.n_paths,
+            seed: self.seed,
+            prepared: Rc::clone(&self.prepared),
+            cache: RefCell::default(),
+        }
+    }
+
+    /// Forget every memoised forecast and training data (e.g. after each backtest date, to
+    /// bound memory); the shared training data are forgotten for every source sharing them.
     pub fn clear(&self) {
-        self.origins.borrow_mut().clear();
+        self.prepared.borrow_mut().clear();
         self.cache.borrow_mut().clear();
+    }
+
+    /// Build (once) the training data of `series` as known at `as_of`, then look at them.
+    fn with_prepared<T>(
+        &self,
+        store: &Store,
+        series: &str,
+        freq: Frequency,
+        as_of: DateTime<Utc>,
+        look: impl FnOnce(&Result<Prepared, String>) -> T,
+    ) -> T {
+        let key = (series.to_string(), freq, as_of);
+        if let Some(p) = self.prepared.borrow().get(&key) {
+            return look(p);
+        }
+        let p = forecast::prepare(
+            store,
+            series,
+            Some(freq),
+            as_of,
+            &self.cfg,
+            self.n_paths,
+            self.seed,
+        )
+        .map_err(|e| e.to_string());
+        let out = look(&p);
+        self.prepared.borrow_mut().insert(key, p);
+        out
     }
 }
 
@@ -62,23 +109,9 @@ impl PathSource for ForecastPaths {
         freq: Frequency,
         as_of: DateTime<Utc>,
     ) -> Option<Period> {
-        let key = (series.to_string(), freq, as_of);
-        if let Some(o) = self.origins.borrow().get(&key) {
-            return *o;
-        }
-        let o = forecast::prepare(
-            store,
-            series,
-            Some(freq),
-            as_of,
-            &self.cfg,
-            self.n_paths,
-            self.seed,
-        )
-        .ok()
-        .map(|p| p.data.history.origin());
-        self.origins.borrow_mut().insert(key, o);
-        o
+        self.with_prepared(store, series, freq, as_of, |p| {
+            p.as_ref().ok().map(|p| p.data.history.origin())
+        })
     }
 
     fn paths(
@@ -132,8 +165,10 @@ impl PathSource for ForecastPaths {
             )),
             _ => Ok(()),
         };
+        let prepared = |s: &str| self.with_prepared(store, s, freq, as_of, Clone::clone);
         let paths = if let [s] = series {
-            let f = forecast::forecast(store, &request(s), &self.cfg).map_err(|e| e.to_string())?;
+            let f = forecast::forecast_prepared(prepared(s)?, &request(s), &self.cfg)
+                .map_err(|e| e.to_string())?;
             check(&f)?;
             vec![SeriesPaths {
                 origin: f.origin,
@@ -141,8 +176,12 @@ impl PathSource for ForecastPaths {
             }]
         } else {
             let reqs: Vec<ForecastRequest> = series.iter().map(|s| request(s)).collect();
-            let joint =
-                forecast::forecast_joint(store, &reqs, &self.cfg).map_err(|e| e.to_string())?;
+            let data = series
+                .iter()
+                .map(|s| prepared(s))
+                .collect::<Result<Vec<_>, _>>()?;
+            let joint = forecast::forecast_joint_prepared(data, &reqs, &self.cfg)
+                .map_err(|e| e.to_string())?;
             joint
                 .components
                 .into_iter()
