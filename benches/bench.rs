@@ -98,7 +98,7 @@ fn ingest(c: &mut Criterion) {
     let make = |series: &str, n: i64| -> Vec<Observation> {
         let series: Arc<str> = Arc::from(series);
         let unit: Arc<str> = Arc::from("calls");
-        let source: Arc<str> = Arc::from("IMF PortWatch https://services9.arcgis.com/x");
+        let source: Arc<str> = Arc::from("IMF PortWatch (synthetic benchmark rows)");
         (0..n)
             .map(|i| Observation {
                 series: series.clone(),

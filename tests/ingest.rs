@@ -23,7 +23,8 @@ const PORTWATCH_PATH: &str = "/Daily_Ports_Data/FeatureServer/0/query";
 const DBNOMICS_PATH: &str = "/v22/series/NBS/M_A0B01";
 const SCFI_PATH: &str = "/currentIndex";
 const POLA_PATH: &str = "/business/statistics/container-statistics/historical-teu-statistics-";
-const REFERER: &str = "https://en.sse.net.cn/indices/scfinew.jsp";
+/// The Referer the SCFI host requires, as the client sends it (not an address the tests reach).
+const REFERER: &str = portcast::ingest::scfi::REFERER;
 
 fn fixture(name: &str) -> String {
     fs::read_to_string(
