@@ -383,9 +383,8 @@ fn forecasting(c: &mut Criterion) {
 /// (`evaluate`), and the same through the ranked sweep table `portcast backtest --sweep` prints.
 fn sweep(c: &mut Criterion) {
     use portcast::backtest::evaluate::{Strategy, Sweep, evaluate, variants};
-    use portcast::commands::markets::{ForecastSources, run_backtest, sweep_table};
-    use portcast::forecast::{ForecastConfig, ModelChoice, ModelKind};
-    use portcast::markets::paths::ForecastPaths;
+    use portcast::commands::markets::{ForecastSpec, run_backtest, sweep_table};
+    use portcast::forecast::ForecastConfig;
 
     let store = Store::open(&StoreLocation {
         data_dir: DataDir::Embedded,
@@ -406,16 +405,15 @@ contract = { type = "binary", strike = "greater", k = 800_000 }
 "#,
     )
     .expect("market");
-    let with = |m| ForecastPaths::new(ForecastConfig::default(), m, 2_000, 1);
-    let sources = ForecastSources {
-        model: with(ModelChoice::Auto),
-        climatology: with(ModelChoice::Named(ModelKind::Climatology)),
-        seasonal_naive: with(ModelChoice::Named(ModelKind::SeasonalNaive)),
+    let spec = ForecastSpec {
+        cfg: ForecastConfig::default(),
+        n_paths: 2_000,
+        seed: 1,
     };
     let date = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).expect("date");
     let run = run_backtest(
         &store,
-        &sources,
+        &spec,
         &markets,
         (date(2019, 1, 31), date(2023, 12, 31)),
         end_of_day(date(2024, 6, 30)),

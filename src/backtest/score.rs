@@ -119,7 +119,7 @@ pub fn brier_skill_score(
 pub fn crps_samples(samples: &[f64], y: f64) -> Result<f64, ScoreError> {
     check_finite("sample", samples)?;
     let mut sorted = samples.to_vec();
-    sorted.sort_unstable_by(f64::total_cmp);
+    crate::analysis::distribution::sort_floats(&mut sorted);
     crps_sorted(&sorted, y)
 }
 

@@ -13,7 +13,7 @@ use crate::analysis::distribution::DEFAULT_PATHS;
 use crate::backtest::engine::{self, Replay, Sources};
 use crate::backtest::evaluate::{self, Scores, Strategy, Sweep, Trade, Variant};
 use crate::exit::Exit;
-use crate::forecast::{ModelChoice, ModelKind};
+use crate::forecast::{ForecastConfig, ModelChoice, ModelKind};
 use crate::markets::file::{self, Market};
 use crate::markets::paths::ForecastPaths;
 use crate::markets::price::{self, PricedMarket};
@@ -55,6 +55,37 @@ pub fn load_markets(settings: &Settings, args: &MarketsArgs) -> anyhow::Result<V
     }
 }
 
+/// What the forecast sources of a pricing or a backtest are made from: the `[forecast]` config,
+/// sample paths and seed. Plain data (`Send + Sync`), so each worker thread of a backtest makes
+/// its own [`ForecastSources`] (whose memo is single-threaded) from one spec.
+#[derive(Clone, Debug)]
+pub struct ForecastSpec {
+    pub cfg: ForecastConfig,
+    pub n_paths: usize,
+    pub seed: u64,
+}
+
+impl ForecastSpec {
+    pub fn new(settings: &Settings, n_paths: usize, seed: u64) -> Self {
+        ForecastSpec {
+            cfg: settings.config.forecast.clone(),
+            n_paths,
+            seed,
+        }
+    }
+
+    /// Fresh sources: the model and the two references, sharing their training data.
+    pub fn sources(&self) -> ForecastSources {
+        let model =
+            ForecastPaths::new(self.cfg.clone(), ModelChoice::Auto, self.n_paths, self.seed);
+        ForecastSources {
+            climatology: model.with_model(ModelChoice::Named(ModelKind::Climatology)),
+            seasonal_naive: model.with_model(ModelChoice::Named(ModelKind::SeasonalNaive)),
+            model,
+        }
+    }
+}
+
 /// The forecast sources: the model, and the two references.
 pub struct ForecastSources {
     pub model: ForecastPaths,
@@ -65,13 +96,7 @@ pub struct ForecastSources {
 impl ForecastSources {
     /// The three sources share their training data (one nowcast per series and date).
     pub fn new(settings: &Settings, n_paths: usize, seed: u64) -> Self {
-        let cfg = settings.config.forecast.clone();
-        let model = ForecastPaths::new(cfg, ModelChoice::Auto, n_paths, seed);
-        ForecastSources {
-            climatology: model.with_model(ModelChoice::Named(ModelKind::Climatology)),
-            seasonal_naive: model.with_model(ModelChoice::Named(ModelKind::SeasonalNaive)),
-            model,
-        }
+        ForecastSpec::new(settings, n_paths, seed).sources()
     }
 
     /// Forget every memoised forecast.
@@ -273,35 +298,73 @@ pub fn default_window(
 /// `settle_by` (the run's as-of time).
 pub fn run_backtest(
     store: &Store,
-    sources: &ForecastSources,
+    spec: &ForecastSpec,
     markets: &[Market],
     (from, to): (NaiveDate, NaiveDate),
     settle_by: chrono::DateTime<chrono::Utc>,
     strategies: &[Strategy],
 ) -> anyhow::Result<BacktestRun> {
     // Date by date, every market stepping on that date: markets on one series share its
-    // forecasts at the date (memoised per series, grid and as-of time), and forgetting them
-    // before the next date bounds memory by one date's forecasts. Each (series, grid, as-of)
-    // is asked for by the markets in file order, as a market-by-market replay would, so the
-    // paths and the results are the same.
+    // forecasts at the date (memoised per series, grid and as-of time), and the memo starts
+    // empty at each date. Each (series, grid, as-of) is asked for by the markets in file order,
+    // as a market-by-market replay would, so the paths and the results are the same. Dates are
+    // independent of each other, so they are split into contiguous runs replayed on parallel
+    // threads (one per core) and joined back in date order: the result does not depend on the
+    // number of threads.
     let mut by_date: std::collections::BTreeMap<NaiveDate, Vec<usize>> = Default::default();
     for (i, m) in markets.iter().enumerate() {
         for date in engine::step_dates(from, to, m.freq) {
             by_date.entry(date).or_default().push(i);
         }
     }
+    let dates: Vec<(NaiveDate, Vec<usize>)> = by_date.into_iter().collect();
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, dates.len().max(1));
+    let replay_dates = |chunk: &[(NaiveDate, Vec<usize>)]| {
+        let sources = spec.sources();
+        let mut steps: Vec<(usize, Replay)> = Vec::new();
+        for (date, indices) in chunk {
+            for &i in indices {
+                let step = engine::replay(
+                    store,
+                    &markets[i],
+                    &sources.sources(),
+                    &[*date],
+                    settle_by,
+                    |_, _| {},
+                )?;
+                steps.push((i, step));
+            }
+            sources.clear();
+        }
+        Ok::<_, crate::store::StoreError>(steps)
+    };
+    let chunk_len = dates.len().div_ceil(workers).max(1);
+    let chunks: Vec<Result<Vec<(usize, Replay)>, _>> = if workers <= 1 {
+        vec![replay_dates(&dates)]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = dates
+                .chunks(chunk_len)
+                .map(|chunk| scope.spawn(move || replay_dates(chunk)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("backtest worker panicked"))
+                .collect()
+        })
+    };
     let mut replays: Vec<(Market, Replay)> = markets
         .iter()
         .map(|m| (m.clone(), Replay::default()))
         .collect();
-    for (date, indices) in by_date {
-        for i in indices {
-            let (m, replay) = &mut replays[i];
-            let step = engine::replay(store, m, &sources.sources(), &[date], settle_by, |_, _| {})?;
+    for chunk in chunks {
+        for (i, step) in chunk? {
+            let replay = &mut replays[i].1;
             replay.rows.extend(step.rows);
             replay.skipped.extend(step.skipped);
         }
-        sources.clear();
     }
     let mut results = Vec::new();
     for &s in strategies {
@@ -364,11 +427,11 @@ pub fn backtest(
         StrategyArg::Rules => vec![Strategy::Rules],
         StrategyArg::All => vec![Strategy::Model, Strategy::Rules],
     };
-    let sources = ForecastSources::new(settings, args.markets.paths, args.markets.seed);
+    let spec = ForecastSpec::new(settings, args.markets.paths, args.markets.seed);
     tracing::info!("backtest {from} .. {to}: {} market(s)", markets.len());
     let run = run_backtest(
         &store,
-        &sources,
+        &spec,
         &markets,
         (from, to),
         settings.as_of,

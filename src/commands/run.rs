@@ -18,7 +18,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use serde_json::json;
 
-use super::markets::{self, ForecastSources, MarketsArgs};
+use super::markets::{self, ForecastSources, ForecastSpec, MarketsArgs};
 use crate::analysis::lags::{self, LagOptions, PairSpec};
 use crate::backtest::evaluate::Strategy;
 use crate::exit::Exit;
@@ -115,6 +115,7 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
     };
     let _lock = RunLock::acquire(&settings.store_dir)?;
     let as_of = settings.as_of;
+    let mut lap = Lap::start();
 
     // 1. Fetch what is due; a failed source degrades the run, it does not stop it.
     let fetch = if args.offline {
@@ -138,235 +139,17 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
         ..Page::default()
     };
 
+    lap.done("fetch");
     // 2. Data freshness per source.
     page.sources = source_rows(&store, as_of, fetch.as_ref());
     let data_list = super::data::list_table(&store, as_of)?;
     report_csv::write_table(&dir.join("data_list.csv"), &data_list)?;
 
-    // 3. Markets priced now.
-    let sources = ForecastSources::new(settings, args.markets.paths, args.markets.seed);
-    let (priced, failures) = markets::price_all(&store, &sources.model, &markets_list, as_of);
-    for (id, e) in &failures {
-        problems.push(format!("market `{id}` not priced: {e}"));
-    }
-    let price_table = markets::price_table(&priced);
-    report_csv::write_table(&dir.join("markets.csv"), &price_table)?;
-    page.markets = Some(TableBlock {
-        caption: "Markets: fair prices from the forecast; edge, fee per contract, side and fractional-Kelly stake where a price is given".into(),
-        table: price_table,
-        csv: Some("markets.csv".into()),
-    });
-    let mut market_section = section(
-        "Market distributions",
-        "Each market's predictive distribution with its strike(s) and the market price.",
-    );
-    for p in &priced {
-        if let Some(m) = markets_list.iter().find(|m| m.id == p.market)
-            && let Some(chart) = market_chart(m, p, as_of)
-        {
-            let stem = format!("market_{}", m.id);
-            push_chart(
-                &mut market_section,
-                &dir,
-                &stem,
-                chart.as_ref(),
-                &m.question,
-                &mut problems,
-            );
-        }
-    }
+    lap.done("store and freshness");
 
-    // 4. Forecasts for every target.
-    let mut forecast_section = section(
-        "Forecasts",
-        "History, the forecast median and 50/80/95% intervals (auto-selected model, seeded sample paths).",
-    );
-    for &(series, freq) in TARGETS {
-        let horizon = if freq == Frequency::Week {
-            args.horizon * 13 / 3
-        } else {
-            args.horizon
-        };
-        let req = ForecastRequest {
-            series: series.into(),
-            freq: Some(freq),
-            horizon: horizon.max(1),
-            as_of,
-            model: ModelChoice::Auto,
-            n_paths: args.markets.paths,
-            seed: args.markets.seed,
-        };
-        match forecast::forecast(&store, &req, &settings.config.forecast) {
-            Ok(f) => {
-                let chart = fan_chart(&store, &f, as_of);
-                let caption = format!("{series} by {freq}: model {}, origin {}", f.model, f.origin);
-                push_chart(
-                    &mut forecast_section,
-                    &dir,
-                    &format!("forecast_{series}_{freq}"),
-                    &chart,
-                    &caption,
-                    &mut problems,
-                );
-            }
-            Err(e) => problems.push(format!("forecast of {series} by {freq}: {e}")),
-        }
-    }
-    match forecast::nowcast::nowcast(
-        &store,
-        as_of,
-        &forecast::nowcast::NowcastOptions {
-            n_paths: args.markets.paths,
-            seed: args.markets.seed,
-            leave_one_out: true,
-        },
-    ) {
-        Ok(now) => {
-            let chart = nowcast_chart(&now);
-            let mape = now.mape.map_or("n/a".into(), |m| format!("{m:.2}%"));
-            let caption = format!(
-                "Official Shanghai TEU nowcast from vessel calls (Chow–Lin); leave-one-out MAPE {mape} on {} official months",
-                now.loo.len()
-            );
-            push_chart(
-                &mut forecast_section,
-                &dir,
-                "nowcast_shanghai_teu",
-                &chart,
-                &caption,
-                &mut problems,
-            );
-        }
-        Err(e) => problems.push(format!("nowcast: {e}")),
-    }
-
-    // 5. Lead-lag tables and the audit.
-    let mut lag_section = section(
-        "Lead-lag",
-        "Pre-whitened cross-correlations of year-on-year growth (positive lag: x leads y), with the confidence band; the rolling best lag shows whether a relation held.",
-    );
-    let pairs: Vec<PairSpec> = match &settings.config.lags.pairs {
-        Some(p) => p
-            .iter()
-            .map(|p| PairSpec {
-                x: p.x.clone(),
-                y: p.y.clone(),
-                freq: p.freq,
-            })
-            .collect(),
-        None => lags::default_pairs(),
-    };
-    match lags::analyse_pairs(&store, as_of, &pairs, &LagOptions::default()) {
-        Ok(reports) => {
-            let t = super::lags::tables(&reports);
-            for (name, table, caption) in [
-                ("lags.csv", &t.lags, "Cross-correlation by lag"),
-                ("granger.csv", &t.granger, "Granger causality F-tests"),
-                ("stability.csv", &t.stability, "Rolling-window best lag"),
-                ("lags_summary.csv", &t.summary, "Summary per pair"),
-            ] {
-                report_csv::write_table(&dir.join(name), table)?;
-                if name == "lags_summary.csv" {
-                    lag_section.tables.push(TableBlock {
-                        caption: caption.into(),
-                        table: table.clone(),
-                        csv: Some(name.into()),
-                    });
-                }
-            }
-            for r in &reports {
-                let Ok(a) = &r.outcome else { continue };
-                let stem = format!("ccf_{}_{}", r.pair.x, r.pair.y);
-                let chart = CcfChart {
-                    labels: Labels::new(
-                        format!(
-                            "{} → {} ({}, {})",
-                            r.pair.x,
-                            r.pair.y,
-                            r.freq,
-                            r.transform.as_str()
-                        ),
-                        Axis::new("lag", format!("{}s; positive: {} leads", r.freq, r.pair.x)),
-                        Axis::new("correlation", ""),
-                        source_line(&[&r.pair.x, &r.pair.y], as_of),
-                    ),
-                    bars: a
-                        .ccf
-                        .lags
-                        .iter()
-                        .map(|l| CcfBar {
-                            lag: l.lag as i64,
-                            r: l.r,
-                            band_low: l.band_low,
-                            band_high: l.band_high,
-                        })
-                        .collect(),
-                    best_lag: Some(a.ccf.best.lag as i64),
-                    band_label: format!("{:.0}% band", a.ccf.level * 100.0),
-                };
-                let caption = format!(
-                    "best lag {} (r = {:.2}, n = {}, adjusted p = {:.2})",
-                    a.ccf.best.lag, a.ccf.best.r, a.ccf.best.n, a.ccf.best.p_adjusted
-                );
-                push_chart(
-                    &mut lag_section,
-                    &dir,
-                    &stem,
-                    &chart,
-                    &caption,
-                    &mut problems,
-                );
-                let points: Vec<(NaiveDate, f64)> = a
-                    .stability
-                    .rows
-                    .iter()
-                    .filter_map(|w| w.best.as_ref().ok().map(|b| (w.to.end(), b.lag as f64)))
-                    .collect();
-                if !points.is_empty() {
-                    let chart = LineChart {
-                        labels: Labels::new(
-                            format!("Rolling best lag: {} → {}", r.pair.x, r.pair.y),
-                            Axis::new("window end", ""),
-                            Axis::new("best lag", format!("{}s", r.freq)),
-                            source_line(&[&r.pair.x, &r.pair.y], as_of),
-                        ),
-                        series: vec![Series::new("best lag", points, SeriesStyle::Step)],
-                        ref_lines: vec![],
-                        integer_y: true,
-                    };
-                    push_chart(
-                        &mut lag_section,
-                        &dir,
-                        &format!("stability_{}_{}", r.pair.x, r.pair.y),
-                        &chart,
-                        "Best lag per rolling window",
-                        &mut problems,
-                    );
-                }
-            }
-        }
-        Err(e) => problems.push(format!("lead-lag: {e}")),
-    }
-    let mut audit_section = section(
-        "Trading guide's claims",
-        "Each claim of the guide measured on the data, with n, interval and verdict.",
-    );
-    match crate::analysis::audit::audit(&store, as_of) {
-        Ok(rows) => {
-            let t = super::audit::table(&rows);
-            report_csv::write_table(&dir.join("audit.csv"), &t)?;
-            audit_section.tables.push(TableBlock {
-                caption: "Audit".into(),
-                table: t,
-                csv: Some("audit.csv".into()),
-            });
-        }
-        Err(e) => problems.push(format!("audit: {e}")),
-    }
-
-    // 6. Backtest summary.
-    let mut backtest_section = section("Backtest", "");
-    let bt_sources = ForecastSources::new(settings, args.backtest_paths, args.markets.seed);
+    // The backtest summary (step 6) is the largest piece of work and independent of steps
+    // 3–5: it runs on its own threads meanwhile (its result does not depend on the timing).
+    let bt_spec = ForecastSpec::new(settings, args.backtest_paths, args.markets.seed);
     let (_, to) = markets::default_window(&store, as_of);
     let months_back = args.backtest_steps.saturating_sub(1);
     let from = Period::containing(to, Frequency::Month)
@@ -374,124 +157,380 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
         .start()
         .max(to - chrono::Duration::days(3660));
     let from = from.min(to);
-    backtest_section.paragraphs.push(format!(
+    std::thread::scope(|scope| -> anyhow::Result<Exit> {
+        let backtest = scope.spawn(|| {
+            markets::run_backtest(
+                &store,
+                &bt_spec,
+                &markets_list,
+                (from, to),
+                as_of,
+                &[Strategy::Model, Strategy::Rules],
+            )
+        });
+
+        // 3. Forecasts for every target (first: their long-horizon model selection also serves the
+        // markets' shorter horizons, see `forecast::select`).
+        let mut forecast_section = section(
+            "Forecasts",
+            "History, the forecast median and 50/80/95% intervals (auto-selected model, seeded sample paths).",
+        );
+        for &(series, freq) in TARGETS {
+            let horizon = if freq == Frequency::Week {
+                args.horizon * 13 / 3
+            } else {
+                args.horizon
+            };
+            let req = ForecastRequest {
+                series: series.into(),
+                freq: Some(freq),
+                horizon: horizon.max(1),
+                as_of,
+                model: ModelChoice::Auto,
+                n_paths: args.markets.paths,
+                seed: args.markets.seed,
+            };
+            match forecast::forecast(&store, &req, &settings.config.forecast) {
+                Ok(f) => {
+                    let chart = fan_chart(&store, &f, as_of);
+                    let caption =
+                        format!("{series} by {freq}: model {}, origin {}", f.model, f.origin);
+                    push_chart(
+                        &mut forecast_section,
+                        &dir,
+                        &format!("forecast_{series}_{freq}"),
+                        &chart,
+                        &caption,
+                        &mut problems,
+                    );
+                }
+                Err(e) => problems.push(format!("forecast of {series} by {freq}: {e}")),
+            }
+        }
+        match forecast::nowcast::nowcast(
+            &store,
+            as_of,
+            &forecast::nowcast::NowcastOptions {
+                n_paths: args.markets.paths,
+                seed: args.markets.seed,
+                leave_one_out: true,
+            },
+        ) {
+            Ok(now) => {
+                let chart = nowcast_chart(&now);
+                let mape = now.mape.map_or("n/a".into(), |m| format!("{m:.2}%"));
+                let caption = format!(
+                    "Official Shanghai TEU nowcast from vessel calls (Chow–Lin); leave-one-out MAPE {mape} on {} official months",
+                    now.loo.len()
+                );
+                push_chart(
+                    &mut forecast_section,
+                    &dir,
+                    "nowcast_shanghai_teu",
+                    &chart,
+                    &caption,
+                    &mut problems,
+                );
+            }
+            Err(e) => problems.push(format!("nowcast: {e}")),
+        }
+
+        lap.done("forecasts and nowcast");
+        // 4. Markets priced now.
+        let sources = ForecastSources::new(settings, args.markets.paths, args.markets.seed);
+        let (priced, failures) = markets::price_all(&store, &sources.model, &markets_list, as_of);
+        for (id, e) in &failures {
+            problems.push(format!("market `{id}` not priced: {e}"));
+        }
+        let price_table = markets::price_table(&priced);
+        report_csv::write_table(&dir.join("markets.csv"), &price_table)?;
+        page.markets = Some(TableBlock {
+        caption: "Markets: fair prices from the forecast; edge, fee per contract, side and fractional-Kelly stake where a price is given".into(),
+        table: price_table,
+        csv: Some("markets.csv".into()),
+    });
+        let mut market_section = section(
+            "Market distributions",
+            "Each market's predictive distribution with its strike(s) and the market price.",
+        );
+        for p in &priced {
+            if let Some(m) = markets_list.iter().find(|m| m.id == p.market)
+                && let Some(chart) = market_chart(m, p, as_of)
+            {
+                let stem = format!("market_{}", m.id);
+                push_chart(
+                    &mut market_section,
+                    &dir,
+                    &stem,
+                    chart.as_ref(),
+                    &m.question,
+                    &mut problems,
+                );
+            }
+        }
+
+        lap.done("pricing and market charts");
+        // 5. Lead-lag tables and the audit.
+        let mut lag_section = section(
+            "Lead-lag",
+            "Pre-whitened cross-correlations of year-on-year growth (positive lag: x leads y), with the confidence band; the rolling best lag shows whether a relation held.",
+        );
+        let pairs: Vec<PairSpec> = match &settings.config.lags.pairs {
+            Some(p) => p
+                .iter()
+                .map(|p| PairSpec {
+                    x: p.x.clone(),
+                    y: p.y.clone(),
+                    freq: p.freq,
+                })
+                .collect(),
+            None => lags::default_pairs(),
+        };
+        match lags::analyse_pairs(&store, as_of, &pairs, &LagOptions::default()) {
+            Ok(reports) => {
+                let t = super::lags::tables(&reports);
+                for (name, table, caption) in [
+                    ("lags.csv", &t.lags, "Cross-correlation by lag"),
+                    ("granger.csv", &t.granger, "Granger causality F-tests"),
+                    ("stability.csv", &t.stability, "Rolling-window best lag"),
+                    ("lags_summary.csv", &t.summary, "Summary per pair"),
+                ] {
+                    report_csv::write_table(&dir.join(name), table)?;
+                    if name == "lags_summary.csv" {
+                        lag_section.tables.push(TableBlock {
+                            caption: caption.into(),
+                            table: table.clone(),
+                            csv: Some(name.into()),
+                        });
+                    }
+                }
+                for r in &reports {
+                    let Ok(a) = &r.outcome else { continue };
+                    let stem = format!("ccf_{}_{}", r.pair.x, r.pair.y);
+                    let chart = CcfChart {
+                        labels: Labels::new(
+                            format!(
+                                "{} → {} ({}, {})",
+                                r.pair.x,
+                                r.pair.y,
+                                r.freq,
+                                r.transform.as_str()
+                            ),
+                            Axis::new("lag", format!("{}s; positive: {} leads", r.freq, r.pair.x)),
+                            Axis::new("correlation", ""),
+                            source_line(&[&r.pair.x, &r.pair.y], as_of),
+                        ),
+                        bars: a
+                            .ccf
+                            .lags
+                            .iter()
+                            .map(|l| CcfBar {
+                                lag: l.lag as i64,
+                                r: l.r,
+                                band_low: l.band_low,
+                                band_high: l.band_high,
+                            })
+                            .collect(),
+                        best_lag: Some(a.ccf.best.lag as i64),
+                        band_label: format!("{:.0}% band", a.ccf.level * 100.0),
+                    };
+                    let caption = format!(
+                        "best lag {} (r = {:.2}, n = {}, adjusted p = {:.2})",
+                        a.ccf.best.lag, a.ccf.best.r, a.ccf.best.n, a.ccf.best.p_adjusted
+                    );
+                    push_chart(
+                        &mut lag_section,
+                        &dir,
+                        &stem,
+                        &chart,
+                        &caption,
+                        &mut problems,
+                    );
+                    let points: Vec<(NaiveDate, f64)> = a
+                        .stability
+                        .rows
+                        .iter()
+                        .filter_map(|w| w.best.as_ref().ok().map(|b| (w.to.end(), b.lag as f64)))
+                        .collect();
+                    if !points.is_empty() {
+                        let chart = LineChart {
+                            labels: Labels::new(
+                                format!("Rolling best lag: {} → {}", r.pair.x, r.pair.y),
+                                Axis::new("window end", ""),
+                                Axis::new("best lag", format!("{}s", r.freq)),
+                                source_line(&[&r.pair.x, &r.pair.y], as_of),
+                            ),
+                            series: vec![Series::new("best lag", points, SeriesStyle::Step)],
+                            ref_lines: vec![],
+                            integer_y: true,
+                        };
+                        push_chart(
+                            &mut lag_section,
+                            &dir,
+                            &format!("stability_{}_{}", r.pair.x, r.pair.y),
+                            &chart,
+                            "Best lag per rolling window",
+                            &mut problems,
+                        );
+                    }
+                }
+            }
+            Err(e) => problems.push(format!("lead-lag: {e}")),
+        }
+        lap.done("lead-lag");
+        let mut audit_section = section(
+            "Trading guide's claims",
+            "Each claim of the guide measured on the data, with n, interval and verdict.",
+        );
+        match crate::analysis::audit::audit(&store, as_of) {
+            Ok(rows) => {
+                let t = super::audit::table(&rows);
+                report_csv::write_table(&dir.join("audit.csv"), &t)?;
+                audit_section.tables.push(TableBlock {
+                    caption: "Audit".into(),
+                    table: t,
+                    csv: Some("audit.csv".into()),
+                });
+            }
+            Err(e) => problems.push(format!("audit: {e}")),
+        }
+
+        lap.done("audit");
+        // 6. Backtest summary.
+        let mut backtest_section = section("Backtest", "");
+        backtest_section.paragraphs.push(format!(
         "Replayed point-in-time from {from} to {to} (each step sees only what was published by then; markets settle on first prints); {} sample paths per forecast.",
         args.backtest_paths
     ));
-    match markets::run_backtest(
-        &store,
-        &bt_sources,
-        &markets_list,
-        (from, to),
-        as_of,
-        &[Strategy::Model, Strategy::Rules],
-    ) {
-        Ok(bt) => backtest_report(&bt, &dir, as_of, &mut backtest_section, &mut problems)?,
-        Err(e) => problems.push(format!("backtest: {e:#}")),
-    }
-
-    // 7. Landed cost of the configured shipment, if any.
-    let mut sections = vec![
-        market_section,
-        forecast_section,
-        lag_section,
-        audit_section,
-        backtest_section,
-    ];
-    if let Some(path) = &settings.config.shipment_file {
-        let mut landed = section("Landed cost", "");
-        let result = crate::trade::landed::Shipment::read(path)
-            .map_err(anyhow::Error::from)
-            .and_then(|shipment| {
-                crate::markets::freight::landed_cost(
-                    &store,
-                    &sources.model,
-                    &shipment,
-                    &markets_list,
-                    as_of,
-                )
-                .map_err(anyhow::Error::from)
-            });
-        match result {
-            Ok(r) => {
-                let t = super::landed::summary_table(&r);
-                report_csv::write_table(&dir.join("landed_cost_summary.csv"), &t)?;
-                match super::landed::landed_chart(&r, &dir) {
-                    Ok(fig) => landed.figures.push(fig),
-                    Err(e) => problems.push(format!("landed-cost chart: {e}")),
-                }
-                landed.tables.push(TableBlock {
-                    caption: format!("Landed cost per unit of {}", path.display()),
-                    table: t,
-                    csv: Some("landed_cost_summary.csv".into()),
-                });
-            }
-            Err(e) => problems.push(format!("landed cost of {}: {e:#}", path.display())),
+        match backtest.join().expect("the backtest thread panicked") {
+            Ok(bt) => backtest_report(&bt, &dir, as_of, &mut backtest_section, &mut problems)?,
+            Err(e) => problems.push(format!("backtest: {e:#}")),
         }
-        sections.push(landed);
-    }
-    page.sections = sections;
 
-    // 8. Status, summary.json, the page.
-    page.state = if !problems.is_empty() {
-        RunState::Failed
-    } else if degraded {
-        RunState::Degraded
-    } else {
-        RunState::Ok
-    };
-    page.status_message = status_message(fetch.as_ref(), args.offline, &problems);
-    if !problems.is_empty() {
-        page.sections.insert(
-            0,
-            Section {
-                title: "Problems".into(),
-                paragraphs: problems.clone(),
-                ..Section::default()
-            },
-        );
-    }
-    let summary = summary_json(
-        &page,
-        as_of,
-        &priced,
-        fetch.as_ref(),
-        args.offline,
-        &problems,
-    );
-    crate::store::file::write_atomic(
-        &dir.join("summary.json"),
-        serde_json::to_string_pretty(&summary)?.as_bytes(),
-    )?;
-    page.files = vec![
-        ("summary.json".into(), "summary.json".into()),
-        ("markets.csv".into(), "markets.csv".into()),
-        ("data_list.csv".into(), "data_list.csv".into()),
-    ];
-    html::write(&dir.join("index.html"), &page)?;
-    let committed = report_dir.commit()?;
-    if !settings.quiet {
-        writeln!(out, "{}", committed.dir.join("index.html").display())?;
-    }
-    for p in &problems {
-        tracing::error!("{p}");
-    }
-    if let Some(f) = &fetch {
-        for s in f.sources.iter().filter(|s| s.failed) {
-            tracing::error!(
-                "source {} failed: {}",
-                s.source,
-                s.error.as_deref().unwrap_or("failed")
+        lap.done("backtest");
+        // 7. Landed cost of the configured shipment, if any.
+        let mut sections = vec![
+            market_section,
+            forecast_section,
+            lag_section,
+            audit_section,
+            backtest_section,
+        ];
+        if let Some(path) = &settings.config.shipment_file {
+            let mut landed = section("Landed cost", "");
+            let result = crate::trade::landed::Shipment::read(path)
+                .map_err(anyhow::Error::from)
+                .and_then(|shipment| {
+                    crate::markets::freight::landed_cost(
+                        &store,
+                        &sources.model,
+                        &shipment,
+                        &markets_list,
+                        as_of,
+                    )
+                    .map_err(anyhow::Error::from)
+                });
+            match result {
+                Ok(r) => {
+                    let t = super::landed::summary_table(&r);
+                    report_csv::write_table(&dir.join("landed_cost_summary.csv"), &t)?;
+                    match super::landed::landed_chart(&r, &dir) {
+                        Ok(fig) => landed.figures.push(fig),
+                        Err(e) => problems.push(format!("landed-cost chart: {e}")),
+                    }
+                    landed.tables.push(TableBlock {
+                        caption: format!("Landed cost per unit of {}", path.display()),
+                        table: t,
+                        csv: Some("landed_cost_summary.csv".into()),
+                    });
+                }
+                Err(e) => problems.push(format!("landed cost of {}: {e:#}", path.display())),
+            }
+            sections.push(landed);
+        }
+        page.sections = sections;
+
+        lap.done("landed cost");
+        // 8. Status, summary.json, the page.
+        page.state = if !problems.is_empty() {
+            RunState::Failed
+        } else if degraded {
+            RunState::Degraded
+        } else {
+            RunState::Ok
+        };
+        page.status_message = status_message(fetch.as_ref(), args.offline, &problems);
+        if !problems.is_empty() {
+            page.sections.insert(
+                0,
+                Section {
+                    title: "Problems".into(),
+                    paragraphs: problems.clone(),
+                    ..Section::default()
+                },
             );
         }
-    }
-    Ok(if !problems.is_empty() {
-        Exit::Failure
-    } else if degraded {
-        Exit::Degraded
-    } else {
-        Exit::Ok
+        let summary = summary_json(
+            &page,
+            as_of,
+            &priced,
+            fetch.as_ref(),
+            args.offline,
+            &problems,
+        );
+        crate::store::file::write_atomic(
+            &dir.join("summary.json"),
+            serde_json::to_string_pretty(&summary)?.as_bytes(),
+        )?;
+        page.files = vec![
+            ("summary.json".into(), "summary.json".into()),
+            ("markets.csv".into(), "markets.csv".into()),
+            ("data_list.csv".into(), "data_list.csv".into()),
+        ];
+        html::write(&dir.join("index.html"), &page)?;
+        let committed = report_dir.commit()?;
+        lap.done("page and publish");
+        if !settings.quiet {
+            writeln!(out, "{}", committed.dir.join("index.html").display())?;
+        }
+        for p in &problems {
+            tracing::error!("{p}");
+        }
+        if let Some(f) = &fetch {
+            for s in f.sources.iter().filter(|s| s.failed) {
+                tracing::error!(
+                    "source {} failed: {}",
+                    s.source,
+                    s.error.as_deref().unwrap_or("failed")
+                );
+            }
+        }
+        Ok(if !problems.is_empty() {
+            Exit::Failure
+        } else if degraded {
+            Exit::Degraded
+        } else {
+            Exit::Ok
+        })
     })
+}
+
+/// Phase timings of a run, logged at debug level (`-vv` or `PORTCAST_LOG=portcast=debug`).
+struct Lap(std::time::Instant);
+
+impl Lap {
+    fn start() -> Self {
+        Lap(std::time::Instant::now())
+    }
+
+    fn done(&mut self, phase: &str) {
+        let now = std::time::Instant::now();
+        tracing::debug!(
+            "run: {phase} took {:.0} ms",
+            (now - self.0).as_secs_f64() * 1e3
+        );
+        self.0 = now;
+    }
 }
 
 fn section(title: &str, intro: &str) -> Section {

@@ -24,7 +24,7 @@ pub struct ForecastConfig {
     /// Origins of the rolling-origin model selection (default 12 for monthly targets, 26 for
     /// weekly).
     pub selection_origins: Option<usize>,
-    /// Sample paths per model and origin during selection (default 1,000).
+    /// Sample paths per model and origin during selection (default 500).
     pub selection_paths: Option<usize>,
 }
 
@@ -52,7 +52,7 @@ pub struct DriverSpec {
 }
 
 /// How a driver enters the regression.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "lowercase")]
 pub enum DriverTransform {
     Level,
@@ -69,7 +69,7 @@ impl DriverTransform {
 }
 
 /// Default sizes.
-pub const DEFAULT_SELECTION_PATHS: usize = 1_000;
+pub const DEFAULT_SELECTION_PATHS: usize = 500;
 
 impl ForecastConfig {
     /// The drivers of `target` at `freq`: the configured list, else the default.

@@ -184,7 +184,7 @@ pub fn evaluate(
                 };
                 let mut marginal: Vec<f64> =
                     paths.chunks_exact(req.horizon).map(|p| p[h]).collect();
-                marginal.sort_unstable_by(f64::total_cmp);
+                crate::analysis::distribution::sort_floats(&mut marginal);
                 let q = |p: f64| type7(&marginal, p);
                 let Ok(crps) = crps_sorted(&marginal, actual) else {
                     continue;

@@ -22,6 +22,19 @@ pub struct History {
     values: Vec<Option<f64>>,
 }
 
+/// Hashes the exact content (values by their bits): what a model fitted to it sees.
+impl std::hash::Hash for History {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.series.hash(state);
+        self.freq.hash(state);
+        self.start.hash(state);
+        self.values.len().hash(state);
+        for v in &self.values {
+            v.map(f64::to_bits).hash(state);
+        }
+    }
+}
+
 impl History {
     /// A history from `(period, value)` pairs of one frequency (any order, no duplicates).
     /// Values must be positive: the models work on logarithms.

@@ -209,8 +209,8 @@ pub trait Fitted {
 }
 
 /// What a model is fitted to: the target's history and its regression drivers, all as known at
-/// the as-of time.
-#[derive(Clone, Debug)]
+/// the as-of time. Its hash covers the exact content (a fitted model is a function of it).
+#[derive(Clone, Debug, Hash)]
 pub struct TrainingData {
     pub history: History,
     pub drivers: Vec<Driver>,

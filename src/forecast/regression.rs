@@ -56,6 +56,21 @@ pub struct Driver {
     pub values: BTreeMap<Period, f64>,
 }
 
+/// Hashes the exact content (values by their bits).
+impl std::hash::Hash for Driver {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.series.hash(state);
+        self.freq.hash(state);
+        self.lag.hash(state);
+        self.transform.hash(state);
+        self.values.len().hash(state);
+        for (p, v) in &self.values {
+            p.hash(state);
+            v.to_bits().hash(state);
+        }
+    }
+}
+
 impl Driver {
     pub fn new(
         series: &str,

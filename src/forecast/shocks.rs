@@ -94,9 +94,103 @@ fn clamp_open(u: f64) -> f64 {
     u.clamp(1e-12, 1.0 - 1e-12)
 }
 
-/// The standard normal quantile `Φ⁻¹(u)`.
+/// The standard normal quantile `Φ⁻¹(u)` (`u` is clamped into (0, 1)), by Wichura's algorithm
+/// AS 241 (`PPND16`, Applied Statistics 37, 1988; the one R's `qnorm` uses): rational
+/// approximations with relative error about 1e-16.
+///
+/// Hand-written rather than `statrs`' `Normal::inverse_cdf` for speed: every sample path draws
+/// one quantile per step (the error pools' kernel, the joint forecasts' copula), and statrs'
+/// general `erf_inv` was a quarter of the CPU time of `portcast run`; this takes a few
+/// nanoseconds. Tested against statrs to 1e-13 across (0, 1), tails included.
 pub fn normal_quantile(u: f64) -> f64 {
-    standard_normal().inverse_cdf(clamp_open(u))
+    let p = clamp_open(u);
+    let q = p - 0.5;
+    if q.abs() <= 0.425 {
+        let r = 0.180625 - q * q;
+        let num = ((((((2_509.080_928_730_122_7 * r + 33_430.575_583_588_13) * r
+            + 67_265.770_927_008_7)
+            * r
+            + 45_921.953_931_549_87)
+            * r
+            + 13_731.693_765_509_46)
+            * r
+            + 1_971.590_950_306_551_3)
+            * r
+            + 133.141_667_891_784_38)
+            * r
+            + 3.387_132_872_796_366_5;
+        let den = ((((((5_226.495_278_852_546 * r + 28_729.085_735_721_943) * r
+            + 39_307.895_800_092_71)
+            * r
+            + 21_213.794_301_586_597)
+            * r
+            + 5_394.196_021_424_751)
+            * r
+            + 687.187_007_492_057_9)
+            * r
+            + 42.313_330_701_600_91)
+            * r
+            + 1.0;
+        return q * num / den;
+    }
+    let tail = if q < 0.0 { p } else { 1.0 - p };
+    let mut r = (-tail.ln()).sqrt();
+    let z = if r <= 5.0 {
+        r -= 1.6;
+        let num = ((((((7.745_450_142_783_414e-4 * r + 0.022_723_844_989_269_185) * r
+            + 0.241_780_725_177_450_6)
+            * r
+            + 1.270_458_252_452_368_4)
+            * r
+            + 3.647_848_324_763_204_5)
+            * r
+            + 5.769_497_221_460_691)
+            * r
+            + 4.630_337_846_156_545)
+            * r
+            + 1.423_437_110_749_683_5;
+        let den = ((((((1.050_750_071_644_416_8e-9 * r + 5.475_938_084_995_345e-4) * r
+            + 0.015_198_666_563_616_457)
+            * r
+            + 0.148_103_976_427_480_07)
+            * r
+            + 0.689_767_334_985_1)
+            * r
+            + 1.676_384_830_183_803_8)
+            * r
+            + 2.053_191_626_637_759)
+            * r
+            + 1.0;
+        num / den
+    } else {
+        r -= 5.0;
+        let num = ((((((2.010_334_399_292_288e-7 * r + 2.711_555_568_743_487_6e-5) * r
+            + 1.242_660_947_388_078_4e-3)
+            * r
+            + 0.026_532_189_526_576_124)
+            * r
+            + 0.296_560_571_828_504_9)
+            * r
+            + 1.784_826_539_917_291_3)
+            * r
+            + 5.463_784_911_164_114)
+            * r
+            + 6.657_904_643_501_103;
+        let den = ((((((2.044_263_103_389_939_8e-15 * r + 1.421_511_758_316_446e-7) * r
+            + 1.846_318_317_510_054_8e-5)
+            * r
+            + 7.868_691_311_456_133e-4)
+            * r
+            + 0.014_875_361_290_850_615)
+            * r
+            + 0.136_929_880_922_735_8)
+            * r
+            + 0.599_832_206_555_887_9)
+            * r
+            + 1.0;
+        num / den
+    };
+    if q < 0.0 { -z } else { z }
 }
 
 /// The standard normal CDF `Φ(z)`.
@@ -209,6 +303,29 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_ne!(order(0), order(1));
+    }
+
+    #[test]
+    fn normal_quantile_matches_statrs_across_the_unit_interval() {
+        let exact = Normal::standard();
+        let mut us: Vec<f64> = (1..100_000).map(|i| i as f64 / 100_000.0).collect();
+        // The tails, down to the clamp, and the branch points (|q| = 0.425, r = 5).
+        for k in 1..=12 {
+            let t = 10f64.powi(-k);
+            us.extend([t, 3.0 * t, 1.0 - t]);
+        }
+        us.extend([0.075, 0.925, 0.074_999_999, (-25.0f64).exp(), 1.389e-11]);
+        for u in us {
+            let (got, want) = (
+                normal_quantile(u),
+                exact.inverse_cdf(u.clamp(1e-12, 1.0 - 1e-12)),
+            );
+            let tol = 1e-13 * want.abs().max(1.0);
+            assert!((got - want).abs() <= tol, "u = {u:e}: {got} vs {want}");
+        }
+        assert_eq!(normal_quantile(0.5), 0.0);
+        assert_eq!(normal_quantile(0.0), normal_quantile(1e-12));
+        assert!(normal_quantile(1.0).is_finite());
     }
 
     #[test]
