@@ -70,17 +70,26 @@ pub enum DistributionError {
 
 /// Joint sample paths of a forecast: `n_paths` draws, each a vector over `horizons` steps.
 ///
-/// Samples are stored path-major (`samples[path * horizons + h]`), and a sorted copy of every
-/// horizon's marginal is kept from construction, so [`Marginal::cdf`] and
-/// [`Marginal::quantile`] are `O(log n)` and `O(1)`.
-#[derive(Clone, PartialEq)]
+/// Samples are stored path-major (`samples[path * horizons + h]`), and a sorted copy of a
+/// horizon's marginal is made the first time that horizon is asked for and kept, so
+/// [`Marginal::cdf`] and [`Marginal::quantile`] are then `O(log n)` and `O(1)`. (Sorting on first
+/// use matters when a distribution reaches far: a market priced three years past a stale series
+/// reads one horizon of a hundred and fifty.)
+#[derive(Clone)]
 pub struct PredictiveDistribution {
     horizons: usize,
     n_paths: usize,
     /// Path-major: path `i` is `samples[i * horizons..(i + 1) * horizons]`.
     samples: Vec<f64>,
-    /// Horizon-major, each horizon's block sorted ascending.
-    sorted: Vec<f64>,
+    /// Per horizon, its samples sorted ascending, once asked for.
+    sorted: Vec<std::sync::OnceLock<Box<[f64]>>>,
+}
+
+/// Equal samples make equal distributions, whichever marginals have been sorted so far.
+impl PartialEq for PredictiveDistribution {
+    fn eq(&self, other: &Self) -> bool {
+        self.horizons == other.horizons && self.samples == other.samples
+    }
 }
 
 impl fmt::Debug for PredictiveDistribution {
@@ -117,17 +126,11 @@ impl PredictiveDistribution {
             });
         }
         let n_paths = samples.len() / horizons;
-        let mut sorted = Vec::with_capacity(samples.len());
-        for h in 0..horizons {
-            let start = sorted.len();
-            sorted.extend(samples.iter().skip(h).step_by(horizons));
-            sort_floats(&mut sorted[start..]);
-        }
         Ok(Self {
             horizons,
             n_paths,
             samples,
-            sorted,
+            sorted: (0..horizons).map(|_| std::sync::OnceLock::new()).collect(),
         })
     }
 
@@ -203,10 +206,18 @@ impl PredictiveDistribution {
                 horizons: self.horizons,
             });
         }
-        let n = self.n_paths;
-        Ok(Marginal {
-            sorted: &self.sorted[h * n..(h + 1) * n],
-        })
+        let sorted = self.sorted[h].get_or_init(|| {
+            let mut column: Box<[f64]> = self
+                .samples
+                .iter()
+                .skip(h)
+                .step_by(self.horizons)
+                .copied()
+                .collect();
+            sort_floats(&mut column);
+            column
+        });
+        Ok(Marginal { sorted })
     }
 
     /// `P(X_h ≤ x)`.

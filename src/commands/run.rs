@@ -169,73 +169,45 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
             )
         });
 
-        // 3. Forecasts for every target (first: their long-horizon model selection also serves the
-        // markets' shorter horizons, see `forecast::select`).
-        let mut forecast_section = section(
-            "Forecasts",
-            "History, the forecast median and 50/80/95% intervals (auto-selected model, seeded sample paths).",
-        );
-        for &(series, freq) in TARGETS {
-            let horizon = if freq == Frequency::Week {
-                args.horizon * 13 / 3
-            } else {
-                args.horizon
-            };
-            let req = ForecastRequest {
-                series: series.into(),
-                freq: Some(freq),
-                horizon: horizon.max(1),
+        // 3. Forecasts for every target and the nowcast: independent computations, each on its
+        // own thread while the markets are priced; their charts are drawn below, in a fixed order.
+        let forecast_jobs: Vec<_> = TARGETS
+            .iter()
+            .map(|&(series, freq)| {
+                let horizon = if freq == Frequency::Week {
+                    args.horizon * 13 / 3
+                } else {
+                    args.horizon
+                };
+                let req = ForecastRequest {
+                    series: series.into(),
+                    freq: Some(freq),
+                    horizon: horizon.max(1),
+                    as_of,
+                    model: ModelChoice::Auto,
+                    n_paths: args.markets.paths,
+                    seed: args.markets.seed,
+                };
+                let (store, cfg) = (&store, &settings.config.forecast);
+                (
+                    series,
+                    freq,
+                    scope.spawn(move || forecast::forecast(store, &req, cfg)),
+                )
+            })
+            .collect();
+        let nowcast_job = scope.spawn(|| {
+            forecast::nowcast::nowcast(
+                &store,
                 as_of,
-                model: ModelChoice::Auto,
-                n_paths: args.markets.paths,
-                seed: args.markets.seed,
-            };
-            match forecast::forecast(&store, &req, &settings.config.forecast) {
-                Ok(f) => {
-                    let chart = fan_chart(&store, &f, as_of);
-                    let caption =
-                        format!("{series} by {freq}: model {}, origin {}", f.model, f.origin);
-                    push_chart(
-                        &mut forecast_section,
-                        &dir,
-                        &format!("forecast_{series}_{freq}"),
-                        &chart,
-                        &caption,
-                        &mut problems,
-                    );
-                }
-                Err(e) => problems.push(format!("forecast of {series} by {freq}: {e}")),
-            }
-        }
-        match forecast::nowcast::nowcast(
-            &store,
-            as_of,
-            &forecast::nowcast::NowcastOptions {
-                n_paths: args.markets.paths,
-                seed: args.markets.seed,
-                leave_one_out: true,
-            },
-        ) {
-            Ok(now) => {
-                let chart = nowcast_chart(&now);
-                let mape = now.mape.map_or("n/a".into(), |m| format!("{m:.2}%"));
-                let caption = format!(
-                    "Official Shanghai TEU nowcast from vessel calls (Chow–Lin); leave-one-out MAPE {mape} on {} official months",
-                    now.loo.len()
-                );
-                push_chart(
-                    &mut forecast_section,
-                    &dir,
-                    "nowcast_shanghai_teu",
-                    &chart,
-                    &caption,
-                    &mut problems,
-                );
-            }
-            Err(e) => problems.push(format!("nowcast: {e}")),
-        }
+                &forecast::nowcast::NowcastOptions {
+                    n_paths: args.markets.paths,
+                    seed: args.markets.seed,
+                    leave_one_out: true,
+                },
+            )
+        });
 
-        lap.done("forecasts and nowcast");
         // 4. Markets priced now.
         let sources = ForecastSources::new(settings, args.markets.paths, args.markets.seed);
         let (priced, failures) = markets::price_all(&store, &sources.model, &markets_list, as_of);
@@ -270,6 +242,49 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
         }
 
         lap.done("pricing and market charts");
+        let mut forecast_section = section(
+            "Forecasts",
+            "History, the forecast median and 50/80/95% intervals (auto-selected model, seeded sample paths).",
+        );
+        for (series, freq, job) in forecast_jobs {
+            match job.join().expect("a forecast thread panicked") {
+                Ok(f) => {
+                    let chart = fan_chart(&store, &f, as_of);
+                    let caption =
+                        format!("{series} by {freq}: model {}, origin {}", f.model, f.origin);
+                    push_chart(
+                        &mut forecast_section,
+                        &dir,
+                        &format!("forecast_{series}_{freq}"),
+                        &chart,
+                        &caption,
+                        &mut problems,
+                    );
+                }
+                Err(e) => problems.push(format!("forecast of {series} by {freq}: {e}")),
+            }
+        }
+        match nowcast_job.join().expect("the nowcast thread panicked") {
+            Ok(now) => {
+                let chart = nowcast_chart(&now);
+                let mape = now.mape.map_or("n/a".into(), |m| format!("{m:.2}%"));
+                let caption = format!(
+                    "Official Shanghai TEU nowcast from vessel calls (Chow–Lin); leave-one-out MAPE {mape} on {} official months",
+                    now.loo.len()
+                );
+                push_chart(
+                    &mut forecast_section,
+                    &dir,
+                    "nowcast_shanghai_teu",
+                    &chart,
+                    &caption,
+                    &mut problems,
+                );
+            }
+            Err(e) => problems.push(format!("nowcast: {e}")),
+        }
+
+        lap.done("forecast and nowcast charts");
         // 5. Lead-lag tables and the audit.
         let mut lag_section = section(
             "Lead-lag",

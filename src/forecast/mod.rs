@@ -112,7 +112,7 @@ impl fmt::Display for ModelKind {
 }
 
 /// Which model a forecast uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ModelChoice {
     /// The lowest rolling-origin CRPS on the training data ([`select`]).
     Auto,
@@ -230,7 +230,8 @@ impl TrainingData {
     }
 }
 
-/// What the forecast of one target needs before a model is chosen.
+/// What the forecast of one target needs before a model is chosen. Its hash covers the exact
+/// content: a forecast is a function of it and of the request's horizon, model, paths and seed.
 #[derive(Clone, Debug)]
 pub struct Prepared {
     pub series: String,
@@ -242,6 +243,20 @@ pub struct Prepared {
     /// The target's own history as shown to users (for `shanghai_teu`: official figures where
     /// they exist, else the nowcast's mean).
     pub shown: Vec<(Period, f64)>,
+}
+
+impl std::hash::Hash for Prepared {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.series.hash(state);
+        self.freq.hash(state);
+        self.data.hash(state);
+        self.bridge.hash(state);
+        self.shown.len().hash(state);
+        for (p, v) in &self.shown {
+            p.hash(state);
+            v.to_bits().hash(state);
+        }
+    }
 }
 
 /// A forecast request: what every caller (the `forecast` command, markets, backtests) passes.
@@ -510,6 +525,19 @@ fn check_request(req: &ForecastRequest) -> Result<(), ForecastError> {
         ));
     }
     Ok(())
+}
+
+/// A 128-bit fingerprint of a value's content: two 64-bit SipHash digests, the second salted.
+/// Memos of pure functions (`select`'s origin scores, the pricing layer's forecasts) key on it,
+/// so that equal inputs reached at different as-of dates are computed once.
+pub(crate) fn fingerprint(value: &impl std::hash::Hash) -> u128 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut a = DefaultHasher::new();
+    value.hash(&mut a);
+    let mut b = DefaultHasher::new();
+    0x5eed_u64.hash(&mut b);
+    value.hash(&mut b);
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
 }
 
 /// The random number generators of a request: the shocks' and the auxiliary one (derived, so

@@ -192,16 +192,38 @@ fn gls(
 ) -> Option<Gls> {
     let (n, k, q) = (x.nrows(), x.ncols(), runs.len());
     let s2 = sigma * sigma;
-    let powers: Vec<f64> = (0..n as i32).map(|d| rho.powi(d)).collect();
-    let mut cg = DMatrix::zeros(q, n);
+    // Σ_{d < m} ρ^d, so that a run of powers is a difference: Σ_{d=a}^{b} ρ^d = P[b+1] − P[a].
+    let mut geometric = vec![0.0; n + 1];
+    let mut power = 1.0;
+    for m in 0..n {
+        geometric[m + 1] = geometric[m] + power;
+        power *= rho;
+    }
+    let powers_sum = |a: usize, b: usize| geometric[b + 1] - geometric[a];
+    let mut cg = DMatrix::<f64>::zeros(q, n);
     for (a, &(first, last)) in runs.iter().enumerate() {
         for j in 0..n {
-            cg[(a, j)] = s2 * (first..=last).map(|i| powers[i.abs_diff(j)]).sum::<f64>();
+            // Σ_{i=first}^{last} ρ^|i−j|, split at j.
+            let sum = if j <= first {
+                powers_sum(first - j, last - j)
+            } else if j >= last {
+                powers_sum(j - last, j - first)
+            } else {
+                powers_sum(0, j - first) + powers_sum(1, last - j)
+            };
+            cg[(a, j)] = s2 * sum;
+        }
+    }
+    // Row prefix sums of C·G, so that summing a row over a run is one difference too.
+    let mut cg_prefix = DMatrix::<f64>::zeros(q, n + 1);
+    for a in 0..q {
+        for j in 0..n {
+            cg_prefix[(a, j + 1)] = cg_prefix[(a, j)] + cg[(a, j)];
         }
     }
     let v = DMatrix::from_fn(q, q, |a, b| {
         let (first, last) = runs[b];
-        (first..=last).map(|j| cg[(a, j)]).sum::<f64>() + if a == b { tau2[a] } else { 0.0 }
+        cg_prefix[(a, last + 1)] - cg_prefix[(a, first)] + if a == b { tau2[a] } else { 0.0 }
     });
     let cx = DMatrix::from_fn(q, k, |a, c| {
         let (first, last) = runs[a];
@@ -311,13 +333,11 @@ fn bounded_draws(
     rng: &mut StdRng,
 ) -> Vec<f64> {
     let n = fit.mean.len();
-    // Factor of the (singular) posterior covariance by eigenvalue clipping, row-major.
+    // Factor of the (singular) posterior covariance by eigenvalue clipping: F = V·diag(√λ⁺).
     let eig = SymmetricEigen::new(fit.cov.clone());
-    let mut factor = vec![0.0; n * n];
-    for i in 0..n {
-        for j in 0..n {
-            factor[i * n + j] = eig.eigenvectors[(i, j)] * eig.eigenvalues[j].max(0.0).sqrt();
-        }
+    let mut factor = eig.eigenvectors;
+    for (j, mut column) in factor.column_iter_mut().enumerate() {
+        column *= eig.eigenvalues[j].max(0.0).sqrt();
     }
     let sum_of = |b: &BoundForm, y: &[f64]| y[b.first..=b.last].iter().sum::<f64>();
     let cov_form = |b: &BoundForm| -> DVector<f64> {
@@ -379,26 +399,35 @@ fn bounded_draws(
             gibbs_sweep(&mut w, rng);
         }
     }
-    let mut out = vec![0.0; n_paths * n];
-    let mut xi = vec![0.0; n];
-    for y in out.chunks_exact_mut(n) {
-        for v in xi.iter_mut() {
+    // Per path, in this order from the generator: n standard normals, then the Gibbs sweeps of
+    // the bound sums. The normals become correlated draws in one matrix product (column p of
+    // `F·Ξ` is path p), the bound sums then condition each path (a kriging update).
+    let mut xi = DMatrix::<f64>::zeros(n, n_paths);
+    // (One slot per path even without bounds, so that every path gets its normals.)
+    let mut sums = vec![0.0; n_paths * r.max(1)];
+    for (mut column, w_path) in xi.column_iter_mut().zip(sums.chunks_exact_mut(r.max(1))) {
+        for v in column.iter_mut() {
             *v = StandardNormal.sample(rng);
-        }
-        for (i, yi) in y.iter_mut().enumerate() {
-            let row = &factor[i * n..(i + 1) * n];
-            *yi = mean[i] + row.iter().zip(&xi).map(|(f, x)| f * x).sum::<f64>();
         }
         if r > 0 {
             for _ in 0..THIN {
                 gibbs_sweep(&mut w, rng);
             }
-            if let Some(gain) = &gain {
-                // Condition the unconstrained draw on the bound sums w (kriging update).
-                let gap: Vec<f64> = (0..r).map(|a| w[a] - sum_of(active[a], y)).collect();
-                for (i, yi) in y.iter_mut().enumerate() {
-                    *yi += (0..r).map(|a| gain[i * r + a] * gap[a]).sum::<f64>();
-                }
+            w_path.copy_from_slice(&w);
+        }
+    }
+    let draws = &factor * &xi;
+    // Column-major n × n_paths: the storage is path-major, as returned.
+    let mut out: Vec<f64> = draws.as_slice().to_vec();
+    for (p, y) in out.chunks_exact_mut(n).enumerate() {
+        for (yi, m) in y.iter_mut().zip(&mean) {
+            *yi += m;
+        }
+        if let (true, Some(gain)) = (r > 0, &gain) {
+            let w = &sums[p * r..(p + 1) * r];
+            let gap: Vec<f64> = (0..r).map(|a| w[a] - sum_of(active[a], y)).collect();
+            for (i, yi) in y.iter_mut().enumerate() {
+                *yi += (0..r).map(|a| gain[i * r + a] * gap[a]).sum::<f64>();
             }
         }
     }
@@ -498,6 +527,19 @@ pub struct Bridge {
     sigma: f64,
     /// Draws of the last nowcast month's residual `y − Xβ̂` (TEU).
     last_residuals: Vec<f64>,
+}
+
+/// Hashes the exact content (numbers by their bits).
+impl std::hash::Hash for Bridge {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        for v in [self.beta, self.rho, self.sigma] {
+            v.to_bits().hash(state);
+        }
+        self.last_residuals.len().hash(state);
+        for v in &self.last_residuals {
+            v.to_bits().hash(state);
+        }
+    }
 }
 
 impl Bridge {

@@ -17,13 +17,12 @@
 //! paths.
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{LazyLock, Mutex};
 
 use chrono::Datelike;
 
 use super::shocks::Shocks;
-use super::{Candidate, ModelKind, TrainingData, aux_rng};
+use super::{Candidate, ModelKind, TrainingData, aux_rng, fingerprint};
 use crate::analysis::distribution::sort_floats;
 use crate::backtest::score::crps_sorted;
 
@@ -180,16 +179,6 @@ fn origin_scores(
         }
     }
     scores
-}
-
-/// A 128-bit fingerprint: two 64-bit SipHash digests of the value, the second salted.
-fn fingerprint(value: &impl Hash) -> u128 {
-    let mut a = DefaultHasher::new();
-    value.hash(&mut a);
-    let mut b = DefaultHasher::new();
-    0x5eed_u64.hash(&mut b);
-    value.hash(&mut b);
-    (u128::from(a.finish()) << 64) | u128::from(b.finish())
 }
 
 /// Fit every model to `train`, simulate `n_paths` paths over `actual.len()` steps, and score

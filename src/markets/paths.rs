@@ -20,6 +20,8 @@ use crate::store::Store;
 type PreparedKey = (String, Frequency, DateTime<Utc>);
 /// Joint paths are memoised per (series, grid, as-of).
 type PathsKey = (Vec<String>, Frequency, DateTime<Utc>);
+/// The latest forecast of (series, grid), with the fingerprint of what it was computed from.
+type LatestKey = (Vec<String>, Frequency);
 
 /// Sample paths from `crate::forecast` with one model choice.
 ///
@@ -30,6 +32,12 @@ type PathsKey = (Vec<String>, Frequency, DateTime<Utc>);
 /// [`ForecastPaths::with_model`], so the origin of a rolling target and the model and reference
 /// forecasts of one step read and nowcast the store once. The caches live as long as the source
 /// or until [`ForecastPaths::clear`].
+///
+/// Across as-of dates, the latest forecast of each (series, grid) is also kept with a
+/// fingerprint of its inputs (the training data, horizon, model, paths and seed): a forecast is a
+/// function of those alone, so when a later date finds the same inputs — a series that has not
+/// been updated, priced again for the same target — the paths are reused instead of recomputed.
+/// [`ForecastPaths::clear`] keeps it (one forecast per series and grid).
 #[derive(Debug)]
 pub struct ForecastPaths {
     pub cfg: ForecastConfig,
@@ -38,6 +46,7 @@ pub struct ForecastPaths {
     pub seed: u64,
     prepared: Rc<RefCell<HashMap<PreparedKey, Result<Prepared, String>>>>,
     cache: RefCell<HashMap<PathsKey, Vec<SeriesPaths>>>,
+    latest: RefCell<HashMap<LatestKey, (u128, Vec<SeriesPaths>)>>,
 }
 
 impl ForecastPaths {
@@ -49,6 +58,7 @@ impl ForecastPaths {
             seed,
             prepared: Rc::default(),
             cache: RefCell::default(),
+            latest: RefCell::default(),
         }
     }
 
@@ -62,6 +72,7 @@ impl ForecastPaths {
             seed: self.seed,
             prepared: Rc::clone(&self.prepared),
             cache: RefCell::default(),
+            latest: RefCell::default(),
         }
     }
 
@@ -165,9 +176,21 @@ impl PathSource for ForecastPaths {
             )),
             _ => Ok(()),
         };
-        let prepared = |s: &str| self.with_prepared(store, s, freq, as_of, Clone::clone);
+        let data = series
+            .iter()
+            .map(|s| self.with_prepared(store, s, freq, as_of, Clone::clone))
+            .collect::<Result<Vec<_>, _>>()?;
+        let latest_key = (key.0.clone(), freq);
+        let inputs = forecast::fingerprint(&(&data, horizon, self.model, self.n_paths, self.seed));
+        if let Some((fp, paths)) = self.latest.borrow().get(&latest_key)
+            && *fp == inputs
+        {
+            self.cache.borrow_mut().insert(key, paths.clone());
+            return Ok(paths.clone());
+        }
         let paths = if let [s] = series {
-            let f = forecast::forecast_prepared(prepared(s)?, &request(s), &self.cfg)
+            let data = data.into_iter().next().expect("one series");
+            let f = forecast::forecast_prepared(data, &request(s), &self.cfg)
                 .map_err(|e| e.to_string())?;
             check(&f)?;
             vec![SeriesPaths {
@@ -176,10 +199,6 @@ impl PathSource for ForecastPaths {
             }]
         } else {
             let reqs: Vec<ForecastRequest> = series.iter().map(|s| request(s)).collect();
-            let data = series
-                .iter()
-                .map(|s| prepared(s))
-                .collect::<Result<Vec<_>, _>>()?;
             let joint = forecast::forecast_joint_prepared(data, &reqs, &self.cfg)
                 .map_err(|e| e.to_string())?;
             joint
@@ -194,6 +213,9 @@ impl PathSource for ForecastPaths {
                 })
                 .collect::<Result<Vec<_>, String>>()?
         };
+        self.latest
+            .borrow_mut()
+            .insert(latest_key, (inputs, paths.clone()));
         self.cache.borrow_mut().insert(key, paths.clone());
         Ok(paths)
     }

@@ -12,7 +12,7 @@ pub mod csvfile;
 pub mod file;
 pub mod lock;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -75,6 +75,32 @@ pub struct Store {
     /// When enabled, every figure handed out (series, period, known_at), so a test can prove
     /// that a backtest step read nothing published after its as-of time.
     read_log: Option<Arc<std::sync::Mutex<Vec<Read>>>>,
+    views: ViewCache,
+}
+
+/// Views already built, by (series, as-of time, grid). A store never changes once opened, so a
+/// view is a function of its key; pricing and backtests ask for the same few views many times at
+/// each as-of date (the last known value, the training data, the settlement). Bounded: cleared
+/// when full. Bypassed while the read log is on, so the log sees every read as it happens.
+#[derive(Default)]
+struct ViewCache(std::sync::Mutex<HashMap<ViewKey, SeriesView>>);
+
+type ViewKey = (String, DateTime<Utc>, Option<Frequency>);
+
+/// Views kept before the cache is cleared.
+const VIEW_CACHE_CAPACITY: usize = 256;
+
+impl Clone for ViewCache {
+    /// A copy of a store starts with an empty cache.
+    fn clone(&self) -> Self {
+        ViewCache::default()
+    }
+}
+
+impl std::fmt::Debug for ViewCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ViewCache")
+    }
 }
 
 /// One figure handed out by the store.
@@ -132,6 +158,7 @@ impl Store {
         Store {
             series,
             read_log: None,
+            views: ViewCache::default(),
         }
     }
 
@@ -207,6 +234,41 @@ impl Store {
 
     /// The series as known at `as_of`, at its own grid.
     pub fn view(&self, id: &str, as_of: DateTime<Utc>) -> Result<SeriesView, StoreError> {
+        self.view_at(id, as_of, None)
+    }
+
+    /// The series as known at `as_of`, aggregated to `freq` when given.
+    pub fn view_at(
+        &self,
+        id: &str,
+        as_of: DateTime<Utc>,
+        freq: Option<Frequency>,
+    ) -> Result<SeriesView, StoreError> {
+        if self.read_log.is_some() {
+            return self.build_view(id, as_of, freq);
+        }
+        let key: ViewKey = (id.to_string(), as_of, freq);
+        if let Some(v) = self.views.0.lock().expect("view cache").get(&key) {
+            return Ok(v.clone());
+        }
+        let v = self.build_view(id, as_of, freq)?;
+        let mut cache = self.views.0.lock().expect("view cache");
+        if cache.len() >= VIEW_CACHE_CAPACITY {
+            cache.clear();
+        }
+        cache.insert(key, v.clone());
+        Ok(v)
+    }
+
+    fn build_view(
+        &self,
+        id: &str,
+        as_of: DateTime<Utc>,
+        freq: Option<Frequency>,
+    ) -> Result<SeriesView, StoreError> {
+        if let Some(f) = freq {
+            return Ok(self.view_at(id, as_of, None)?.to_freq(f)?);
+        }
         let spec = catalog::spec(id).ok_or_else(|| StoreError::UnknownSeries(id.to_string()))?;
         if let Some((_, parts)) = DERIVED.iter().find(|(d, _)| *d == id) {
             let views = parts
@@ -225,20 +287,6 @@ impl Store {
             spec,
             as_of,
             points,
-        })
-    }
-
-    /// The series as known at `as_of`, aggregated to `freq` when given.
-    pub fn view_at(
-        &self,
-        id: &str,
-        as_of: DateTime<Utc>,
-        freq: Option<Frequency>,
-    ) -> Result<SeriesView, StoreError> {
-        let v = self.view(id, as_of)?;
-        Ok(match freq {
-            Some(f) => v.to_freq(f)?,
-            None => v,
         })
     }
 
