@@ -714,3 +714,80 @@ fn the_example_markets_backtest_on_the_bundled_data() {
         assert_eq!(priced.len() + gaps, 36, "{m}");
     }
 }
+
+/// A backtest replays its dates on worker threads; the replay must not depend on how many.
+#[test]
+fn a_backtest_is_the_same_on_one_thread_or_several() {
+    use portcast::backtest::evaluate::Strategy;
+    use portcast::commands::markets::{BacktestRun, ForecastSpec, run_backtest_on};
+    let store = bundled();
+    let spec = ForecastSpec {
+        cfg: ForecastConfig::default(),
+        n_paths: PATHS,
+        seed: 3,
+    };
+    let markets = [
+        example("la-loaded-imports-scalar"),
+        example("shanghai-calls-next-week"),
+        example("scfi-4w-up-10pct"),
+    ];
+    let window = (d("2023-05-01"), d("2023-07-31"));
+    let settle_by = end_of_day(d("2024-06-30"));
+    let replay = |workers| {
+        run_backtest_on(
+            &store,
+            &spec,
+            &markets,
+            window,
+            settle_by,
+            &[Strategy::Model],
+            workers,
+        )
+        .expect("replays")
+    };
+    let rows = |r: &BacktestRun| {
+        r.replays
+            .iter()
+            .map(|(m, r)| (m.id.clone(), r.rows.clone(), r.skipped.clone()))
+            .collect::<Vec<_>>()
+    };
+    let one = replay(1);
+    assert_eq!(rows(&one), rows(&replay(3)));
+    // 3 monthly steps, and 14 weekly steps (1 May to 31 July) of a 5-bucket market and of a
+    // binary one.
+    let n: usize = one.replays.iter().map(|(_, r)| r.rows.len()).sum();
+    assert_eq!(n, 3 + 14 * 5 + 14, "{n} rows");
+}
+
+/// A source keeps its latest forecast of each series and reuses it at a later as-of date when
+/// the inputs are unchanged (bundled SCFI prints end in 2020); what it hands out must be exactly
+/// what a fresh source computes, and a series whose data did change must be recomputed.
+#[test]
+fn a_forecast_reused_across_dates_equals_a_fresh_one() {
+    let store = bundled();
+    let source = || ForecastPaths::new(ForecastConfig::default(), ModelChoice::Auto, PATHS, 1);
+    let (first, second) = (end_of_day(d("2023-03-01")), end_of_day(d("2023-04-01")));
+    for (series, until) in [
+        ("scfi", Period::week(2021, 4).unwrap()),
+        ("shanghai_calls", Period::week(2023, 15).unwrap()),
+    ] {
+        let warm = source();
+        warm.paths(&store, &[series], Frequency::Week, first, until)
+            .expect("first date");
+        warm.clear();
+        let reused = warm
+            .paths(&store, &[series], Frequency::Week, second, until)
+            .expect("second date");
+        let fresh = source()
+            .paths(&store, &[series], Frequency::Week, second, until)
+            .expect("fresh");
+        assert_eq!(reused.len(), fresh.len());
+        for (a, b) in reused.iter().zip(&fresh) {
+            assert_eq!(a.origin, b.origin, "{series}");
+            assert!(
+                a.dist == b.dist,
+                "{series}: reused paths differ from fresh ones"
+            );
+        }
+    }
+}

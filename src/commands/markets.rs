@@ -300,9 +300,23 @@ pub fn run_backtest(
     store: &Store,
     spec: &ForecastSpec,
     markets: &[Market],
+    window: (NaiveDate, NaiveDate),
+    settle_by: chrono::DateTime<chrono::Utc>,
+    strategies: &[Strategy],
+) -> anyhow::Result<BacktestRun> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    run_backtest_on(store, spec, markets, window, settle_by, strategies, workers)
+}
+
+/// [`run_backtest`] on `workers` threads (the result is the same for any number).
+pub fn run_backtest_on(
+    store: &Store,
+    spec: &ForecastSpec,
+    markets: &[Market],
     (from, to): (NaiveDate, NaiveDate),
     settle_by: chrono::DateTime<chrono::Utc>,
     strategies: &[Strategy],
+    workers: usize,
 ) -> anyhow::Result<BacktestRun> {
     // Date by date, every market stepping on that date: markets on one series share its
     // forecasts at the date (memoised per series, grid and as-of time), and the memo starts
@@ -318,9 +332,7 @@ pub fn run_backtest(
         }
     }
     let dates: Vec<(NaiveDate, Vec<usize>)> = by_date.into_iter().collect();
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, dates.len().max(1));
+    let workers = workers.clamp(1, dates.len().max(1));
     let replay_dates = |chunk: &[(NaiveDate, Vec<usize>)]| {
         let sources = spec.sources();
         let mut steps: Vec<(usize, Replay)> = Vec::new();

@@ -215,3 +215,80 @@ fn score_origin(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ReleaseLags;
+    use crate::forecast::{ForecastConfig, prepare};
+    use crate::model::{Frequency, end_of_day};
+    use crate::store::{DataDir, Store, StoreLocation};
+
+    fn training(series: &str, freq: Frequency) -> TrainingData {
+        let store = Store::open(&StoreLocation {
+            data_dir: DataDir::Embedded,
+            store_dir: None,
+            lags: ReleaseLags::default(),
+        })
+        .expect("bundled data");
+        let as_of = end_of_day(chrono::NaiveDate::from_ymd_opt(2023, 6, 30).unwrap());
+        prepare(
+            &store,
+            series,
+            Some(freq),
+            as_of,
+            &ForecastConfig::default(),
+            100,
+            1,
+        )
+        .expect("prepared")
+        .data
+    }
+
+    /// The memo serves a shorter horizon from a longer scoring, which needs the first steps of
+    /// every model's simulation to be the same whatever the horizon (the regression's simulated
+    /// driver futures included): on the bundled data, a 3-step scoring is the start of an
+    /// 8-step one, model by model.
+    #[test]
+    fn a_shorter_scoring_is_the_start_of_a_longer_one() {
+        for (series, freq) in [
+            ("shanghai_calls", Frequency::Month),
+            ("la_teu", Frequency::Month),
+            ("shanghai_calls", Frequency::Week),
+        ] {
+            let data = training(series, freq);
+            let o = data.history.len() - 9;
+            let train = data.prefix(o + 1).expect("prefix");
+            let actual = &data.history.values()[o + 1..o + 9];
+            let long = score_origin(&train, actual, 200, 7);
+            let short = score_origin(&train, &actual[..3], 200, 7);
+            assert_eq!(long.len(), ModelKind::ALL.len());
+            for (kind, (l, s)) in ModelKind::ALL.iter().zip(long.iter().zip(&short)) {
+                match (l, s) {
+                    (Some(l), Some(s)) => assert_eq!(&l[..3], &s[..], "{series} {freq} {kind}"),
+                    (None, None) => {}
+                    _ => panic!("{series} {freq} {kind}: fitted at one horizon only"),
+                }
+            }
+            assert!(
+                long.iter().filter(|m| m.is_some()).count() >= 4,
+                "{series} {freq}: most models fit"
+            );
+        }
+    }
+
+    /// A ranking served from the memo — filled by a longer horizon first, then asked again —
+    /// equals one computed with the memo empty.
+    #[test]
+    fn a_memoised_ranking_equals_a_fresh_one() {
+        let data = training("la_teu", Frequency::Month);
+        let seed = 7_777;
+        let long = rank(&data, 6, 12, 200, seed);
+        let short_from_memo = rank(&data, 2, 12, 200, seed);
+        assert_eq!(rank(&data, 6, 12, 200, seed), long);
+        MEMO.lock().unwrap().clear();
+        let short_fresh = rank(&data, 2, 12, 200, seed);
+        assert_eq!(short_from_memo, short_fresh);
+        assert!(short_fresh.iter().all(|c| c.scored > 0 || c.failed > 0));
+    }
+}

@@ -425,6 +425,44 @@ mod tests {
         );
     }
 
+    /// Views served from the cache are the views built afresh (the read log bypasses the
+    /// cache), for stored, derived and aggregated series, and a copy of the store starts empty.
+    #[test]
+    fn cached_views_equal_fresh_views() {
+        let loc = StoreLocation {
+            data_dir: DataDir::Embedded,
+            store_dir: None,
+            lags: ReleaseLags::default(),
+        };
+        let cached = Store::open(&loc).unwrap();
+        let mut fresh = cached.clone();
+        fresh.enable_read_log();
+        let at = |y, m, d| crate::model::end_of_day(NaiveDate::from_ymd_opt(y, m, d).unwrap());
+        for (id, freq) in [
+            ("shanghai_calls", Some(Frequency::Week)),
+            ("shanghai_calls", Some(Frequency::Month)),
+            ("shanghai_calls", None),
+            ("scfi", Some(Frequency::Week)),
+            ("pmi", None),
+            ("la_teu", Some(Frequency::Month)),
+        ] {
+            for as_of in [at(2021, 3, 31), at(2023, 7, 14), at(2026, 1, 1)] {
+                for _ in 0..2 {
+                    let a = cached.view_at(id, as_of, freq).unwrap();
+                    let b = fresh.view_at(id, as_of, freq).unwrap();
+                    assert_eq!((a.freq, a.as_of), (b.freq, b.as_of), "{id} {freq:?}");
+                    assert_eq!(a.points, b.points, "{id} {freq:?} at {as_of}");
+                }
+            }
+        }
+        assert!(
+            !fresh.take_reads().is_empty(),
+            "the fresh store logged its reads"
+        );
+        assert!(cached.views.0.lock().unwrap().len() >= 18);
+        assert!(cached.clone().views.0.lock().unwrap().is_empty());
+    }
+
     #[test]
     fn the_same_figure_twice_keeps_its_first_sighting() {
         let store = Store::from_observations(vec![
