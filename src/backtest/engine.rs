@@ -14,7 +14,6 @@ use crate::markets::contract::Contract;
 use crate::markets::file::{Baseline, Market, MarketKind};
 use crate::markets::price::{self, PathSource, PriceError, PricedMarket};
 use crate::model::{Frequency, Period, end_of_day};
-use crate::series::view::SeriesView;
 use crate::store::{Read, Store, StoreError};
 
 /// The forecasts a backtest compares: the model and the references it must beat.
@@ -341,8 +340,7 @@ fn view_period(
     period: Period,
     at: DateTime<Utc>,
 ) -> Result<Option<crate::series::view::Point>, StoreError> {
-    let view: SeriesView = store.view_at(series, at, Some(freq))?;
-    Ok(view.points.into_iter().find(|p| p.period == period))
+    store.view_period(series, at, freq, period)
 }
 
 #[cfg(test)]

@@ -290,6 +290,55 @@ impl Store {
         })
     }
 
+    /// The point of one `period` on grid `freq` (the series' own or coarser) as known at
+    /// `as_of`: what [`Store::view_at`] shows for that period, built from the observations
+    /// inside it only. Settlement looks one period up at many moments; this keeps each look
+    /// proportional to the period, not to the whole series.
+    pub fn view_period(
+        &self,
+        id: &str,
+        as_of: DateTime<Utc>,
+        freq: Frequency,
+        period: Period,
+    ) -> Result<Option<Point>, StoreError> {
+        let within = self.view_between(id, as_of, period.start(), period.end())?;
+        Ok(within
+            .to_freq(freq)?
+            .points
+            .into_iter()
+            .find(|p| p.period == period))
+    }
+
+    /// The view at the series' own grid, restricted to the periods that start in `[from, to]`.
+    fn view_between(
+        &self,
+        id: &str,
+        as_of: DateTime<Utc>,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<SeriesView, StoreError> {
+        let spec = catalog::spec(id).ok_or_else(|| StoreError::UnknownSeries(id.to_string()))?;
+        if let Some((_, parts)) = DERIVED.iter().find(|(d, _)| *d == id) {
+            let views = parts
+                .iter()
+                .map(|p| self.view_between(p, as_of, from, to))
+                .collect::<Result<Vec<_>, _>>()?;
+            return Ok(sum_views(spec, as_of, &views));
+        }
+        let obs = self.series.get(id).map_or(&[][..], |v| v.as_slice());
+        // Sorted by period: the periods starting in the range are one run.
+        let lo = obs.partition_point(|o| o.period.start() < from);
+        let hi = lo + obs[lo..].partition_point(|o| o.period.start() <= to);
+        let points = latest_known(&obs[lo..hi], as_of);
+        self.log_reads(id, points.iter().map(|p| (p.period, p.known_at)));
+        Ok(SeriesView {
+            freq: spec.period,
+            spec,
+            as_of,
+            points,
+        })
+    }
+
     /// When the newest figure known at `as_of` became known (the data's freshness).
     pub fn last_known_at(&self, as_of: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.series
