@@ -64,10 +64,24 @@ impl std::hash::Hash for Driver {
         self.lag.hash(state);
         self.transform.hash(state);
         self.values.len().hash(state);
-        for (p, v) in &self.values {
-            p.hash(state);
-            v.to_bits().hash(state);
+        if let Some((first, _)) = self.values.first_key_value() {
+            first.hash(state);
         }
+        // The periods are consecutive in practice but need not be: each value goes with the
+        // number of days from the first period, all in one write.
+        let start = self.values.keys().next().map(|p| p.start());
+        let bytes: Vec<u8> = self
+            .values
+            .iter()
+            .flat_map(|(p, v)| {
+                let day = start.map_or(0, |s| (p.start() - s).num_days());
+                let mut b = [0u8; 16];
+                b[..8].copy_from_slice(&day.to_le_bytes());
+                b[8..].copy_from_slice(&v.to_bits().to_le_bytes());
+                b
+            })
+            .collect();
+        state.write(&bytes);
     }
 }
 
