@@ -383,7 +383,7 @@ fn forecasting(c: &mut Criterion) {
 /// (`evaluate`), and the same through the ranked sweep table `portcast backtest --sweep` prints.
 fn sweep(c: &mut Criterion) {
     use portcast::backtest::evaluate::{Strategy, Sweep, evaluate, variants};
-    use portcast::commands::markets::{ForecastSpec, run_backtest, sweep_table};
+    use portcast::commands::markets::{ForecastSpec, Window, run_backtest, sweep_table};
     use portcast::forecast::ForecastConfig;
 
     let store = Store::open(&StoreLocation {
@@ -411,15 +411,13 @@ contract = { type = "binary", strike = "greater", k = 800_000 }
         seed: 1,
     };
     let date = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).expect("date");
-    let run = run_backtest(
-        &store,
-        &spec,
-        &markets,
-        (date(2019, 1, 31), date(2023, 12, 31)),
-        end_of_day(date(2024, 6, 30)),
-        &[Strategy::Model],
-    )
-    .expect("replay");
+    let window = Window {
+        from: date(2019, 1, 31),
+        to: date(2023, 12, 31),
+        settle_by: end_of_day(date(2024, 6, 30)),
+        settled_only: false,
+    };
+    let run = run_backtest(&store, &spec, &markets, &window, &[Strategy::Model]).expect("replay");
     let (market, replay) = &run.replays[0];
     let settled = replay.rows.iter().filter(|r| r.outcome.is_some()).count();
     eprintln!(

@@ -106,6 +106,7 @@ fn replay_with_detector(
         sources,
         dates,
         DateTime::<Utc>::MAX_UTC,
+        false,
         |as_of, step_reads| {
             steps += 1;
             silent_steps += usize::from(step_reads.is_empty());
@@ -361,6 +362,7 @@ fn a_revision_after_settlement_does_not_change_the_outcome() {
             &flat_sources(&flat),
             &dates,
             settle_by,
+            false,
             |_, _| {},
         )
         .unwrap()
@@ -440,9 +442,17 @@ fn a_later_revision_of_one_day_does_not_move_a_settled_weekly_aggregate() {
     let flat = Flat(first);
     let dates = engine::step_dates(d("2023-03-06"), d("2023-03-27"), Frequency::Week);
     let replay = |store: &Store| {
-        engine::replay(store, &market, &flat_sources(&flat), &dates, end, |_, _| {})
-            .unwrap()
-            .rows
+        engine::replay(
+            store,
+            &market,
+            &flat_sources(&flat),
+            &dates,
+            end,
+            false,
+            |_, _| {},
+        )
+        .unwrap()
+        .rows
     };
     let before = replay(&plain);
     let after = replay(&revised);
@@ -719,7 +729,7 @@ fn the_example_markets_backtest_on_the_bundled_data() {
 #[test]
 fn a_backtest_is_the_same_on_one_thread_or_several() {
     use portcast::backtest::evaluate::Strategy;
-    use portcast::commands::markets::{BacktestRun, ForecastSpec, run_backtest_on};
+    use portcast::commands::markets::{BacktestRun, ForecastSpec, Window, run_backtest_on};
     let store = bundled();
     let spec = ForecastSpec {
         cfg: ForecastConfig::default(),
@@ -731,15 +741,22 @@ fn a_backtest_is_the_same_on_one_thread_or_several() {
         example("shanghai-calls-next-week"),
         example("scfi-4w-up-10pct"),
     ];
-    let window = (d("2023-05-01"), d("2023-07-31"));
-    let settle_by = end_of_day(d("2024-06-30"));
-    let replay = |workers| {
+    let window = Window {
+        from: d("2023-05-01"),
+        to: d("2023-07-31"),
+        settle_by: end_of_day(d("2024-06-30")),
+        settled_only: false,
+    };
+    let replay = |workers, settled_only| {
+        let window = Window {
+            settled_only,
+            ..window
+        };
         run_backtest_on(
             &store,
             &spec,
             &markets,
-            window,
-            settle_by,
+            &window,
             &[Strategy::Model],
             workers,
         )
@@ -751,12 +768,39 @@ fn a_backtest_is_the_same_on_one_thread_or_several() {
             .map(|(m, r)| (m.id.clone(), r.rows.clone(), r.skipped.clone()))
             .collect::<Vec<_>>()
     };
-    let one = replay(1);
-    assert_eq!(rows(&one), rows(&replay(3)));
+    let one = replay(1, false);
+    assert_eq!(rows(&one), rows(&replay(3, false)));
     // 3 monthly steps, and 14 weekly steps (1 May to 31 July) of a 5-bucket market and of a
     // binary one.
     let n: usize = one.replays.iter().map(|(_, r)| r.rows.len()).sum();
     assert_eq!(n, 3 + 14 * 5 + 14, "{n} rows");
+
+    // Settled steps only (what `portcast run` summarises): exactly the settled rows of the
+    // full replay, and every other step listed as skipped, not settled. (Bundled SCFI prints
+    // end in 2020: none of its steps settle.)
+    let settled = replay(2, true);
+    for ((id, all, _), (_, only, skipped)) in rows(&one).into_iter().zip(rows(&settled)) {
+        let want: Vec<_> = all
+            .iter()
+            .filter(|r| r.outcome.is_some())
+            .cloned()
+            .collect();
+        assert_eq!(only, want, "{id}");
+        let unsettled_steps = all
+            .iter()
+            .filter(|r| r.outcome.is_none())
+            .map(|r| r.as_of)
+            .collect::<std::collections::BTreeSet<_>>();
+        assert_eq!(skipped.len(), unsettled_steps.len(), "{id}");
+        assert!(
+            skipped
+                .iter()
+                .all(|s| s.reason.starts_with("not settled by 2024-06-30")),
+            "{id}: {skipped:?}"
+        );
+    }
+    let scfi = &settled.replays[2].1;
+    assert!(scfi.rows.is_empty() && scfi.skipped.len() == 14);
 }
 
 /// A source keeps its latest forecast of each series and reuses it at a later as-of date when

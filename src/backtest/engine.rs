@@ -109,14 +109,42 @@ pub fn replay(
     sources: &Sources<'_>,
     dates: &[NaiveDate],
     settle_by: DateTime<Utc>,
+    settled_only: bool,
     mut on_step: impl FnMut(DateTime<Utc>, Vec<Read>),
 ) -> Result<Replay, StoreError> {
     let mut out = Replay::default();
     for &date in dates {
         let as_of = end_of_day(date);
         store.take_reads();
+        // The target is part of the decision (what would be priced); whether it has been
+        // printed by `settle_by` is settlement, read outside the decision's log.
+        let targets = price::target_periods(store, sources.model, market, as_of);
+        let mut reads = store.take_reads();
+        let settlement = match &targets {
+            Ok(t) => settlement(store, market, t, settle_by)?,
+            Err(_) => None,
+        };
+        store.take_reads();
+        if settled_only
+            && settlement.is_none()
+            && let Ok(t) = &targets
+        {
+            on_step(as_of, reads);
+            let shown: Vec<String> = t.iter().map(|p| p.to_string()).collect();
+            out.skipped.push(Skipped {
+                as_of: date,
+                market: market.id.clone(),
+                reason: format!(
+                    "not settled by {}: no first print of {} yet",
+                    settle_by.format("%Y-%m-%d"),
+                    shown.join(", ")
+                ),
+            });
+            continue;
+        }
         let decided = decide(store, market, sources, as_of);
-        on_step(as_of, store.take_reads());
+        reads.extend(store.take_reads());
+        on_step(as_of, reads);
         let (model, clim, snaive, rule_values) = match decided {
             Ok(d) => d,
             Err(e) => {
@@ -128,8 +156,7 @@ pub fn replay(
                 continue;
             }
         };
-        // Settlement reads figures published after `as_of` by design: it is outside the decision.
-        let settled = settle(store, market, &model, settle_by)?;
+        let settled = settlement.as_ref().map(|s| settle(market, &model, s));
         let step_period = Period::containing(date, market.freq);
         let rule_holds = market
             .rule
@@ -212,26 +239,28 @@ struct Settled {
     value: Option<f64>,
 }
 
-/// Settle on first prints known by `settle_by`; `None` while any target period is not printed.
-fn settle(
+/// What a market settles on: the first prints of its target periods.
+enum Settlement {
+    /// Each target period's value (a "within" market has several).
+    Single(Vec<f64>),
+    Buckets(f64),
+    /// The basket's composite.
+    Basket(f64),
+}
+
+/// The first prints a market settles on, known by `settle_by`; `None` while any target period
+/// (or a basket's baseline) is not printed. Settlement reads figures published after the step's
+/// as-of time by design: it is outside the decision.
+fn settlement(
     store: &Store,
     market: &Market,
-    priced: &PricedMarket,
+    targets: &[Period],
     settle_by: DateTime<Utc>,
-) -> Result<Option<Settled>, StoreError> {
+) -> Result<Option<Settlement>, StoreError> {
     let first_print =
         |series: &str, period: Period| first_print(store, series, market.freq, period, settle_by);
-    let targets = &priced.rows[0].target;
     match &market.kind {
-        MarketKind::Single {
-            series, contract, ..
-        } => {
-            let contract = match (contract, priced.strike) {
-                (Contract::Binary { strike, .. }, Some(k)) => {
-                    Contract::Binary { strike: *strike, k }
-                }
-                (c, _) => *c,
-            };
+        MarketKind::Single { series, .. } => {
             let mut values = Vec::new();
             for t in targets {
                 match first_print(series, *t)? {
@@ -239,32 +268,12 @@ fn settle(
                     None => return Ok(None),
                 }
             }
-            let paid = values
-                .iter()
-                .map(|&v| contract.payout(v).unwrap_or(0.0))
-                .fold(0.0, f64::max);
-            Ok(Some(Settled {
-                payouts: vec![paid],
-                value: (values.len() == 1).then(|| values[0]),
-            }))
+            Ok(Some(Settlement::Single(values)))
         }
-        MarketKind::Buckets { series, set } => {
-            let Some(v) = first_print(series, targets[0])? else {
-                return Ok(None);
-            };
-            let hit = set.settle(v).unwrap_or(usize::MAX);
-            let payouts = (0..set.buckets().len())
-                .map(|i| if i == hit { 1.0 } else { 0.0 })
-                .collect();
-            Ok(Some(Settled {
-                payouts,
-                value: Some(v),
-            }))
+        MarketKind::Buckets { series, .. } => {
+            Ok(first_print(series, targets[0])?.map(Settlement::Buckets))
         }
-        MarketKind::Basket {
-            components,
-            contract,
-        } => {
+        MarketKind::Basket { components, .. } => {
             let target = targets[0];
             let mut composite = 0.0;
             for c in components {
@@ -282,11 +291,44 @@ fn settle(
                 let Some(base) = base else { return Ok(None) };
                 composite += c.weight * v / base;
             }
-            Ok(Some(Settled {
-                payouts: vec![contract.payout(composite).unwrap_or(0.0)],
-                value: Some(composite),
-            }))
+            Ok(Some(Settlement::Basket(composite)))
         }
+    }
+}
+
+/// The payouts of a priced market's rows on its settlement.
+fn settle(market: &Market, priced: &PricedMarket, settlement: &Settlement) -> Settled {
+    match (&market.kind, settlement) {
+        (MarketKind::Single { contract, .. }, Settlement::Single(values)) => {
+            let contract = match (contract, priced.strike) {
+                (Contract::Binary { strike, .. }, Some(k)) => {
+                    Contract::Binary { strike: *strike, k }
+                }
+                (c, _) => *c,
+            };
+            let paid = values
+                .iter()
+                .map(|&v| contract.payout(v).unwrap_or(0.0))
+                .fold(0.0, f64::max);
+            Settled {
+                payouts: vec![paid],
+                value: (values.len() == 1).then(|| values[0]),
+            }
+        }
+        (MarketKind::Buckets { set, .. }, Settlement::Buckets(v)) => {
+            let hit = set.settle(*v).unwrap_or(usize::MAX);
+            Settled {
+                payouts: (0..set.buckets().len())
+                    .map(|i| if i == hit { 1.0 } else { 0.0 })
+                    .collect(),
+                value: Some(*v),
+            }
+        }
+        (MarketKind::Basket { contract, .. }, Settlement::Basket(composite)) => Settled {
+            payouts: vec![contract.payout(*composite).unwrap_or(0.0)],
+            value: Some(*composite),
+        },
+        _ => unreachable!("a settlement is read for its own market's kind"),
     }
 }
 

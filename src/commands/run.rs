@@ -29,12 +29,15 @@ use crate::markets::contract::Contract;
 use crate::markets::file::{Market, MarketKind};
 use crate::markets::price::PricedMarket;
 use crate::model::{Frequency, Period};
+use crate::report::ReportError;
 use crate::report::chart::{
     Axis, Bucket, BucketChart, CcfBar, CcfChart, CdfChart, FanChart, FanStep, Labels, LineChart,
     PnlChart, ReliabilityChart, ReliabilityPoint, Series, SeriesStyle, SkillBar, SkillChart,
     Strike, empirical_cdf,
 };
-use crate::report::html::{self, Page, RunState, Section, SourceRow, SourceState, TableBlock};
+use crate::report::html::{
+    self, Figure, Page, RunState, Section, SourceRow, SourceState, TableBlock,
+};
 use crate::report::rundir::{OutputDir, RunLock};
 use crate::report::{self as report_files, csv as report_csv};
 use crate::settings::Settings;
@@ -158,13 +161,19 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
         .max(to - chrono::Duration::days(3660));
     let from = from.min(to);
     std::thread::scope(|scope| -> anyhow::Result<Exit> {
+        let mut drawings = Drawings::new(scope, &dir);
         let backtest = scope.spawn(|| {
+            let _t = ThreadTimer::new("backtest");
             markets::run_backtest(
                 &store,
                 &bt_spec,
                 &markets_list,
-                (from, to),
-                as_of,
+                &markets::Window {
+                    from,
+                    to,
+                    settle_by: as_of,
+                    settled_only: true,
+                },
                 &[Strategy::Model, Strategy::Rules],
             )
         });
@@ -192,11 +201,19 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
                 (
                     series,
                     freq,
-                    scope.spawn(move || forecast::forecast(store, &req, cfg)),
+                    scope.spawn(move || {
+                        let _t = ThreadTimer::new(if freq == Frequency::Week {
+                            "a weekly forecast chart"
+                        } else {
+                            "a monthly forecast chart"
+                        });
+                        forecast::forecast(store, &req, cfg)
+                    }),
                 )
             })
             .collect();
         let nowcast_job = scope.spawn(|| {
+            let _t = ThreadTimer::new("nowcast");
             forecast::nowcast::nowcast(
                 &store,
                 as_of,
@@ -221,7 +238,7 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
         table: price_table,
         csv: Some("markets.csv".into()),
     });
-        let mut market_section = section(
+        let market_section = section(
             "Market distributions",
             "Each market's predictive distribution with its strike(s) and the market price.",
         );
@@ -230,19 +247,12 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
                 && let Some(chart) = market_chart(m, p, as_of)
             {
                 let stem = format!("market_{}", m.id);
-                push_chart(
-                    &mut market_section,
-                    &dir,
-                    &stem,
-                    chart.as_ref(),
-                    &m.question,
-                    &mut problems,
-                );
+                drawings.draw(&market_section.title, &stem, chart, m.question.clone());
             }
         }
 
         lap.done("pricing and market charts");
-        let mut forecast_section = section(
+        let forecast_section = section(
             "Forecasts",
             "History, the forecast median and 50/80/95% intervals (auto-selected model, seeded sample paths).",
         );
@@ -252,13 +262,11 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
                     let chart = fan_chart(&store, &f, as_of);
                     let caption =
                         format!("{series} by {freq}: model {}, origin {}", f.model, f.origin);
-                    push_chart(
-                        &mut forecast_section,
-                        &dir,
+                    drawings.draw(
+                        &forecast_section.title,
                         &format!("forecast_{series}_{freq}"),
-                        &chart,
-                        &caption,
-                        &mut problems,
+                        Box::new(chart),
+                        caption,
                     );
                 }
                 Err(e) => problems.push(format!("forecast of {series} by {freq}: {e}")),
@@ -272,13 +280,11 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
                     "Official Shanghai TEU nowcast from vessel calls (Chow–Lin); leave-one-out MAPE {mape} on {} official months",
                     now.loo.len()
                 );
-                push_chart(
-                    &mut forecast_section,
-                    &dir,
+                drawings.draw(
+                    &forecast_section.title,
                     "nowcast_shanghai_teu",
-                    &chart,
-                    &caption,
-                    &mut problems,
+                    Box::new(chart),
+                    caption,
                 );
             }
             Err(e) => problems.push(format!("nowcast: {e}")),
@@ -353,14 +359,7 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
                         "best lag {} (r = {:.2}, n = {}, adjusted p = {:.2})",
                         a.ccf.best.lag, a.ccf.best.r, a.ccf.best.n, a.ccf.best.p_adjusted
                     );
-                    push_chart(
-                        &mut lag_section,
-                        &dir,
-                        &stem,
-                        &chart,
-                        &caption,
-                        &mut problems,
-                    );
+                    drawings.draw(&lag_section.title, &stem, Box::new(chart), caption);
                     let points: Vec<(NaiveDate, f64)> = a
                         .stability
                         .rows
@@ -379,13 +378,11 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
                             ref_lines: vec![],
                             integer_y: true,
                         };
-                        push_chart(
-                            &mut lag_section,
-                            &dir,
+                        drawings.draw(
+                            &lag_section.title,
                             &format!("stability_{}_{}", r.pair.x, r.pair.y),
-                            &chart,
+                            Box::new(chart),
                             "Best lag per rolling window",
-                            &mut problems,
                         );
                     }
                 }
@@ -414,11 +411,21 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
         // 6. Backtest summary.
         let mut backtest_section = section("Backtest", "");
         backtest_section.paragraphs.push(format!(
-        "Replayed point-in-time from {from} to {to} (each step sees only what was published by then; markets settle on first prints); {} sample paths per forecast.",
+        "Replayed point-in-time from {from} to {to} (each step sees only what was published by then; markets settle on first prints); {} sample paths per forecast. Only steps whose target has been printed by the as-of date are priced and scored; the others are listed in backtest_skipped.csv (`portcast backtest` prices every step).",
         args.backtest_paths
     ));
         match backtest.join().expect("the backtest thread panicked") {
-            Ok(bt) => backtest_report(&bt, &dir, as_of, &mut backtest_section, &mut problems)?,
+            Ok(bt) => {
+                let (priced, skipped) = bt.replays.iter().fold((0, 0), |(p, s), (_, r)| {
+                    let steps: std::collections::BTreeSet<_> =
+                        r.rows.iter().map(|row| row.as_of).collect();
+                    (p + steps.len(), s + r.skipped.len())
+                });
+                backtest_section.paragraphs.push(format!(
+                    "{priced} market steps priced and settled; {skipped} skipped (not settled yet, or not priceable: see the reasons)."
+                ));
+                backtest_report(&bt, &dir, as_of, &mut backtest_section, &mut drawings)?
+            }
             Err(e) => problems.push(format!("backtest: {e:#}")),
         }
 
@@ -463,6 +470,7 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
             }
             sections.push(landed);
         }
+        drawings.finish(&mut sections, &mut problems);
         page.sections = sections;
 
         lap.done("landed cost");
@@ -530,6 +538,25 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
     })
 }
 
+/// Logs how long a piece of work on its own thread took, when dropped (debug level).
+struct ThreadTimer(&'static str, std::time::Instant);
+
+impl ThreadTimer {
+    fn new(what: &'static str) -> Self {
+        ThreadTimer(what, std::time::Instant::now())
+    }
+}
+
+impl Drop for ThreadTimer {
+    fn drop(&mut self) {
+        tracing::debug!(
+            "run: {} took {:.0} ms (own thread)",
+            self.0,
+            self.1.elapsed().as_secs_f64() * 1e3
+        );
+    }
+}
+
 /// Phase timings of a run, logged at debug level (`-vv` or `PORTCAST_LOG=portcast=debug`).
 struct Lap(std::time::Instant);
 
@@ -560,27 +587,105 @@ fn section(title: &str, intro: &str) -> Section {
     }
 }
 
-fn push_chart(
-    section: &mut Section,
-    dir: &std::path::Path,
-    stem: &str,
-    chart: &dyn crate::report::chart::Chart,
-    caption: &str,
-    problems: &mut Vec<String>,
-) {
-    let stem: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
+/// A chart to draw: its section (by title), file stem, caption and the chart itself.
+type ChartJob = (
+    usize,
+    Box<dyn FnOnce() -> Result<Figure, ReportError> + Send>,
+);
+
+/// Charts drawn and written on worker threads while the run goes on: each is independent of the
+/// rest, and drawing them one after another on the main thread put a dozen milliseconds per chart
+/// on the run's critical path. [`Drawings::finish`] puts the figures into their sections in the
+/// order they were asked for, so the page never depends on which chart finished first.
+struct Drawings<'scope> {
+    jobs: Option<std::sync::mpsc::Sender<ChartJob>>,
+    results: std::sync::mpsc::Receiver<(usize, Result<Figure, ReportError>)>,
+    workers: Vec<std::thread::ScopedJoinHandle<'scope, ()>>,
+    /// Per chart asked for, in order: its section's title and its stem.
+    asked: Vec<(String, String)>,
+    dir: PathBuf,
+}
+
+impl<'scope> Drawings<'scope> {
+    fn new<'env>(scope: &'scope std::thread::Scope<'scope, 'env>, dir: &std::path::Path) -> Self {
+        let (jobs, queue) = std::sync::mpsc::channel::<ChartJob>();
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+        let (done, results) = std::sync::mpsc::channel();
+        let n = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let workers = (0..n)
+            .map(|_| {
+                let (queue, done) = (std::sync::Arc::clone(&queue), done.clone());
+                scope.spawn(move || {
+                    loop {
+                        let job = queue.lock().expect("chart queue").recv();
+                        let Ok((i, draw)) = job else { break };
+                        // The receiver lives until every worker has finished.
+                        let _ = done.send((i, draw()));
+                    }
+                })
+            })
+            .collect();
+        Drawings {
+            jobs: Some(jobs),
+            results,
+            workers,
+            asked: Vec::new(),
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// Queue `chart` for `<dir>/<stem>.png` and `.csv`, captioned, in the section titled
+    /// `section`. Characters other than ASCII letters, digits, `-` and `_` in the stem become `_`.
+    fn draw(
+        &mut self,
+        section: &str,
+        stem: &str,
+        chart: Box<dyn crate::report::chart::Chart + Send>,
+        caption: impl Into<String>,
+    ) {
+        let stem: String = stem
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let (dir, file_stem, caption) = (self.dir.clone(), stem.clone(), caption.into());
+        let job: ChartJob = (
+            self.asked.len(),
+            Box::new(move || report_files::write_chart(&dir, &file_stem, chart.as_ref(), caption)),
+        );
+        self.asked.push((section.to_string(), stem));
+        if let Some(jobs) = &self.jobs {
+            jobs.send(job).expect("chart workers run until finish");
+        }
+    }
+
+    /// Wait for every chart; add the figures to their sections in the order asked, and a
+    /// problem for each chart that could not be drawn or written.
+    fn finish(mut self, sections: &mut [Section], problems: &mut Vec<String>) {
+        drop(self.jobs.take());
+        let mut drawn: Vec<Option<Result<Figure, ReportError>>> =
+            (0..self.asked.len()).map(|_| None).collect();
+        for (i, result) in self.results.iter().take(self.asked.len()) {
+            drawn[i] = Some(result);
+        }
+        for w in self.workers {
+            w.join().expect("a chart worker panicked");
+        }
+        for ((section, stem), result) in self.asked.into_iter().zip(drawn) {
+            match result {
+                Some(Ok(fig)) => match sections.iter_mut().find(|s| s.title == section) {
+                    Some(s) => s.figures.push(fig),
+                    None => problems.push(format!("chart {stem}: no section `{section}`")),
+                },
+                Some(Err(e)) => problems.push(format!("chart {stem}: {e}")),
+                None => problems.push(format!("chart {stem}: not drawn")),
             }
-        })
-        .collect();
-    match report_files::write_chart(dir, &stem, chart, caption) {
-        Ok(fig) => section.figures.push(fig),
-        Err(e) => problems.push(format!("chart {stem}: {e}")),
+        }
     }
 }
 
@@ -800,7 +905,7 @@ fn market_chart(
     m: &Market,
     p: &PricedMarket,
     as_of: DateTime<Utc>,
-) -> Option<Box<dyn crate::report::chart::Chart>> {
+) -> Option<Box<dyn crate::report::chart::Chart + Send>> {
     let series: Vec<&str> = m.kind.series();
     let unit = crate::series::catalog::spec(series[0]).map_or(String::new(), |s| s.unit);
     let labels =
@@ -901,7 +1006,7 @@ fn backtest_report(
     dir: &std::path::Path,
     as_of: DateTime<Utc>,
     section: &mut Section,
-    problems: &mut Vec<String>,
+    drawings: &mut Drawings<'_>,
 ) -> anyhow::Result<()> {
     let scores = markets::scores_table(bt);
     report_csv::write_table(&dir.join("backtest_scores.csv"), &scores)?;
@@ -939,13 +1044,11 @@ fn backtest_report(
                 .collect(),
             interval_label: "Wilson 90%".into(),
         };
-        push_chart(
-            section,
-            dir,
+        drawings.draw(
+            &section.title,
             "backtest_reliability",
-            &rel,
+            Box::new(rel),
             "Predicted vs observed frequency per bin, Wilson 90% intervals",
-            problems,
         );
         let mut cum = 0.0;
         let mut sorted: Vec<_> = trades.iter().collect();
@@ -968,13 +1071,11 @@ fn backtest_report(
             ),
             cumulative,
         };
-        push_chart(
-            section,
-            dir,
+        drawings.draw(
+            &section.title,
             "backtest_pnl",
-            &pnl,
+            Box::new(pnl),
             "Cumulative P&L after fees; drawdowns shaded",
-            problems,
         );
         let skill = SkillChart {
             labels: Labels::new(
@@ -994,13 +1095,11 @@ fn backtest_report(
                 })
                 .collect(),
         };
-        push_chart(
-            section,
-            dir,
+        drawings.draw(
+            &section.title,
             "backtest_skill",
-            &skill,
+            Box::new(skill),
             "Brier skill score vs climatology (1 perfect, 0 no better)",
-            problems,
         );
     }
     section.tables.push(TableBlock {
