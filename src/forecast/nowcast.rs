@@ -432,8 +432,9 @@ fn bounded_draws(
         }
     }
     let draws = &factor * &xi;
+    drop(xi);
     // Column-major n × n_paths: the storage is path-major, as returned.
-    let mut out: Vec<f64> = draws.as_slice().to_vec();
+    let mut out: Vec<f64> = draws.data.into();
     for (p, y) in out.chunks_exact_mut(n).enumerate() {
         for (yi, m) in y.iter_mut().zip(&mean) {
             *yi += m;
@@ -697,15 +698,23 @@ fn estimate(
     Ok((fit, draws))
 }
 
-/// The latest estimate, keyed by a fingerprint of its inputs (calls, benchmarks, paths, seed).
+/// An estimate: the fit and the draws (TEU, path-major).
 type Estimate = (ChowLin, Vec<f64>);
-static LATEST: std::sync::Mutex<Option<(u128, std::sync::Arc<Estimate>)>> =
-    std::sync::Mutex::new(None);
 
-/// [`estimate`] seeded with `seed`, remembering the latest result: the estimate is a function
-/// of its inputs alone, and one run asks for the same nowcast several times (the nowcast chart,
-/// the Shanghai TEU forecast and the markets on it, at one as-of date), each time with the same
-/// vessel calls and official prints.
+/// One estimate per fingerprint of its inputs, computed once even when several threads ask at
+/// the same moment (the later ones wait for it). `None` records an estimate that failed (each
+/// caller then computes it again, for its own error).
+type EstimateCell = std::sync::Arc<std::sync::OnceLock<Option<std::sync::Arc<Estimate>>>>;
+
+static ESTIMATES: std::sync::Mutex<Vec<(u128, EstimateCell)>> = std::sync::Mutex::new(Vec::new());
+
+/// Estimates remembered (the latest ones; a run asks for one nowcast per as-of date).
+const ESTIMATES_KEPT: usize = 4;
+
+/// [`estimate`] seeded with `seed`, remembered: the estimate is a function of its inputs alone,
+/// and one run asks for the same nowcast several times, often at once on different threads (the
+/// nowcast chart, the Shanghai TEU forecast, the markets on it), each time with the same vessel
+/// calls and official prints. Its draws are the largest allocation of a run.
 fn estimate_memo(
     calls: &[f64],
     benchmarks: &[&Benchmark],
@@ -714,15 +723,37 @@ fn estimate_memo(
 ) -> Result<Estimate, NowcastError> {
     let bits: Vec<u64> = calls.iter().map(|c| c.to_bits()).collect();
     let key = super::fingerprint(&(bits, benchmarks, n_paths, seed));
-    if let Some((k, hit)) = LATEST.lock().expect("nowcast memo").as_ref()
-        && *k == key
-    {
-        return Ok(hit.as_ref().clone());
+    let cell: EstimateCell = {
+        let mut kept = ESTIMATES.lock().expect("nowcast memo");
+        match kept.iter().find(|(k, _)| *k == key) {
+            Some((_, cell)) => std::sync::Arc::clone(cell),
+            None => {
+                if kept.len() >= ESTIMATES_KEPT {
+                    kept.remove(0);
+                }
+                let cell = EstimateCell::default();
+                kept.push((key, std::sync::Arc::clone(&cell)));
+                cell
+            }
+        }
+    };
+    let compute = || {
+        let mut rng = StdRng::seed_from_u64(seed);
+        estimate(calls, benchmarks, n_paths, &mut rng)
+    };
+    let mut failure = None;
+    let shared = cell.get_or_init(|| match compute() {
+        Ok(e) => Some(std::sync::Arc::new(e)),
+        Err(e) => {
+            failure = Some(e);
+            None
+        }
+    });
+    match (shared, failure) {
+        (Some(e), _) => Ok(e.as_ref().clone()),
+        (None, Some(e)) => Err(e),
+        (None, None) => compute(),
     }
-    let mut rng = StdRng::seed_from_u64(seed);
-    let estimate = estimate(calls, benchmarks, n_paths, &mut rng)?;
-    *LATEST.lock().expect("nowcast memo") = Some((key, std::sync::Arc::new(estimate.clone())));
-    Ok(estimate)
 }
 
 /// Paths used for each leave-one-out refit.

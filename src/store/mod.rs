@@ -88,7 +88,7 @@ struct ViewCache(std::sync::Mutex<HashMap<ViewKey, SeriesView>>);
 type ViewKey = (String, DateTime<Utc>, Option<Frequency>);
 
 /// Views kept before the cache is cleared.
-const VIEW_CACHE_CAPACITY: usize = 256;
+const VIEW_CACHE_CAPACITY: usize = 64;
 
 impl Clone for ViewCache {
     /// A copy of a store starts with an empty cache.
