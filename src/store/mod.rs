@@ -266,28 +266,10 @@ impl Store {
         as_of: DateTime<Utc>,
         freq: Option<Frequency>,
     ) -> Result<SeriesView, StoreError> {
-        if let Some(f) = freq {
-            return Ok(self.view_at(id, as_of, None)?.to_freq(f)?);
+        match freq {
+            Some(f) => Ok(self.view_at(id, as_of, None)?.to_freq(f)?),
+            None => self.native_view(id, as_of, None),
         }
-        let spec = catalog::spec(id).ok_or_else(|| StoreError::UnknownSeries(id.to_string()))?;
-        if let Some((_, parts)) = DERIVED.iter().find(|(d, _)| *d == id) {
-            let views = parts
-                .iter()
-                .map(|p| self.view(p, as_of))
-                .collect::<Result<Vec<_>, _>>()?;
-            return Ok(sum_views(spec, as_of, &views));
-        }
-        // Log what the view hands out (each point's figure), not the whole series: a view at
-        // `as_of` shows nothing known later, so only a view asked for a later time shows up.
-        let obs = self.series.get(id).map_or(&[][..], |v| v.as_slice());
-        let points = latest_known(obs, as_of);
-        self.log_reads(id, points.iter().map(|p| (p.period, p.known_at)));
-        Ok(SeriesView {
-            freq: spec.period,
-            spec,
-            as_of,
-            points,
-        })
     }
 
     /// The point of one `period` on grid `freq` (the series' own or coarser) as known at
@@ -301,7 +283,7 @@ impl Store {
         freq: Frequency,
         period: Period,
     ) -> Result<Option<Point>, StoreError> {
-        let within = self.view_between(id, as_of, period.start(), period.end())?;
+        let within = self.native_view(id, as_of, Some((period.start(), period.end())))?;
         Ok(within
             .to_freq(freq)?
             .points
@@ -309,27 +291,34 @@ impl Store {
             .find(|p| p.period == period))
     }
 
-    /// The view at the series' own grid, restricted to the periods that start in `[from, to]`.
-    fn view_between(
+    /// The view at the series' own grid: every period, or only those starting in `range`.
+    fn native_view(
         &self,
         id: &str,
         as_of: DateTime<Utc>,
-        from: chrono::NaiveDate,
-        to: chrono::NaiveDate,
+        range: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
     ) -> Result<SeriesView, StoreError> {
         let spec = catalog::spec(id).ok_or_else(|| StoreError::UnknownSeries(id.to_string()))?;
         if let Some((_, parts)) = DERIVED.iter().find(|(d, _)| *d == id) {
             let views = parts
                 .iter()
-                .map(|p| self.view_between(p, as_of, from, to))
+                .map(|p| match range {
+                    None => self.view(p, as_of),
+                    Some(_) => self.native_view(p, as_of, range),
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             return Ok(sum_views(spec, as_of, &views));
         }
-        let obs = self.series.get(id).map_or(&[][..], |v| v.as_slice());
-        // Sorted by period: the periods starting in the range are one run.
-        let lo = obs.partition_point(|o| o.period.start() < from);
-        let hi = lo + obs[lo..].partition_point(|o| o.period.start() <= to);
-        let points = latest_known(&obs[lo..hi], as_of);
+        let mut obs = self.series.get(id).map_or(&[][..], |v| v.as_slice());
+        if let Some((from, to)) = range {
+            // Sorted by period: the periods starting in the range are one run.
+            let lo = obs.partition_point(|o| o.period.start() < from);
+            let hi = lo + obs[lo..].partition_point(|o| o.period.start() <= to);
+            obs = &obs[lo..hi];
+        }
+        // Log what the view hands out (each point's figure), not the whole series: a view at
+        // `as_of` shows nothing known later, so only a view asked for a later time shows up.
+        let points = latest_known(obs, as_of);
         self.log_reads(id, points.iter().map(|p| (p.period, p.known_at)));
         Ok(SeriesView {
             freq: spec.period,
