@@ -10,6 +10,7 @@ use portcast::exit::{Exit, code_for};
 use portcast::settings::Settings;
 
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let cli = Cli::parse();
     init_logging(cli.global.quiet, cli.global.verbose);
     let stdout = std::io::stdout();
@@ -27,6 +28,22 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// glibc gives each thread its own malloc arena, and `portcast run` works on a dozen threads:
+/// the arenas' retained memory was a third of its peak RSS (83 MB; 55 MB with two arenas, at no
+/// measurable cost in time). A `MALLOC_ARENA_MAX` in the environment still wins.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn limit_malloc_arenas() {
+    if std::env::var_os("MALLOC_ARENA_MAX").is_none() {
+        // SAFETY: mallopt only sets an allocator parameter; no other thread exists yet.
+        unsafe {
+            libc::mallopt(libc::M_ARENA_MAX, 2);
+        }
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn limit_malloc_arenas() {}
 
 /// `portcast ... | head` closing the pipe early is not an error.
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
