@@ -411,7 +411,7 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
         // 6. Backtest summary.
         let mut backtest_section = section("Backtest", "");
         backtest_section.paragraphs.push(format!(
-        "Replayed point-in-time from {from} to {to} (each step sees only what was published by then; markets settle on first prints); {} sample paths per forecast. Only steps whose target has been printed by the as-of date are priced and scored; the others are listed in backtest_skipped.csv (`portcast backtest` prices every step).",
+        "Replayed point-in-time from {from} to {to} (each step sees only what was published by then; markets settle on first prints); {} sample paths per forecast. Only steps whose target has been printed by the as-of date are priced and scored; the others are listed in backtest_skipped.csv (the backtest command prices every step).",
         args.backtest_paths
     ));
         match backtest.join().expect("the backtest thread panicked") {
