@@ -5,8 +5,10 @@
 #   .ci/browser-check.sh <index.html> <screenshot.png>
 #
 # Uses Debian's `chromium` package (installed with apt if missing; no browser download) driven
-# by playwright-core, pinned in tests/browser/package-lock.json (installed with `npm ci` if
-# missing). Set CHROMIUM=/path/to/chromium to use another binary.
+# by playwright-core, pinned in tests/browser/package-lock.json and installed with `npm ci` into
+# a cache directory outside the clone (PORTCAST_BROWSER_DEPS, default ~/.cache/portcast-browser),
+# so no third-party files land in the source tree. Set CHROMIUM=/path/to/chromium to use another
+# binary.
 set -euo pipefail
 
 if [ $# -ne 2 ]; then
@@ -41,10 +43,17 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 fi
 
 browser_dir="$root/tests/browser"
-if [ ! -f "$browser_dir/node_modules/playwright-core/package.json" ]; then
-    echo "== installing playwright-core (npm ci, no browser download)"
-    (cd "$browser_dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+deps="${PORTCAST_BROWSER_DEPS:-${XDG_CACHE_HOME:-$HOME/.cache}/portcast-browser}"
+mkdir -p "$deps"
+# Reinstall when the pinned lock file changed (or nothing is installed yet).
+if ! cmp -s "$browser_dir/package-lock.json" "$deps/package-lock.json" \
+    || [ ! -f "$deps/node_modules/playwright-core/package.json" ]; then
+    echo "== installing playwright-core into $deps (npm ci, no browser download)"
+    cp "$browser_dir/package.json" "$browser_dir/package-lock.json" "$deps/"
+    (cd "$deps" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
 fi
+# The script runs beside its dependencies (an ES module resolves imports from its own folder).
+cp "$browser_dir/check_page.mjs" "$deps/check_page.mjs"
 
 mkdir -p "$(dirname "$shot")"
-CHROMIUM="$chromium_bin" node "$browser_dir/check_page.mjs" "$index" "$shot"
+CHROMIUM="$chromium_bin" node "$deps/check_page.mjs" "$index" "$shot"
