@@ -122,9 +122,10 @@ impl World {
     }
 
     /// `data show SERIES [extra]` as CSV rows (period, value, precision, known_at, source).
+    /// (It never fetches; the sources point at the loopback discard port all the same.)
     fn show(&self, series: &str, extra: &[&str]) -> Vec<Vec<String>> {
         let (code, out, err) = run(self
-            .cmd("http://unused.invalid")
+            .cmd("http://127.0.0.1:9")
             .args(["data", "show", series, "--format", "csv"])
             .args(extra));
         assert_eq!(code, 0, "{err}");
