@@ -302,7 +302,11 @@ impl PathSource for Flat {
                 let h = origin.steps_to(&until).max(1) as usize;
                 let dist = PredictiveDistribution::from_paths(h, vec![self.0; 100 * h])
                     .map_err(|e| e.to_string())?;
-                Ok(SeriesPaths { origin, dist })
+                Ok(SeriesPaths {
+                    origin,
+                    dist,
+                    correlation: Vec::new(),
+                })
             })
             .collect()
     }

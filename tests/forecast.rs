@@ -496,8 +496,10 @@ fn evaluate_shanghai_calls_monthly_at_h1_against_seasonal_naive() {
             "skill_vs_snaive",
             "beats_snaive",
             "mape",
+            "cover50",
             "cover80",
-            "cover90"
+            "cover90",
+            "cover95"
         ]
     );
     let models: Vec<&str> = rows.iter().map(|r| r[1].as_str()).collect();
@@ -528,7 +530,7 @@ fn evaluate_shanghai_calls_monthly_at_h1_against_seasonal_naive() {
     };
     assert!(
         err.contains(&format!(
-            "h=1: the chosen model {verdict} seasonal naive in CRPS"
+            "h=1: the combined forecast {verdict} seasonal naive in CRPS"
         )),
         "{err}"
     );
@@ -586,4 +588,100 @@ fn joint_forecasts_keep_the_marginals_and_share_shocks() {
     );
     let cov: f64 = pairs.iter().map(|p| (p.0 - ma) * (p.1 - mb)).sum::<f64>();
     assert_eq!(cov.signum(), rho.signum(), "rho {rho}");
+}
+
+/// One distribution per target and as-of date: for every month end 2021-01 … 2023-12 and every
+/// target of `data/markets.example.toml` (at its market's grid), the first k periods of a
+/// forecast asked for k periods are exactly those of one asked for 12 (same seed). Before the
+/// combination was fixed per (target, as-of), `auto` chose its model by scoring up to the
+/// horizon asked, and 2023-12's P(Shanghai > 4.3M) was 0.42 at horizon 1 and 0.27 at horizon 2.
+#[test]
+fn a_period_has_one_distribution_whatever_the_horizon_asked() {
+    use portcast::forecast::{forecast_prepared, prepare};
+    let store = bundled();
+    let cfg = ForecastConfig::default();
+    let targets = [
+        ("shanghai_teu", Frequency::Month),
+        ("la_teu", Frequency::Month),
+        ("la_loaded_imports", Frequency::Month),
+        ("shanghai_calls", Frequency::Month),
+        ("shanghai_calls", Frequency::Week),
+        ("scfi", Frequency::Week),
+    ];
+    let n_paths = 64;
+    let mut month = chrono::NaiveDate::from_ymd_opt(2021, 1, 1).unwrap();
+    let mut checked = 0;
+    while month <= chrono::NaiveDate::from_ymd_opt(2023, 12, 1).unwrap() {
+        let end = month.checked_add_months(chrono::Months::new(1)).unwrap() - chrono::Days::new(1);
+        let at = end_of_day(end);
+        for (series, freq) in targets {
+            let Ok(prepared) = prepare(&store, series, Some(freq), at, &cfg, n_paths, 5) else {
+                continue;
+            };
+            let req = |horizon: usize| ForecastRequest {
+                series: series.into(),
+                freq: Some(freq),
+                horizon,
+                as_of: at,
+                model: ModelChoice::Auto,
+                n_paths,
+                seed: 5,
+            };
+            let long = forecast_prepared(prepared.clone(), &req(12), &cfg).unwrap();
+            for k in [1, 2, 3, 6] {
+                let short = forecast_prepared(prepared.clone(), &req(k), &cfg).unwrap();
+                assert_eq!(short.model, long.model, "{series} {freq} {end}");
+                for p in 0..n_paths {
+                    assert_eq!(
+                        short.dist.paths().nth(p).unwrap(),
+                        &long.dist.paths().nth(p).unwrap()[..k],
+                        "{series} {freq} as of {end}: path {p}, horizon {k} against 12"
+                    );
+                }
+            }
+            checked += 1;
+        }
+        month = month.checked_add_months(chrono::Months::new(1)).unwrap();
+    }
+    assert!(checked >= 36 * 5, "{checked} (target, date) pairs checked");
+}
+
+/// A `within = 2` market (the event in either of the next two months) is never priced below the
+/// single-month market it contains, at every month end of 2023 (the guide's rule markets on the
+/// bundled example file: `rule-pmi52-no53` contains `shanghai-teu-next-over-4.3m`).
+#[test]
+fn a_within_market_is_never_cheaper_than_a_month_it_contains() {
+    let dir = tempfile::tempdir().unwrap();
+    for m in 1..=12 {
+        let end = chrono::NaiveDate::from_ymd_opt(2023, m, 1)
+            .unwrap()
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap()
+            - chrono::Days::new(1);
+        let (code, out, err) = run(portcast(dir.path()).args([
+            "--format",
+            "csv",
+            "--as-of",
+            &end.to_string(),
+            "price",
+            "--paths",
+            "2000",
+        ]));
+        assert!(code == 0 || code == 1, "{end}: {err}");
+        let (header, rows) = csv_rows(&out);
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let fair = |id: &str| {
+            rows.iter()
+                .find(|r| r[col("market")] == id)
+                .map(|r| r[col("fair")].parse::<f64>().unwrap())
+        };
+        if let (Some(single), Some(within)) =
+            (fair("shanghai-teu-next-over-4.3m"), fair("rule-pmi52-no53"))
+        {
+            assert!(
+                within >= single,
+                "{end}: within-2 {within} below its first month {single}"
+            );
+        }
+    }
 }

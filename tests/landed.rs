@@ -81,6 +81,7 @@ impl PathSource for PointMass {
                 Ok(SeriesPaths {
                     origin,
                     dist: PredictiveDistribution::point_mass(&vec![self.value; h], 50).unwrap(),
+                    correlation: Vec::new(),
                 })
             })
             .collect()
@@ -112,6 +113,7 @@ impl PathSource for Scaled<'_> {
                     sp.dist.samples().iter().map(|v| v * self.k).collect(),
                 )
                 .unwrap(),
+                correlation: sp.correlation,
             })
             .collect())
     }

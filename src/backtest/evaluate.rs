@@ -129,6 +129,7 @@ pub fn evaluate(
     let (mut p_model, mut p_clim, mut p_snaive, mut p_mkt, mut outcomes) =
         (vec![], vec![], vec![], vec![], vec![]);
     let (mut clim_pairs, mut snaive_pairs, mut mkt_pairs) = (vec![], vec![], vec![]);
+    let mut binary: Vec<(f64, bool)> = Vec::new();
     let mut crps = Vec::new();
     for row in rows {
         let Some(outcome) = row.outcome else { continue };
@@ -149,19 +150,25 @@ pub fn evaluate(
                 outcome,
             ),
         };
-        let event = payout >= 0.5;
+        // Scores are on the payout itself (0 or 1 for binary contracts, a fraction for scalar
+        // ones): the Brier and log scores of an expected payout are proper only against it.
+        let y = payout.clamp(0.0, 1.0);
         p_model.push(fair.clamp(0.0, 1.0));
-        outcomes.push(event);
+        outcomes.push(y);
+        // The reliability table counts events: binary payouts only.
+        if y == 0.0 || y == 1.0 {
+            binary.push((fair.clamp(0.0, 1.0), y == 1.0));
+        }
         if let Some(c) = fair_clim {
-            clim_pairs.push((fair.clamp(0.0, 1.0), c.clamp(0.0, 1.0), event));
+            clim_pairs.push((fair.clamp(0.0, 1.0), c.clamp(0.0, 1.0), y));
             p_clim.push(c.clamp(0.0, 1.0));
         }
         if let Some(c) = fair_snaive {
-            snaive_pairs.push((fair.clamp(0.0, 1.0), c.clamp(0.0, 1.0), event));
+            snaive_pairs.push((fair.clamp(0.0, 1.0), c.clamp(0.0, 1.0), y));
             p_snaive.push(c);
         }
         if let Some(m) = row.market_price {
-            mkt_pairs.push((fair.clamp(0.0, 1.0), m, event));
+            mkt_pairs.push((fair.clamp(0.0, 1.0), m, y));
             p_mkt.push(m);
         }
         if let Some(c) = row.crps {
@@ -215,24 +222,24 @@ pub fn evaluate(
         });
     }
     let pnl: Vec<f64> = trades.iter().map(|t| t.pnl).collect();
-    let skill = |pairs: &[(f64, f64, bool)]| {
+    let skill = |pairs: &[(f64, f64, f64)]| {
         if pairs.is_empty() {
             return None;
         }
         let f: Vec<f64> = pairs.iter().map(|p| p.0).collect();
         let r: Vec<f64> = pairs.iter().map(|p| p.1).collect();
-        let o: Vec<bool> = pairs.iter().map(|p| p.2).collect();
+        let o: Vec<f64> = pairs.iter().map(|p| p.2).collect();
         score::brier_skill_score(&f, &r, &o).ok()
     };
     let scores = Scores {
         market: market.id.clone(),
         strategy: strategy.as_str().to_string(),
         n: outcomes.len(),
-        brier: score::brier(&p_model, &outcomes).ok(),
-        log_score: score::log_score(&p_model, &outcomes).ok(),
+        brier: score::brier_payout(&p_model, &outcomes).ok(),
+        log_score: score::log_score_payout(&p_model, &outcomes).ok(),
         brier_climatology: {
-            let o: Vec<bool> = clim_pairs.iter().map(|p| p.2).collect();
-            score::brier(&p_clim, &o).ok()
+            let o: Vec<f64> = clim_pairs.iter().map(|p| p.2).collect();
+            score::brier_payout(&p_clim, &o).ok()
         },
         bss_climatology: skill(&clim_pairs),
         bss_seasonal_naive: skill(&snaive_pairs),
@@ -245,8 +252,8 @@ pub fn evaluate(
         max_drawdown: score::max_drawdown(&pnl).unwrap_or(0.0),
         kelly_bankroll: kelly_bankroll(&trades, market.contracts),
         reliability: score::reliability_table(
-            &p_model,
-            &outcomes,
+            &binary.iter().map(|b| b.0).collect::<Vec<_>>(),
+            &binary.iter().map(|b| b.1).collect::<Vec<_>>(),
             score::DEFAULT_RELIABILITY_BINS,
             score::DEFAULT_CONFIDENCE,
         )

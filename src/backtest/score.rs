@@ -74,12 +74,20 @@ pub enum ScoreError {
 
 /// Mean Brier score: the mean of `(p − o)²` with `o` 1 if the event happened, else 0.
 pub fn brier(forecasts: &[f64], outcomes: &[bool]) -> Result<f64, ScoreError> {
-    check_binary(forecasts, outcomes)?;
+    brier_payout(forecasts, &payouts(outcomes))
+}
+
+/// Mean Brier score of forecasts of an expected payout in `[0, 1]` (a binary contract's 0 or 1,
+/// a scalar contract's fraction): the mean of `(p − y)²`. For a payout that is not 0 or 1 this is
+/// the squared error of the expected payout, which is proper for that expectation (its expected
+/// value is smallest when `p = E[y]`); thresholding the payout at ½ would not be.
+pub fn brier_payout(forecasts: &[f64], payouts: &[f64]) -> Result<f64, ScoreError> {
+    check_payouts(forecasts, payouts)?;
     Ok(mean(
         forecasts
             .iter()
-            .zip(outcomes)
-            .map(|(&p, &o)| (p - indicator(o)).powi(2)),
+            .zip(payouts)
+            .map(|(&p, &y)| (p - y).powi(2)),
     ))
 }
 
@@ -88,31 +96,50 @@ pub fn brier(forecasts: &[f64], outcomes: &[bool]) -> Result<f64, ScoreError> {
 /// log. Probabilities are first clipped to `[1e-6, 1 − 1e-6]`, so one confident miss costs
 /// at most `−ln 1e-6 ≈ 13.8` instead of infinity.
 pub fn log_score(forecasts: &[f64], outcomes: &[bool]) -> Result<f64, ScoreError> {
-    check_binary(forecasts, outcomes)?;
-    Ok(mean(forecasts.iter().zip(outcomes).map(|(&p, &o)| {
+    log_score_payout(forecasts, &payouts(outcomes))
+}
+
+/// [`log_score`] of forecasts of a payout `y ∈ [0, 1]`: the mean of
+/// `−(y ln p + (1 − y) ln(1 − p))` (the binary log score for `y ∈ {0, 1}`; for a fractional
+/// payout the Bernoulli cross-entropy, also smallest in expectation at `p = E[y]`).
+pub fn log_score_payout(forecasts: &[f64], payouts: &[f64]) -> Result<f64, ScoreError> {
+    check_payouts(forecasts, payouts)?;
+    Ok(mean(forecasts.iter().zip(payouts).map(|(&p, &y)| {
         let p = p.clamp(LOG_SCORE_CLIP, 1.0 - LOG_SCORE_CLIP);
-        -(if o { p } else { 1.0 - p }).ln()
+        let mut s = 0.0;
+        if y > 0.0 {
+            s -= y * p.ln();
+        }
+        if y < 1.0 {
+            s -= (1.0 - y) * (1.0 - p).ln();
+        }
+        s
     })))
 }
 
-/// Brier skill score against a reference forecast of the same events (climatology, a
-/// seasonal naive forecast, or the market price itself): `1 − BS / BS_ref`.
+/// Brier skill score against a reference forecast of the same payouts (climatology, a
+/// seasonal naive forecast, or the market price itself): `1 − BS / BS_ref`, on payouts in
+/// `[0, 1]` ([`brier_payout`]).
 pub fn brier_skill_score(
     forecasts: &[f64],
     reference: &[f64],
-    outcomes: &[bool],
+    payouts: &[f64],
 ) -> Result<f64, ScoreError> {
     check_lengths(
         "forecasts against reference",
         forecasts.len(),
         reference.len(),
     )?;
-    let score = brier(forecasts, outcomes)?;
-    let reference = brier(reference, outcomes)?;
+    let score = brier_payout(forecasts, payouts)?;
+    let reference = brier_payout(reference, payouts)?;
     if reference == 0.0 {
         return Err(ScoreError::PerfectReference);
     }
     Ok(1.0 - score / reference)
+}
+
+fn payouts(outcomes: &[bool]) -> Vec<f64> {
+    outcomes.iter().map(|&o| indicator(o)).collect()
 }
 
 /// CRPS of a sample forecast against the outcome `y` (see [`crps_sorted`]); sorts a copy.
@@ -403,6 +430,12 @@ fn check_binary(forecasts: &[f64], outcomes: &[bool]) -> Result<(), ScoreError> 
     check_probabilities("forecast", forecasts)
 }
 
+fn check_payouts(forecasts: &[f64], payouts: &[f64]) -> Result<(), ScoreError> {
+    check_lengths("forecasts against payouts", forecasts.len(), payouts.len())?;
+    check_probabilities("forecast", forecasts)?;
+    check_probabilities("payout", payouts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -424,10 +457,10 @@ mod tests {
         let want = -(0.9_f64.ln() + 0.8_f64.ln() + 0.4_f64.ln()) / 3.0;
         assert!(close(log_score(&p, &o).unwrap(), want, 1e-15));
         // Against climatology 0.5 (Brier 0.25): 1 − (0.41/3)/0.25.
-        let bss = brier_skill_score(&p, &[0.5; 3], &o).unwrap();
+        let bss = brier_skill_score(&p, &[0.5; 3], &payouts(&o)).unwrap();
         assert!(close(bss, 1.0 - 0.41 / 3.0 / 0.25, 1e-15));
         assert_eq!(
-            brier_skill_score(&p, &[1.0, 0.0, 0.0], &o),
+            brier_skill_score(&p, &[1.0, 0.0, 0.0], &payouts(&o)),
             Err(ScoreError::PerfectReference)
         );
     }

@@ -136,6 +136,10 @@ pub struct EvaluateArgs {
     /// Sample paths per model and origin.
     #[arg(long, default_value_t = 2_000)]
     pub paths: usize,
+    /// Print the PIT histogram instead (share of outcomes in each tenth of the forecast
+    /// distribution, per model and horizon: flat when calibrated, U-shaped when too narrow).
+    #[arg(long)]
+    pub pit: bool,
 }
 
 /// The series must exist and be forecastable at the asked grid (weekly or monthly, never finer
@@ -381,7 +385,7 @@ pub fn evaluate(
         .map(|(k, n)| format!("{k} {n}"))
         .collect();
     tracing::info!(
-        "{} {}: {} origins in the window, {} forecast; auto chose {}",
+        "{} {}: {} origins in the window, {} forecast; the combination led by {}",
         ev.series,
         ev.freq,
         ev.origins,
@@ -395,7 +399,7 @@ pub fn evaluate(
     for row in ev.rows.iter().filter(|r| r.model == "auto") {
         match row.skill {
             Some(skill) => tracing::info!(
-                "h={}: the chosen model {} seasonal naive in CRPS (skill {:.3} on {} common forecasts)",
+                "h={}: the combined forecast {} seasonal naive in CRPS (skill {:.3} on {} common forecasts)",
                 row.horizon,
                 if skill > 0.0 {
                     "BEATS"
@@ -411,6 +415,23 @@ pub fn evaluate(
             ),
         }
     }
+    if args.pit {
+        let mut table = Table::new(["series", "model", "horizon", "n", "pit_bin", "share"]);
+        for r in &ev.rows {
+            for (i, share) in r.pit.iter().enumerate() {
+                table.push(vec![
+                    ev.series.as_str().into(),
+                    r.model.as_str().into(),
+                    r.horizon.into(),
+                    r.n.into(),
+                    format!("{:.1}-{:.1}", i as f64 / 10.0, (i + 1) as f64 / 10.0).into(),
+                    (*share).into(),
+                ]);
+            }
+        }
+        table.write(settings.format, out)?;
+        return Ok(Exit::Ok);
+    }
     let mut table = Table::new([
         "series",
         "model",
@@ -420,8 +441,10 @@ pub fn evaluate(
         "skill_vs_snaive",
         "beats_snaive",
         "mape",
+        "cover50",
         "cover80",
         "cover90",
+        "cover95",
     ]);
     for r in &ev.rows {
         table.push(vec![
@@ -433,8 +456,10 @@ pub fn evaluate(
             r.skill.into(),
             r.skill.map(|s| s > 0.0).into(),
             r.mape.into(),
+            r.cover50.into(),
             r.cover80.into(),
             r.cover90.into(),
+            r.cover95.into(),
         ]);
     }
     table.write(settings.format, out)?;

@@ -26,6 +26,13 @@ pub struct ForecastConfig {
     pub selection_origins: Option<usize>,
     /// Sample paths per model and origin during selection (default 500).
     pub selection_paths: Option<usize>,
+    /// Steps after each selection origin that are scored (default 3 for monthly targets, 4 for
+    /// weekly). Fixed per frequency, never the horizon a caller asks for, so a target's
+    /// combination at an as-of date does not depend on how far ahead a market reaches.
+    pub selection_horizon: Option<usize>,
+    /// Model monthly totals of daily counts (vessel calls) as daily rates, so the number of days
+    /// in a month is not mistaken for a change (default true).
+    pub daily_rate: Option<bool>,
 }
 
 /// Driver lists per target, one table per frequency.
@@ -92,6 +99,19 @@ impl ForecastConfig {
         })
     }
 
+    /// Whether monthly totals of daily counts are modelled as daily rates.
+    pub fn daily_rate(&self) -> bool {
+        self.daily_rate.unwrap_or(true)
+    }
+
+    /// Steps scored after each selection origin at `freq`.
+    pub fn selection_horizon(&self, freq: Frequency) -> usize {
+        self.selection_horizon.unwrap_or(match freq {
+            Frequency::Week => 4,
+            _ => 3,
+        })
+    }
+
     pub fn selection_paths(&self) -> usize {
         self.selection_paths.unwrap_or(DEFAULT_SELECTION_PATHS)
     }
@@ -124,6 +144,9 @@ impl ForecastConfig {
         }
         if self.selection_paths == Some(0) {
             return Err("forecast.selection_paths must be at least 1".into());
+        }
+        if self.selection_horizon == Some(0) {
+            return Err("forecast.selection_horizon must be at least 1".into());
         }
         Ok(())
     }

@@ -4,13 +4,15 @@
 //! from) inside the window; the forecast is made as of the moment that period's figure became
 //! known (its `known_at`), so it sees exactly what had been published then — the production
 //! pipeline at a past as-of time, no second code path. Every model is fitted at every origin, and
-//! so is `auto` (the rolling-origin choice of `super::select`, re-made at each origin on that
-//! origin's training data): its forecast is the chosen model's, drawn with the same seed, exactly
-//! what `portcast forecast --as-of <that time>` would have printed.
+//! so is `auto` (the calibrated combination of `super::combine`, re-fitted at each origin on that
+//! origin's training data): its forecast is drawn with the same seed, exactly what
+//! `portcast forecast --as-of <that time>` would have printed.
 //!
 //! Outcomes are the values known at the evaluation's own as-of time. Scores per model and
-//! horizon: mean CRPS, MAPE of the median, coverage of the central 80% and 90% intervals, and
-//! the CRPS skill against seasonal naive on the (origin, horizon) pairs both have.
+//! horizon: mean CRPS, MAPE of the median, coverage of the central 50%, 80%, 90% and 95%
+//! intervals, the CRPS skill against seasonal naive on the (origin, horizon) pairs both have, and
+//! the probability integral transform (PIT = F(y)) in ten bins: uniform when the forecast is
+//! calibrated, U-shaped when too narrow, hump-shaped when too wide.
 
 use std::collections::BTreeMap;
 
@@ -18,8 +20,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::shocks::Shocks;
 use super::{
-    ForecastConfig, ForecastError, ModelKind, Prepared, aux_rng, default_freq, nowcast, prepare,
-    rngs, select,
+    ForecastConfig, ForecastError, ModelChoice, ModelKind, Prepared, aux_rng, default_freq,
+    fit_target, nowcast, prepare, rngs,
 };
 use crate::backtest::score::{crps_sorted, interval_coverage, mape};
 use crate::model::{Frequency, Period};
@@ -52,14 +54,21 @@ pub struct EvalRow {
     pub crps: f64,
     /// MAPE of the median, percent.
     pub mape: f64,
+    pub cover50: f64,
     pub cover80: f64,
     pub cover90: f64,
+    pub cover95: f64,
+    /// Share of outcomes in each tenth of the forecast distribution (PIT histogram, ten bins).
+    pub pit: [f64; PIT_BINS],
     /// `1 − CRPS / CRPS(snaive)` on the pairs both have; `None` for snaive itself or without
     /// common pairs.
     pub skill: Option<f64>,
     /// Pairs in common with seasonal naive (the skill's sample).
     pub n_common: usize,
 }
+
+/// Bins of the PIT histogram.
+pub const PIT_BINS: usize = 10;
 
 /// The whole evaluation.
 #[derive(Clone, Debug, PartialEq)]
@@ -82,8 +91,12 @@ struct Scored {
     origin: Period,
     crps: f64,
     median: f64,
+    i50: (f64, f64),
     i80: (f64, f64),
     i90: (f64, f64),
+    i95: (f64, f64),
+    /// F(y): the share of samples below the outcome (ties count half).
+    pit: f64,
     actual: f64,
 }
 
@@ -158,25 +171,22 @@ pub fn evaluate(
             continue;
         }
         evaluated += 1;
-        let ranking = select::rank(
-            &prepared.data,
-            req.horizon,
-            cfg.selection_origins(freq),
-            cfg.selection_paths(),
-            req.seed,
-        );
-        let chosen = ranking
-            .iter()
-            .find(|c| per_model.iter().any(|(k, r)| *k == c.kind && r.is_some()))
-            .map(|c| c.kind);
+        let auto = fit_target(prepared.clone(), ModelChoice::Auto, cfg, req.seed)
+            .ok()
+            .map(|t| {
+                *auto_choices.entry(t.kind.name().to_string()).or_default() += 1;
+                let (mut rng, mut aux) = rngs(req.seed);
+                let shocks = Shocks::latin_hypercube(req.n_paths, req.horizon, &mut rng);
+                t.simulate(&shocks, &mut aux)
+            });
         let fit_origin = prepared.data.history.origin();
-        for (kind, result) in &per_model {
+        let every = std::iter::once(("auto".to_string(), auto)).chain(
+            per_model
+                .into_iter()
+                .map(|(k, paths)| (k.name().to_string(), paths)),
+        );
+        for (label, result) in every {
             let Some(paths) = result else { continue };
-            let mut targets = vec![kind.name().to_string()];
-            if Some(*kind) == chosen {
-                targets.push("auto".into());
-                *auto_choices.entry(kind.name().to_string()).or_default() += 1;
-            }
             for h in 0..req.horizon {
                 let period = fit_origin.offset(h as i64 + 1);
                 let Some(&actual) = actuals.get(&period) else {
@@ -189,17 +199,20 @@ pub fn evaluate(
                 let Ok(crps) = crps_sorted(&marginal, actual) else {
                     continue;
                 };
+                let below = marginal.partition_point(|v| *v < actual);
+                let equal = marginal[below..].partition_point(|v| *v <= actual);
                 let s = Scored {
                     origin,
                     crps,
                     median: q(0.5),
+                    i50: (q(0.25), q(0.75)),
                     i80: (q(0.1), q(0.9)),
                     i90: (q(0.05), q(0.95)),
+                    i95: (q(0.025), q(0.975)),
+                    pit: (below as f64 + equal as f64 / 2.0) / marginal.len() as f64,
                     actual,
                 };
-                for t in &targets {
-                    scored.get_mut(t).expect("label")[h].push(s);
-                }
+                scored.get_mut(&label).expect("label")[h].push(s);
             }
         }
     }
@@ -230,6 +243,15 @@ pub fn evaluate(
                     1.0 - a / b
                 });
             let actual: Vec<f64> = list.iter().map(|s| s.actual).collect();
+            let cover = |f: fn(&Scored) -> (f64, f64)| {
+                interval_coverage(&list.iter().map(f).collect::<Vec<_>>(), &actual)
+                    .unwrap_or(f64::NAN)
+            };
+            let mut pit = [0.0; PIT_BINS];
+            for s in list {
+                let bin = ((s.pit * PIT_BINS as f64) as usize).min(PIT_BINS - 1);
+                pit[bin] += 1.0 / n;
+            }
             rows.push(EvalRow {
                 model: label.clone(),
                 horizon: h + 1,
@@ -237,16 +259,11 @@ pub fn evaluate(
                 crps: list.iter().map(|s| s.crps).sum::<f64>() / n,
                 mape: mape(&list.iter().map(|s| s.median).collect::<Vec<_>>(), &actual)
                     .unwrap_or(f64::NAN),
-                cover80: interval_coverage(
-                    &list.iter().map(|s| s.i80).collect::<Vec<_>>(),
-                    &actual,
-                )
-                .unwrap_or(f64::NAN),
-                cover90: interval_coverage(
-                    &list.iter().map(|s| s.i90).collect::<Vec<_>>(),
-                    &actual,
-                )
-                .unwrap_or(f64::NAN),
+                cover50: cover(|s| s.i50),
+                cover80: cover(|s| s.i80),
+                cover90: cover(|s| s.i90),
+                cover95: cover(|s| s.i95),
+                pit,
                 skill,
                 n_common: common.len(),
             });
@@ -277,10 +294,7 @@ fn forecast_every_model(
             let paths = kind.model().fit(&prepared.data).ok().map(|fitted| {
                 let mut aux = aux_rng(req.seed, 0);
                 let paths = fitted.simulate(&shocks, &mut aux);
-                match &prepared.bridge {
-                    Some(b) => b.map(&paths, req.horizon, &mut aux),
-                    None => paths,
-                }
+                prepared.to_target(fitted.origin(), paths, req.horizon, &mut aux)
             });
             (kind, paths)
         })

@@ -1,20 +1,21 @@
-//! Model choice per target by rolling-origin CRPS on the training data only.
+//! Rolling-origin scoring of every model on the training data only: what the combination of
+//! models (`super::combine`) is weighted and calibrated on, and the ranking shown to users.
 //!
 //! For each of the last `origins` periods of the training history (each leaving at least one
 //! later value to score), every model is fitted to the history up to that origin (drivers cut at
-//! the same point, `TrainingData::prefix`), simulated, and scored by CRPS against the values the
-//! training data holds for the following periods, up to the requested horizon. Nothing after the
-//! as-of time is ever read: the scoring values are themselves training data. The model with the
-//! lowest mean CRPS wins; a model that could not be fitted at some origin ranks after those that
-//! could (in the preference order of `ModelKind::ALL`), so the choice is always between models
-//! scored on the same origins and horizons.
+//! the same point, `TrainingData::prefix`), simulated, and scored against the values the
+//! training data holds for the following periods, up to a **fixed selection horizon** (see
+//! `ForecastConfig::selection_horizon`) — never the horizon a caller asked for, so the model set,
+//! weights and calibration of a target at an as-of date are the same whatever horizon is asked
+//! and a month's distribution never depends on how far ahead a market reaches. Nothing after the
+//! as-of time is ever read: the scoring values are themselves training data.
+//!
+//! Each (origin, step, model) keeps the CRPS of its level samples and [`QUANTILES`] quantiles of
+//! them, which is what the combination's weights and dispersion are fitted on.
 //!
 //! Selection uses fewer paths than the final forecast (`[forecast] selection_paths`, default
 //! 500): CRPS differences between models are far larger than the Monte Carlo error of the
-//! stratified draws. Measured on the bundled data: 13 as-of dates (2021-03 to 2024-01) × 10
-//! targets and horizons (monthly and weekly Shanghai calls, SCFI, LA TEU and loaded imports,
-//! Shanghai TEU; horizons 1 to 26) chose the same model in all 130 cases with 1,000, 500 and 250
-//! paths.
+//! stratified draws.
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
@@ -26,15 +27,93 @@ use super::{Candidate, ModelKind, TrainingData, aux_rng, fingerprint};
 use crate::analysis::distribution::sort_floats;
 use crate::backtest::score::crps_sorted;
 
-/// Rank every model for `data` by rolling-origin CRPS (see the module docs). The result lists
-/// every model once, best first.
-pub fn rank(
+/// Quantiles kept per scored forecast, at the midpoints `τ_i = (i + ½) / QUANTILES`.
+pub const QUANTILES: usize = 40;
+
+/// The level `τ_i` of quantile `i` of [`StepForecast::q`].
+pub fn tau(i: usize) -> f64 {
+    (i as f64 + 0.5) / QUANTILES as f64
+}
+
+/// One model's forecast of one step at one selection origin, summarised.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepForecast {
+    /// CRPS of the level samples against the value.
+    pub crps: f64,
+    /// Quantiles of the level samples at [`tau`]`(i)`, ascending.
+    pub q: Vec<f32>,
+}
+
+/// The scores of every model at one origin: per model (in [`ModelKind::ALL`]'s order) the
+/// forecast of each step, or `None` when the model could not be fitted; a step without a value
+/// (or whose score failed) is `None`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OriginScores {
+    /// The values of the steps after the origin (levels), `None` where missing.
+    pub actual: Vec<Option<f64>>,
+    pub models: Vec<Option<Vec<Option<StepForecast>>>>,
+}
+
+/// The rolling-origin scoring of one target.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Scoring {
+    pub origins: Vec<OriginScores>,
+}
+
+impl Scoring {
+    /// Every model once, best first: models fitted at every origin by mean CRPS, then the rest in
+    /// preference order.
+    pub fn ranking(&self) -> Vec<Candidate> {
+        let mut ranked: Vec<Candidate> = ModelKind::ALL
+            .iter()
+            .enumerate()
+            .map(|(m, &kind)| {
+                let (mut sum, mut scored, mut failed) = (0.0, 0, 0);
+                for o in &self.origins {
+                    match &o.models[m] {
+                        Some(steps) => {
+                            for s in steps.iter().flatten() {
+                                sum += s.crps;
+                                scored += 1;
+                            }
+                        }
+                        None => failed += 1,
+                    }
+                }
+                Candidate {
+                    kind,
+                    crps: (scored > 0).then(|| sum / scored as f64),
+                    scored,
+                    failed,
+                }
+            })
+            .collect();
+        ranked.sort_by(|a, b| {
+            let complete = |c: &Candidate| c.failed == 0 && c.crps.is_some();
+            match (complete(a), complete(b)) {
+                (true, true) => a
+                    .crps
+                    .unwrap_or(f64::INFINITY)
+                    .total_cmp(&b.crps.unwrap_or(f64::INFINITY))
+                    .then(a.kind.cmp(&b.kind)),
+                (true, false) => std::cmp::Ordering::Less,
+                (false, true) => std::cmp::Ordering::Greater,
+                (false, false) => a.kind.cmp(&b.kind),
+            }
+        });
+        ranked
+    }
+}
+
+/// Score every model for `data` over the last `origins` origins and `horizon` steps (see the
+/// module docs).
+pub fn score(
     data: &TrainingData,
     horizon: usize,
     origins: usize,
     n_paths: usize,
     seed: u64,
-) -> Vec<Candidate> {
+) -> Scoring {
     let len = data.history.len();
     let values = data.history.values();
     // Origins: the last `origins` grid positions that leave a later observed value.
@@ -43,78 +122,52 @@ pub fn rank(
     let origin_idx: Vec<usize> = (first_origin..last_observed_before_end)
         .filter(|&o| values[o].is_some())
         .collect();
-    let mut totals: Vec<(ModelKind, f64, usize, usize)> =
-        ModelKind::ALL.iter().map(|&k| (k, 0.0, 0, 0)).collect();
+    let mut out = Scoring::default();
     for &o in &origin_idx {
         let Some(train) = data.prefix(o + 1) else {
             continue;
         };
         let steps = horizon.min(len - 1 - o);
-        let scores = origin_scores(&train, &values[o + 1..o + 1 + steps], n_paths, seed);
-        for (entry, score) in totals.iter_mut().zip(scores.iter()) {
-            match score {
-                Some((sum, scored)) => {
-                    entry.1 += sum;
-                    entry.2 += scored;
-                }
-                None => entry.3 += 1,
-            }
-        }
+        out.origins.push(origin_scores(
+            &train,
+            &values[o + 1..o + 1 + steps],
+            n_paths,
+            seed,
+        ));
     }
-    let mut ranked: Vec<Candidate> = totals
-        .into_iter()
-        .map(|(kind, sum, scored, failed)| Candidate {
-            kind,
-            crps: (scored > 0).then(|| sum / scored as f64),
-            scored,
-            failed,
-        })
-        .collect();
-    // Complete (fitted at every origin) first, by CRPS; then the rest in preference order.
-    ranked.sort_by(|a, b| {
-        let complete = |c: &Candidate| c.failed == 0 && c.crps.is_some();
-        match (complete(a), complete(b)) {
-            (true, true) => a
-                .crps
-                .unwrap_or(f64::INFINITY)
-                .total_cmp(&b.crps.unwrap_or(f64::INFINITY))
-                .then(a.kind.cmp(&b.kind)),
-            (true, false) => std::cmp::Ordering::Less,
-            (false, true) => std::cmp::Ordering::Greater,
-            (false, false) => a.kind.cmp(&b.kind),
-        }
-    });
-    ranked
+    out
 }
 
-/// Per model (in [`ModelKind::ALL`]'s order): the sum of CRPS over the scored horizons and their
-/// number, or `None` when the model could not be fitted at that origin.
-type OriginScores = Vec<Option<(f64, usize)>>;
+/// Rank every model for `data` by rolling-origin CRPS ([`score`], then [`Scoring::ranking`]).
+pub fn rank(
+    data: &TrainingData,
+    horizon: usize,
+    origins: usize,
+    n_paths: usize,
+    seed: u64,
+) -> Vec<Candidate> {
+    score(data, horizon, origins, n_paths, seed).ranking()
+}
 
-/// One origin's scores: the values scored (by their bits) and, per model (in
-/// [`ModelKind::ALL`]'s order), the CRPS at each step, or `None` when the model could not be
-/// fitted. A step without a value (or whose score failed) has no CRPS.
+/// A memo entry: the values scored (by their bits) and the scores.
 #[derive(Clone, Debug)]
 struct OriginEntry {
     actual: Vec<Option<u64>>,
-    crps: Vec<Option<Vec<Option<f64>>>>,
+    scores: OriginScores,
 }
 
 impl OriginEntry {
     /// The scores over the first `actual.len()` steps, if this entry scored those very values.
     fn scores_for(&self, actual: &[Option<u64>]) -> Option<OriginScores> {
         let steps = actual.len();
-        (self.actual.len() >= steps && self.actual[..steps] == *actual).then(|| {
-            self.crps
+        (self.actual.len() >= steps && self.actual[..steps] == *actual).then(|| OriginScores {
+            actual: self.scores.actual[..steps].to_vec(),
+            models: self
+                .scores
+                .models
                 .iter()
-                .map(|c| {
-                    c.as_ref().map(|per_step| {
-                        let scored: Vec<f64> =
-                            per_step[..steps].iter().flatten().copied().collect();
-                        (scored.iter().sum(), scored.len())
-                    })
-                })
-                .collect()
+                .map(|m| m.as_ref().map(|per_step| per_step[..steps].to_vec()))
+                .collect(),
         })
     }
 }
@@ -128,13 +181,12 @@ impl OriginEntry {
 /// entry scored over more steps serves any shorter horizon with the same values. Successive
 /// as-of dates of a backtest or a report select over windows of origins that overlap in all but
 /// one or two, so each origin is fitted and simulated about once per process instead of once per
-/// date and horizon; a revised figure changes the fingerprint or the values, and is scored
-/// afresh. The memo is bounded (cleared when full) and never changes a result, only how often
-/// it is computed.
+/// date; a revised figure changes the fingerprint or the values, and is scored afresh. The memo
+/// is bounded (cleared when full) and never changes a result, only how often it is computed.
 static MEMO: LazyLock<Mutex<HashMap<u128, OriginEntry>>> = LazyLock::new(Default::default);
 
-/// Entries kept before the memo is cleared (a few hundred bytes each).
-const MEMO_CAPACITY: usize = 20_000;
+/// Entries kept before the memo is cleared (a few kilobytes each).
+const MEMO_CAPACITY: usize = 5_000;
 
 /// The scores of every model at one origin: fitted to `train`, scored against `actual` (the
 /// values of the periods after the origin, up to the horizon), memoised.
@@ -159,12 +211,10 @@ fn origin_scores(
         return hit;
     }
     let entry = OriginEntry {
-        crps: score_origin(train, actual, n_paths, seed_o),
+        scores: score_origin(train, actual, n_paths, seed_o),
         actual: bits,
     };
-    let scores = entry
-        .scores_for(&entry.actual)
-        .expect("scored its own values");
+    let scores = entry.scores.clone();
     let mut memo = MEMO.lock().expect("selection memo");
     if memo.len() >= MEMO_CAPACITY {
         memo.clear();
@@ -181,19 +231,19 @@ fn origin_scores(
     scores
 }
 
-/// Fit every model to `train`, simulate `n_paths` paths over `actual.len()` steps, and score
-/// each observed value by CRPS: per model, the CRPS per step.
+/// Fit every model to `train`, simulate `n_paths` paths over `actual.len()` steps, and summarise
+/// each step with a value: per model, the CRPS and quantiles per step.
 fn score_origin(
     train: &TrainingData,
     actual: &[Option<f64>],
     n_paths: usize,
     seed_o: u64,
-) -> Vec<Option<Vec<Option<f64>>>> {
+) -> OriginScores {
     let steps = actual.len();
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed_o);
     let shocks = Shocks::latin_hypercube(n_paths, steps, &mut rng);
     let mut marginal = vec![0.0; n_paths];
-    ModelKind::ALL
+    let models = ModelKind::ALL
         .iter()
         .map(|kind| {
             let fitted = kind.model().fit(train).ok()?;
@@ -208,12 +258,23 @@ fn score_origin(
                         *v = paths[p * steps + h];
                     }
                     sort_floats(&mut marginal);
-                    crps_sorted(&marginal, actual).ok()
+                    let crps = crps_sorted(&marginal, actual).ok()?;
+                    let q = (0..QUANTILES)
+                        .map(|i| {
+                            let at = ((tau(i) * n_paths as f64) as usize).min(n_paths - 1);
+                            marginal[at] as f32
+                        })
+                        .collect();
+                    Some(StepForecast { crps, q })
                 })
                 .collect();
             Some(per_step)
         })
-        .collect()
+        .collect();
+    OriginScores {
+        actual: actual.to_vec(),
+        models,
+    }
 }
 
 #[cfg(test)]
@@ -260,8 +321,8 @@ mod tests {
             let o = data.history.len() - 9;
             let train = data.prefix(o + 1).expect("prefix");
             let actual = &data.history.values()[o + 1..o + 9];
-            let long = score_origin(&train, actual, 200, 7);
-            let short = score_origin(&train, &actual[..3], 200, 7);
+            let long = score_origin(&train, actual, 200, 7).models;
+            let short = score_origin(&train, &actual[..3], 200, 7).models;
             assert_eq!(long.len(), ModelKind::ALL.len());
             for (kind, (l, s)) in ModelKind::ALL.iter().zip(long.iter().zip(&short)) {
                 match (l, s) {

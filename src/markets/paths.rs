@@ -196,19 +196,23 @@ impl PathSource for ForecastPaths {
             vec![SeriesPaths {
                 origin: f.origin,
                 dist: f.dist,
+                correlation: Vec::new(),
             }]
         } else {
             let reqs: Vec<ForecastRequest> = series.iter().map(|s| request(s)).collect();
             let joint = forecast::forecast_joint_prepared(data, &reqs, &self.cfg)
                 .map_err(|e| e.to_string())?;
+            let correlation = joint.correlation;
             joint
                 .components
                 .into_iter()
-                .map(|f| {
+                .zip(correlation)
+                .map(|(f, correlation)| {
                     check(&f)?;
                     Ok(SeriesPaths {
                         origin: f.origin,
                         dist: f.dist,
+                        correlation,
                     })
                 })
                 .collect::<Result<Vec<_>, String>>()?

@@ -55,6 +55,9 @@ pub struct SeriesPaths {
     /// The last period the forecast starts from; horizon index 0 is `origin.next()`.
     pub origin: Period,
     pub dist: PredictiveDistribution,
+    /// For paths drawn jointly with others: the correlation of this series' shocks with each
+    /// series of the same call, in order (1 with itself); empty when drawn alone.
+    pub correlation: Vec<f64>,
 }
 
 impl SeriesPaths {
@@ -399,9 +402,30 @@ pub fn price_market(
                 .map(|c| format!("{}×{}", c.weight, c.series))
                 .collect::<Vec<_>>()
                 .join(" + ");
+            // The dependence the joint paths carry, shown so that a reader can see it is not
+            // priced as independent.
+            let forecast_series: Vec<&str> = components
+                .iter()
+                .zip(&known_parts)
+                .filter(|(_, k)| k.is_none())
+                .map(|(c, _)| c.series.as_str())
+                .collect();
+            let mut rho = Vec::new();
+            for (i, a) in paths.iter().enumerate() {
+                for (j, r) in a.correlation.iter().enumerate().skip(i + 1) {
+                    if let (Some(x), Some(y)) = (forecast_series.get(i), forecast_series.get(j)) {
+                        rho.push(format!("ρ({x},{y})={r:.2}"));
+                    }
+                }
+            }
+            let rho = if rho.is_empty() {
+                String::new()
+            } else {
+                format!(" [shock correlation {}]", rho.join(", "))
+            };
             out.rows.push(row(
                 market,
-                format!("basket {label} ({names}) {}", describe(contract)),
+                format!("basket {label} ({names}) {}{rho}", describe(contract)),
                 targets.clone(),
                 fair,
                 market.price,
@@ -540,6 +564,7 @@ mod tests {
                     Ok(SeriesPaths {
                         origin,
                         dist: PredictiveDistribution::from_paths(h, samples).unwrap(),
+                        correlation: Vec::new(),
                     })
                 })
                 .collect()

@@ -1,0 +1,549 @@
+//! One predictive distribution per target and as-of date: a weighted combination of the models'
+//! distributions, recalibrated, instead of one winner.
+//!
+//! **Why.** Picking one model on a dozen origins flips between near-ties; combinations of simple
+//! models beat almost every single method in the M4 competition (FORECASTING.md), and the weights
+//! and calibration are then a fixed property of (target, as-of), independent of the horizon asked.
+//!
+//! **How the distributions are combined.** Every model simulates from the same stratified shocks
+//! (`super::shocks`), so path `p` of each model is driven by the same uniforms; the combined path
+//! is the weighted average of the models' paths, `x_p = Σ_m w_m x_{m,p}`. At one step ahead each
+//! model's value is an increasing function of the same uniform, so this is exactly quantile
+//! averaging (Vincentisation): the combined quantile function is `Σ_m w_m Q_m(τ)`, which keeps the
+//! shape and sharpness of the components where a mixture (linear pool) would be over-dispersed
+//! (Gneiting & Ranjan 2013). Further ahead it stays a joint path of the models, so "within" events
+//! and baskets read coherent paths.
+//!
+//! **Weights** are fitted by stacking on the training data's own rolling origins
+//! (`super::select::Scoring`): the weights on the simplex that minimise the mean CRPS of the
+//! combined quantiles, relative to the value (so every origin counts alike), by exponentiated
+//! subgradient descent (the objective is convex and piecewise linear in the weights); then shrunk
+//! half-way towards inverse-squared-CRPS weights, since estimated weights on a dozen origins
+//! overfit (the "forecast combination puzzle"). Only models fitted at every scoring origin take
+//! part; weights below 1% are dropped.
+//!
+//! **Calibration.** The combined distribution's dispersion is then fitted on the same origins,
+//! step by step: a factor `s_h` that stretches (s > 1) or narrows (s < 1) the log distribution of
+//! step `h` around its median, `log x ↦ m + s_h (log x − m)`, chosen to minimise the mean CRPS of
+//! the log forecast, shrunk towards the factor pooled over steps and that towards 1 by the number
+//! of origins (`SHRINK_ORIGINS`). Steps beyond those scored use the last factor. A stretch around
+//! the median keeps every path's rank, so joint paths stay joint.
+
+use rand::rngs::StdRng;
+
+use super::select::{QUANTILES, Scoring, tau};
+use super::shocks::Shocks;
+use super::{Candidate, Fitted, ModelKind};
+use crate::model::Period;
+
+/// The combination of one target at one as-of date.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Combination {
+    /// Models and weights (positive, summing to 1), largest first.
+    pub weights: Vec<(ModelKind, f64)>,
+    /// Dispersion factor per step (index 0 = one step ahead); steps beyond use the last.
+    pub scale: Vec<f64>,
+    /// (origin, step) pairs the weights were fitted on.
+    pub fitted_on: usize,
+}
+
+impl Combination {
+    /// One model alone, uncalibrated.
+    pub fn single(kind: ModelKind) -> Combination {
+        Combination {
+            weights: vec![(kind, 1.0)],
+            scale: vec![1.0],
+            fitted_on: 0,
+        }
+    }
+
+    /// The dispersion factor of step `h` (0-based).
+    pub fn scale_at(&self, h: usize) -> f64 {
+        self.scale
+            .get(h)
+            .or(self.scale.last())
+            .copied()
+            .unwrap_or(1.0)
+    }
+
+    /// The same combination without `kind` (e.g. it could not be fitted on the full data),
+    /// weights renormalised; `None` when nothing is left.
+    pub fn without(&self, kind: ModelKind) -> Option<Combination> {
+        let kept: Vec<(ModelKind, f64)> = self
+            .weights
+            .iter()
+            .copied()
+            .filter(|(k, _)| *k != kind)
+            .collect();
+        let total: f64 = kept.iter().map(|(_, w)| w).sum();
+        (total > 0.0).then(|| Combination {
+            weights: kept.into_iter().map(|(k, w)| (k, w / total)).collect(),
+            ..self.clone()
+        })
+    }
+}
+
+/// The combination as a fitted model: its parts fitted on the full training data.
+pub struct Combined {
+    parts: Vec<(ModelKind, f64, Box<dyn Fitted>)>,
+    comb: Combination,
+    residuals: Vec<(Period, f64)>,
+}
+
+impl Combined {
+    /// `parts`: (model, weight, fitted model), weights as in `comb`, all with one origin.
+    pub fn new(parts: Vec<(ModelKind, f64, Box<dyn Fitted>)>, comb: Combination) -> Combined {
+        // The combination's one-step errors: the weighted errors of the periods every part has.
+        let mut residuals: Vec<(Period, f64)> = Vec::new();
+        if let Some((_, _, first)) = parts.first() {
+            for &(period, _) in first.residuals() {
+                let errs: Option<f64> = parts
+                    .iter()
+                    .map(|(_, w, f)| {
+                        f.residuals()
+                            .iter()
+                            .find(|(p, _)| *p == period)
+                            .map(|(_, e)| w * e)
+                    })
+                    .sum();
+                if let Some(e) = errs {
+                    residuals.push((period, e));
+                }
+            }
+        }
+        Combined {
+            parts,
+            comb,
+            residuals,
+        }
+    }
+
+    pub fn combination(&self) -> &Combination {
+        &self.comb
+    }
+}
+
+impl Fitted for Combined {
+    fn describe(&self) -> String {
+        let parts: Vec<String> = self
+            .parts
+            .iter()
+            .map(|(_, w, f)| format!("{} {:.2}", f.describe(), w))
+            .collect();
+        let scale: Vec<String> = self.comb.scale.iter().map(|s| format!("{s:.2}")).collect();
+        format!("combo[{}] x[{}]", parts.join(" + "), scale.join(","))
+    }
+
+    fn origin(&self) -> Period {
+        self.parts[0].2.origin()
+    }
+
+    fn residuals(&self) -> &[(Period, f64)] {
+        &self.residuals
+    }
+
+    fn simulate(&self, shocks: &Shocks, aux: &mut StdRng) -> Vec<f64> {
+        let horizon = shocks.horizon();
+        let mut out = vec![0.0; shocks.n_paths() * horizon];
+        for (_, w, f) in &self.parts {
+            for (o, v) in out.iter_mut().zip(f.simulate(shocks, aux)) {
+                *o += w * v;
+            }
+        }
+        apply_dispersion(&self.comb, &mut out, horizon);
+        out
+    }
+}
+
+/// Weight of the stacking solution against the inverse-CRPS reference weights.
+const STACKING_SHARE: f64 = 0.5;
+/// Iterations of the exponentiated subgradient descent.
+const ITERATIONS: usize = 150;
+/// Weights below this are dropped.
+const MIN_WEIGHT: f64 = 0.01;
+/// Pseudo-origins of shrinkage for the dispersion factors (towards the pooled factor, and that
+/// towards 1).
+const SHRINK_ORIGINS: f64 = 8.0;
+/// Bounds of a dispersion factor.
+const SCALE_BOUNDS: (f64, f64) = (0.5, 2.0);
+
+/// One scored (origin, step): each eligible model's quantiles divided by the value.
+struct Row {
+    step: usize,
+    q: Vec<Vec<f64>>,
+}
+
+/// Fit the combination on a target's rolling-origin scoring. `ranking` is
+/// `scoring.ranking()`. Without an eligible model (none fitted at every origin), the best-ranked
+/// model alone.
+pub fn fit(scoring: &Scoring, ranking: &[Candidate]) -> Combination {
+    let eligible: Vec<(usize, &Candidate)> = ranking
+        .iter()
+        .filter(|c| c.failed == 0 && c.crps.is_some_and(|v| v.is_finite() && v > 0.0))
+        .map(|c| {
+            let m = ModelKind::ALL
+                .iter()
+                .position(|k| *k == c.kind)
+                .expect("a known model");
+            (m, c)
+        })
+        .collect();
+    let Some(best) = ranking.first() else {
+        return Combination::single(ModelKind::ALL[0]);
+    };
+    if eligible.is_empty() {
+        return Combination::single(best.kind);
+    }
+    let rows: Vec<Row> = scoring
+        .origins
+        .iter()
+        .flat_map(|o| {
+            o.actual.iter().enumerate().filter_map(|(h, y)| {
+                let y = (*y).filter(|y| *y > 0.0)?;
+                let q = eligible
+                    .iter()
+                    .map(|(m, _)| {
+                        let step = o.models[*m].as_ref()?.get(h)?.as_ref()?;
+                        Some(step.q.iter().map(|v| f64::from(*v) / y).collect())
+                    })
+                    .collect::<Option<Vec<Vec<f64>>>>()?;
+                Some(Row { step: h, q })
+            })
+        })
+        .collect();
+    let k = eligible.len();
+    // Reference weights: inverse squared mean CRPS.
+    let inv: Vec<f64> = eligible
+        .iter()
+        .map(|(_, c)| c.crps.map_or(0.0, |v| 1.0 / (v * v)))
+        .collect();
+    let total: f64 = inv.iter().sum();
+    let reference: Vec<f64> = inv.iter().map(|v| v / total).collect();
+    let weights = if rows.is_empty() || k == 1 {
+        reference.clone()
+    } else {
+        let stacked = stack(&rows, &reference);
+        stacked
+            .iter()
+            .zip(&reference)
+            .map(|(s, r)| STACKING_SHARE * s + (1.0 - STACKING_SHARE) * r)
+            .collect()
+    };
+    let mut pairs: Vec<(ModelKind, f64)> = eligible
+        .iter()
+        .zip(&weights)
+        .filter(|(_, w)| **w >= MIN_WEIGHT)
+        .map(|((_, c), w)| (c.kind, *w))
+        .collect();
+    let total: f64 = pairs.iter().map(|(_, w)| w).sum();
+    for p in &mut pairs {
+        p.1 /= total;
+    }
+    pairs.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    // The combined quantiles with the final weights, for the calibration.
+    let kept: Vec<f64> = eligible
+        .iter()
+        .map(|(_, c)| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == c.kind)
+                .map_or(0.0, |(_, w)| *w)
+        })
+        .collect();
+    let combined: Vec<(usize, Vec<f64>)> = rows
+        .iter()
+        .map(|r| (r.step, combine_quantiles(&r.q, &kept)))
+        .collect();
+    Combination {
+        weights: pairs,
+        scale: dispersion(&combined),
+        fitted_on: rows.len(),
+    }
+}
+
+/// `Σ_m w_m q_m` quantile by quantile.
+fn combine_quantiles(q: &[Vec<f64>], w: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; QUANTILES];
+    for (qm, wm) in q.iter().zip(w) {
+        if *wm == 0.0 {
+            continue;
+        }
+        for (o, v) in out.iter_mut().zip(qm) {
+            *o += wm * v;
+        }
+    }
+    out
+}
+
+/// CRPS of quantiles `q` (at [`tau`]) against the value `y`, by the quantile (pinball) form
+/// `CRPS ≈ (2 / Q) Σ_i ρ_τi(y − q_i)`.
+pub fn quantile_crps(q: &[f64], y: f64) -> f64 {
+    let mut s = 0.0;
+    for (i, qi) in q.iter().enumerate() {
+        let t = tau(i);
+        s += if y < *qi {
+            (1.0 - t) * (qi - y)
+        } else {
+            t * (y - qi)
+        };
+    }
+    2.0 * s / q.len() as f64
+}
+
+/// Stacking weights: minimise the mean relative CRPS of the combined quantiles over the simplex,
+/// from `start`, by exponentiated subgradient steps; the best iterate.
+fn stack(rows: &[Row], start: &[f64]) -> Vec<f64> {
+    let k = start.len();
+    let mut w = start.to_vec();
+    let mut best = (f64::INFINITY, w.clone());
+    let mut grad = vec![0.0; k];
+    for t in 0..ITERATIONS {
+        grad.iter_mut().for_each(|g| *g = 0.0);
+        let mut loss = 0.0;
+        for r in rows {
+            let qc = combine_quantiles(&r.q, &w);
+            loss += quantile_crps(&qc, 1.0);
+            for (i, qi) in qc.iter().enumerate() {
+                // d pinball / d q_i = 1{y < q_i} − τ_i (y = 1 after scaling).
+                let d = if 1.0 < *qi { 1.0 } else { 0.0 } - tau(i);
+                for (g, qm) in grad.iter_mut().zip(&r.q) {
+                    *g += d * qm[i];
+                }
+            }
+        }
+        loss /= rows.len() as f64;
+        if loss < best.0 {
+            best = (loss, w.clone());
+        }
+        let mean = grad.iter().sum::<f64>() / k as f64;
+        let spread = grad.iter().map(|g| (g - mean).abs()).fold(0.0, f64::max);
+        if spread <= 1e-15 {
+            break;
+        }
+        let eta = 0.5 / ((t + 1) as f64).sqrt() / spread;
+        for (wm, g) in w.iter_mut().zip(&grad) {
+            *wm *= (-eta * (g - mean)).exp();
+        }
+        let total: f64 = w.iter().sum();
+        w.iter_mut().for_each(|v| *v /= total);
+    }
+    best.1
+}
+
+/// Dispersion factors per step from the combined quantiles (relative to the value) of each
+/// scored (step, quantiles): see the module docs.
+fn dispersion(combined: &[(usize, Vec<f64>)]) -> Vec<f64> {
+    let logs: Vec<(usize, Vec<f64>)> = combined
+        .iter()
+        .filter(|(_, q)| q.iter().all(|v| *v > 0.0))
+        .map(|(h, q)| (*h, q.iter().map(|v| v.ln()).collect()))
+        .collect();
+    let Some(steps) = logs.iter().map(|(h, _)| h + 1).max() else {
+        return vec![1.0];
+    };
+    let all: Vec<&Vec<f64>> = logs.iter().map(|(_, q)| q).collect();
+    let shrink = |s: f64, n: usize, toward: f64| {
+        let a = n as f64 / (n as f64 + SHRINK_ORIGINS);
+        (a * s.ln() + (1.0 - a) * toward.ln()).exp()
+    };
+    let pooled = shrink(best_scale(&all), all.len(), 1.0);
+    (0..steps)
+        .map(|h| {
+            let at: Vec<&Vec<f64>> = logs
+                .iter()
+                .filter(|(s, _)| *s == h)
+                .map(|(_, q)| q)
+                .collect();
+            if at.is_empty() {
+                pooled
+            } else {
+                shrink(best_scale(&at), at.len(), pooled)
+            }
+        })
+        .collect()
+}
+
+/// The factor in [`SCALE_BOUNDS`] minimising the mean CRPS of log quantiles (value at 0) stretched
+/// around their median, by golden-section search on log s (the loss is convex in s).
+fn best_scale(logs: &[&Vec<f64>]) -> f64 {
+    let medians: Vec<f64> = logs.iter().map(|q| median_of_quantiles(q)).collect();
+    let loss = |ls: f64| {
+        let s = ls.exp();
+        let mut total = 0.0;
+        let mut buf = vec![0.0; QUANTILES];
+        for (q, m) in logs.iter().zip(&medians) {
+            for (b, v) in buf.iter_mut().zip(q.iter()) {
+                *b = m + s * (v - m);
+            }
+            total += quantile_crps(&buf, 0.0);
+        }
+        total
+    };
+    let (mut a, mut b) = (SCALE_BOUNDS.0.ln(), SCALE_BOUNDS.1.ln());
+    let r = (5f64.sqrt() - 1.0) / 2.0;
+    let (mut c, mut d) = (b - r * (b - a), a + r * (b - a));
+    let (mut fc, mut fd) = (loss(c), loss(d));
+    for _ in 0..40 {
+        if fc <= fd {
+            b = d;
+            d = c;
+            fd = fc;
+            c = b - r * (b - a);
+            fc = loss(c);
+        } else {
+            a = c;
+            c = d;
+            fc = fd;
+            d = a + r * (b - a);
+            fd = loss(d);
+        }
+    }
+    ((a + b) / 2.0).exp()
+}
+
+/// The median of quantiles at [`tau`] (the two middle ones averaged).
+pub fn median_of_quantiles(q: &[f64]) -> f64 {
+    let n = q.len();
+    if n % 2 == 1 {
+        q[n / 2]
+    } else {
+        (q[n / 2 - 1] + q[n / 2]) / 2.0
+    }
+}
+
+/// Stretch the sample paths of each step around that step's median on the log scale (on the
+/// level scale where a step has a value ≤ 0) by the combination's factor; path-major samples.
+pub fn apply_dispersion(comb: &Combination, samples: &mut [f64], horizon: usize) {
+    let n = samples.len() / horizon;
+    let mut column = vec![0.0; n];
+    for h in 0..horizon {
+        let s = comb.scale_at(h);
+        if (s - 1.0).abs() < 1e-12 {
+            continue;
+        }
+        let positive = (0..n).all(|p| samples[p * horizon + h] > 0.0);
+        for (p, c) in column.iter_mut().enumerate() {
+            let v = samples[p * horizon + h];
+            *c = if positive { v.ln() } else { v };
+        }
+        let mid = n / 2;
+        let median = if n % 2 == 1 {
+            *column.select_nth_unstable_by(mid, f64::total_cmp).1
+        } else {
+            let hi = *column.select_nth_unstable_by(mid, f64::total_cmp).1;
+            let lo = column[..mid]
+                .iter()
+                .copied()
+                .fold(f64::NEG_INFINITY, f64::max);
+            (lo + hi) / 2.0
+        };
+        for p in 0..n {
+            let v = &mut samples[p * horizon + h];
+            *v = if positive {
+                (median + s * (v.ln() - median)).exp()
+            } else {
+                median + s * (*v - median)
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forecast::select::{OriginScores, StepForecast};
+    use crate::forecast::shocks::normal_quantile;
+
+    /// Gaussian quantiles at `tau`, as f32.
+    fn normal_q(mean: f64, sd: f64) -> Vec<f32> {
+        (0..QUANTILES)
+            .map(|i| (mean + sd * normal_quantile(tau(i))) as f32)
+            .collect()
+    }
+
+    /// A scoring with two models (synthetic): `good` centred on the truth, `bad` biased by 10%.
+    fn scoring(good_sd: f64, bad_bias: f64, truth_sd: f64, n: usize) -> Scoring {
+        let mut origins = Vec::new();
+        for i in 0..n {
+            // Deterministic "outcomes" spread like N(100, truth_sd).
+            let u = (i as f64 + 0.5) / n as f64;
+            let y = 100.0 + truth_sd * normal_quantile(u);
+            let step = |mean: f64, sd: f64| {
+                let q = normal_q(mean, sd);
+                let qf: Vec<f64> = q.iter().map(|v| f64::from(*v)).collect();
+                Some(StepForecast {
+                    crps: quantile_crps(&qf, y),
+                    q,
+                })
+            };
+            let mut models = vec![None; ModelKind::ALL.len()];
+            models[0] = Some(vec![step(100.0, good_sd)]);
+            models[1] = Some(vec![step(100.0 * (1.0 + bad_bias), good_sd)]);
+            origins.push(OriginScores {
+                actual: vec![Some(y)],
+                models,
+            });
+        }
+        Scoring { origins }
+    }
+
+    #[test]
+    fn stacking_prefers_the_unbiased_model() {
+        let s = scoring(5.0, 0.10, 5.0, 40);
+        let c = fit(&s, &s.ranking());
+        assert_eq!(c.weights[0].0, ModelKind::ALL[0]);
+        assert!(c.weights[0].1 > 0.8, "{:?}", c.weights);
+        let total: f64 = c.weights.iter().map(|w| w.1).sum();
+        assert!((total - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn dispersion_widens_a_too_narrow_forecast_and_narrows_a_too_wide_one() {
+        // Forecast sd 5 against outcomes of sd 10: too narrow.
+        let narrow = scoring(5.0, 0.0, 10.0, 60);
+        let c = fit(&narrow, &narrow.ranking());
+        assert!(c.scale[0] > 1.4, "{:?}", c.scale);
+        // Forecast sd 10 against outcomes of sd 5: too wide.
+        let wide = scoring(10.0, 0.0, 5.0, 60);
+        let c = fit(&wide, &wide.ranking());
+        assert!(c.scale[0] < 0.75, "{:?}", c.scale);
+        // Calibrated: the factor stays near 1.
+        let fine = scoring(5.0, 0.0, 5.0, 60);
+        let c = fit(&fine, &fine.ranking());
+        assert!((c.scale[0] - 1.0).abs() < 0.1, "{:?}", c.scale);
+    }
+
+    #[test]
+    fn quantile_crps_approaches_the_gaussian_closed_form() {
+        // CRPS of N(0, 1) at y = 0 is (√2 − 1)/√π ≈ 0.2337.
+        let q: Vec<f64> = (0..400)
+            .map(|i| normal_quantile((i as f64 + 0.5) / 400.0))
+            .collect();
+        let got = {
+            let mut s = 0.0;
+            for (i, qi) in q.iter().enumerate() {
+                let t = (i as f64 + 0.5) / 400.0;
+                s += if 0.0 < *qi { (1.0 - t) * qi } else { -t * qi };
+            }
+            2.0 * s / 400.0
+        };
+        let want = (2f64.sqrt() - 1.0) / std::f64::consts::PI.sqrt();
+        assert!((got - want).abs() < 2e-3, "{got} vs {want}");
+        // The QUANTILES-point version is within a few percent.
+        let q40: Vec<f64> = (0..QUANTILES).map(|i| normal_quantile(tau(i))).collect();
+        assert!((quantile_crps(&q40, 0.0) - want).abs() / want < 0.03);
+    }
+
+    #[test]
+    fn dispersion_keeps_ranks_and_medians() {
+        let c = Combination {
+            weights: vec![(ModelKind::Ets, 1.0)],
+            scale: vec![2.0],
+            fitted_on: 1,
+        };
+        let mut x = vec![1.0, 2.0, 4.0];
+        apply_dispersion(&c, &mut x, 1);
+        assert!((x[1] - 2.0).abs() < 1e-12);
+        assert!((x[0] - 0.5).abs() < 1e-12 && (x[2] - 8.0).abs() < 1e-12);
+    }
+}
