@@ -1240,7 +1240,9 @@ mod tests {
     /// Golden: `tests/golden/ets_golden.py`, the maximised log-likelihood of each model on the
     /// same series: the higher of statsmodels' `ETSModel.fit` (not for multiplicative seasons,
     /// whose statsmodels recursion differs) and statsforecast's `ets_f`. Ours must reach it
-    /// within 0.5 (most reach it or exceed it, see the report).
+    /// within 0.1 (measured: the worst is −0.03 for A,Ad,A; the multiplicative seasons beat
+    /// statsforecast by 1.3–3.2). AutoETS picks ETS(A,N,A) on this series; ours ets(M,N,A)
+    /// (log-likelihoods within 0.01 of each other at the same k).
     #[test]
     fn fitted_loglike_reaches_the_peers() {
         let golden = [
@@ -1267,7 +1269,7 @@ mod tests {
             assert_eq!(start, 0);
             let got = fit.loglike_unscaled(c);
             eprintln!("{}: ours {got:.4}, peers {want:.4}", spec.name());
-            assert!(got >= want - 0.5, "{}: {got} vs {want}", spec.name());
+            assert!(got >= want - 0.1, "{}: {got} vs {want}", spec.name());
             assert!(admissible(&spec, &fit.params, 12) || !spec.has_season());
         }
     }
