@@ -389,7 +389,7 @@ pub fn roots_inside_unit_circle(coef: &[f64]) -> bool {
         .collect();
     for i in (1..=d).rev() {
         let k = a[i];
-        if !(k.abs() < 1.0) {
+        if k.is_nan() || k.abs() >= 1.0 {
             return false;
         }
         let denom = 1.0 - k * k;
@@ -646,7 +646,7 @@ fn fit_spec(spec: &Spec, y: &[Option<f64>], start: usize, m: usize) -> Option<Fi
     let first = nelder_mead(objective1, &start_free(spec), 1.0, 1e-7, 60 * np + 40);
     let mut z: Vec<f64> = first.x.clone();
     z.extend(states_to_free(spec, &init, dependent));
-    Some(evaluate_free(spec, y, start, m_used, dependent, &z)).flatten()
+    evaluate_free(spec, y, start, m_used, dependent, &z)
 }
 
 /// Stage 2 (everything by BFGS) from a stage-1 result.
