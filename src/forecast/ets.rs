@@ -526,7 +526,7 @@ fn heuristic_state(spec: &Spec, y: &[Option<f64>], start: usize, m: usize) -> St
         // Centred moving average (2×m for even m).
         let mut sums = vec![(0.0, 0usize); m];
         for t in half..len.saturating_sub(half) {
-            let trend = if m % 2 == 0 {
+            let trend = if m.is_multiple_of(2) {
                 let inner: f64 = window[t + 1 - half..t + half].iter().sum();
                 (inner + 0.5 * (window[t - half] + window[t + half])) / m as f64
             } else {
@@ -957,7 +957,7 @@ pub fn fit_with(
     let too_short = || FitError::TooShort {
         model: "ets",
         what: "observed periods after the last long gap",
-        needed: 2 * m.min(MAX_SEASON).max(8),
+        needed: 2 * m.clamp(8, MAX_SEASON),
         got: h.observed(),
     };
     let (c, start, best) = match scale {
