@@ -321,6 +321,25 @@ fn forecasting(c: &mut Criterion) {
             })
         },
     );
+    // Issue 12 part 2: one AutoETS-style fit (15 candidate models, ML with initial states,
+    // AICc) on the monthly vessel calls (2019-01 to the as-of month: about 66 points), and on LA
+    // TEU (monthly, gaps) — what selection repeats at every rolling origin.
+    let la = prepare(
+        &store,
+        "la_teu",
+        Some(Frequency::Month),
+        as_of,
+        &cfg,
+        100,
+        1,
+    )
+    .expect("prepared");
+    for (name, data) in [("shanghai_calls", &prepared.data), ("la_teu", &la.data)] {
+        group.bench_function(
+            format!("ets auto fit (whole family, AICc), {name} monthly"),
+            |b| b.iter(|| black_box(ModelKind::Ets.model().fit(data).expect("fits").describe())),
+        );
+    }
     let req = ForecastRequest {
         series: "shanghai_calls".into(),
         freq: Some(Frequency::Month),
