@@ -710,10 +710,27 @@ pub fn forecast_prepared(
     check_request(req)?;
     let target =
         fit_target(prepared, req.model, cfg, req.seed).map_err(|e| with_as_of(e, req.as_of))?;
-    let (mut rng, mut aux) = rngs(req.seed);
-    let shocks = Shocks::latin_hypercube(req.n_paths, req.horizon, &mut rng);
+    forecast_fitted(&target, req.horizon, req.n_paths, req.seed)
+}
+
+/// The forecast of a target already fitted by [`fit_target`] (which takes no horizon: the model
+/// set, weights and calibration of a target do not depend on how far ahead it is asked), over
+/// `horizon` periods from `n_paths` paths drawn with `seed` — the draw [`forecast_prepared`] makes.
+pub fn forecast_fitted(
+    target: &FittedTarget,
+    horizon: usize,
+    n_paths: usize,
+    seed: u64,
+) -> Result<Forecast, ForecastError> {
+    if horizon == 0 || n_paths == 0 {
+        return Err(ForecastError::Request(
+            "the horizon and the number of paths must be at least 1".into(),
+        ));
+    }
+    let (mut rng, mut aux) = rngs(seed);
+    let shocks = Shocks::latin_hypercube(n_paths, horizon, &mut rng);
     let samples = target.simulate(&shocks, &mut aux);
-    finish(target, req.horizon, samples)
+    finish(target, horizon, samples)
 }
 
 fn with_as_of(e: ForecastError, as_of: DateTime<Utc>) -> ForecastError {
@@ -730,22 +747,22 @@ fn with_as_of(e: ForecastError, as_of: DateTime<Utc>) -> ForecastError {
 }
 
 fn finish(
-    target: FittedTarget,
+    target: &FittedTarget,
     horizon: usize,
     samples: Vec<f64>,
 ) -> Result<Forecast, ForecastError> {
     let origin = target.fitted.origin();
     Ok(Forecast {
         model: target.describe(),
-        series: target.prepared.series,
+        series: target.prepared.series.clone(),
         freq: target.prepared.freq,
         origin,
         periods: (1..=horizon as i64).map(|h| origin.offset(h)).collect(),
         kind: target.kind,
         dist: PredictiveDistribution::from_paths(horizon, samples)?,
-        history: target.prepared.shown,
-        selection: target.selection,
-        skipped: target.skipped,
+        history: target.prepared.shown.clone(),
+        selection: target.selection.clone(),
+        skipped: target.skipped.clone(),
     })
 }
 
@@ -884,7 +901,7 @@ pub fn forecast_joint_prepared(
             joint[p * horizon * k + i * horizon..p * horizon * k + (i + 1) * horizon]
                 .copy_from_slice(&samples[p * horizon..(p + 1) * horizon]);
         }
-        components.push(finish(target, horizon, samples)?);
+        components.push(finish(&target, horizon, samples)?);
     }
     Ok(JointForecast {
         components,
