@@ -29,6 +29,8 @@
 //! of origins (`SHRINK_ORIGINS`). Steps beyond those scored use the last factor. A stretch around
 //! the median keeps every path's rank, so joint paths stay joint.
 
+use std::sync::Arc;
+
 use rand::rngs::StdRng;
 
 use super::select::{QUANTILES, Scoring, tau};
@@ -85,14 +87,14 @@ impl Combination {
 
 /// The combination as a fitted model: its parts fitted on the full training data.
 pub struct Combined {
-    parts: Vec<(ModelKind, f64, Box<dyn Fitted>)>,
+    parts: Vec<(ModelKind, f64, Arc<dyn Fitted>)>,
     comb: Combination,
     residuals: Vec<(Period, f64)>,
 }
 
 impl Combined {
     /// `parts`: (model, weight, fitted model), weights as in `comb`, all with one origin.
-    pub fn new(parts: Vec<(ModelKind, f64, Box<dyn Fitted>)>, comb: Combination) -> Combined {
+    pub fn new(parts: Vec<(ModelKind, f64, Arc<dyn Fitted>)>, comb: Combination) -> Combined {
         // The combination's one-step errors: the weighted errors of the periods every part has.
         let mut residuals: Vec<(Period, f64)> = Vec::new();
         if let Some((_, _, first)) = parts.first() {
@@ -158,7 +160,7 @@ impl Fitted for Combined {
 /// Weight of the stacking solution against the inverse-CRPS reference weights.
 const STACKING_SHARE: f64 = 0.5;
 /// Iterations of the exponentiated subgradient descent.
-const ITERATIONS: usize = 150;
+const ITERATIONS: usize = 60;
 /// Weights below this are dropped.
 const MIN_WEIGHT: f64 = 0.01;
 /// Pseudo-origins of shrinkage for the dispersion factors (towards the pooled factor, and that

@@ -61,7 +61,12 @@ pub const MAX_SEASON: usize = 24;
 
 /// Candidates whose first-stage AICc (initial states at the heuristic) is more than this above
 /// the best are not refined further.
-pub const PRUNE_AICC: f64 = 12.0;
+pub const PRUNE_AICC: f64 = 4.0;
+
+/// Iterations of the second-stage BFGS. Each costs a forward-difference gradient (one pass of
+/// the recursions per free coordinate), and every target refits ETS at each rolling origin, so
+/// this bounds `portcast run`'s time.
+pub const BFGS_ITERATIONS: usize = 60;
 
 /// Where the family is fitted: the levels themselves (as the peers), or their logarithms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -664,7 +669,7 @@ fn refine(spec: &Spec, y: &[Option<f64>], start: usize, m: usize, fit: &FitResul
     };
     let mut z0 = free_params(spec, &fit.params);
     z0.extend(states_to_free(spec, &fit.init, dependent));
-    let z = bfgs(objective, z0, 100);
+    let z = bfgs(objective, z0, BFGS_ITERATIONS);
     evaluate_free(spec, y, start, m_used, dependent, &z)
         .filter(|r| r.loglike >= fit.loglike)
         .unwrap_or_else(|| fit.clone())
@@ -1269,7 +1274,10 @@ mod tests {
             assert_eq!(start, 0);
             let got = fit.loglike_unscaled(c);
             eprintln!("{}: ours {got:.4}, peers {want:.4}", spec.name());
-            assert!(got >= want - 0.1, "{}: {got} vs {want}", spec.name());
+            // Within 0.3 of the better peer: the second stage stops at `BFGS_ITERATIONS` (60, for
+            // the speed of `portcast run`), which leaves up to ~0.25 on the flattest models; with
+            // 100 iterations every model was within 0.1.
+            assert!(got >= want - 0.3, "{}: {got} vs {want}", spec.name());
             assert!(admissible(&spec, &fit.params, 12) || !spec.has_season());
         }
     }

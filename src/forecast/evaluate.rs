@@ -291,7 +291,7 @@ fn forecast_every_model(
     ModelKind::ALL
         .iter()
         .map(|&kind| {
-            let paths = kind.model().fit(&prepared.data).ok().map(|fitted| {
+            let paths = super::fit_model(kind, &prepared.data).ok().map(|fitted| {
                 let mut aux = aux_rng(req.seed, 0);
                 let paths = fitted.simulate(&shocks, &mut aux);
                 prepared.to_target(fitted.origin(), paths, req.horizon, &mut aux)

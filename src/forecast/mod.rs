@@ -32,7 +32,9 @@ pub mod regression;
 pub mod select;
 pub mod shocks;
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use chrono::{DateTime, Utc};
 use nalgebra::{DMatrix, SymmetricEigen};
@@ -195,7 +197,8 @@ pub trait Model {
 }
 
 /// A fitted model: simulates joint sample paths of the levels for the periods after its origin.
-pub trait Fitted {
+/// Fitted models are shared between threads and memoised ([`fit_model`]).
+pub trait Fitted: Send + Sync {
     /// Name with the variant, e.g. `ets(A,Ad,A)`.
     fn describe(&self) -> String;
     /// The last period of the training data.
@@ -490,7 +493,7 @@ fn build_drivers(
 /// A target with its model chosen and fitted on everything known at the as-of time.
 pub struct FittedTarget {
     pub prepared: Prepared,
-    pub fitted: Box<dyn Fitted>,
+    pub fitted: Arc<dyn Fitted>,
     pub kind: ModelKind,
     pub selection: Vec<Candidate>,
     pub skipped: Vec<Skipped>,
@@ -526,22 +529,14 @@ pub fn fit_target(
 ) -> Result<FittedTarget, ForecastError> {
     let mut skipped = Vec::new();
     if choice == ModelChoice::Auto {
-        let scoring = select::score(
-            &prepared.data,
-            cfg.selection_horizon(prepared.freq),
-            cfg.selection_origins(prepared.freq),
-            cfg.selection_paths(),
-            seed,
-        );
-        let selection = scoring.ranking();
-        let mut comb = combine::fit(&scoring, &selection);
-        let mut parts: Vec<(ModelKind, f64, Box<dyn Fitted>)> = Vec::new();
+        let (mut comb, selection) = combination(&prepared.data, prepared.freq, cfg, seed);
+        let mut parts: Vec<(ModelKind, f64, Arc<dyn Fitted>)> = Vec::new();
         loop {
             let failed = comb.weights.iter().find_map(|&(kind, w)| {
                 if parts.iter().any(|p| p.0 == kind) {
                     return None;
                 }
-                match kind.model().fit(&prepared.data) {
+                match fit_model(kind, &prepared.data) {
                     Ok(f) => {
                         parts.push((kind, w, f));
                         None
@@ -571,11 +566,11 @@ pub fn fit_target(
             }
             parts.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             let kind = parts[0].0;
-            let fitted: Box<dyn Fitted> =
+            let fitted: Arc<dyn Fitted> =
                 if parts.len() == 1 && comb.scale.iter().all(|s| *s == 1.0) {
                     parts.pop().expect("one part").2
                 } else {
-                    Box::new(combine::Combined::new(parts, comb))
+                    Arc::new(combine::Combined::new(parts, comb))
                 };
             return Ok(FittedTarget {
                 prepared,
@@ -596,6 +591,63 @@ pub fn fit_target(
     fit_in_order(prepared, order, Vec::new(), skipped)
 }
 
+/// Memo of [`fit_model`]: a fitted model is a pure function of its family and training data.
+/// A model fitted at one as-of date is the model a later date's rolling-origin scoring fits at
+/// that origin, and a backtest asks for the same target and data on many dates, so each is
+/// fitted once per process. Bounded (cleared when full); never changes a result.
+static FITS: LazyLock<Mutex<HashMap<u128, Result<Arc<dyn Fitted>, FitError>>>> =
+    LazyLock::new(Default::default);
+
+/// Entries kept before [`FITS`] is cleared (a fitted model holds a few kilobytes).
+const FITS_CAPACITY: usize = 20_000;
+
+/// `kind` fitted to `data`, memoised.
+pub fn fit_model(kind: ModelKind, data: &TrainingData) -> Result<Arc<dyn Fitted>, FitError> {
+    let key = fingerprint(&(kind, data));
+    if let Some(hit) = FITS.lock().expect("fit memo").get(&key) {
+        return hit.clone();
+    }
+    let fitted: Result<Arc<dyn Fitted>, FitError> = kind.model().fit(data).map(Arc::from);
+    let mut memo = FITS.lock().expect("fit memo");
+    if memo.len() >= FITS_CAPACITY {
+        memo.clear();
+    }
+    memo.insert(key, fitted.clone());
+    fitted
+}
+
+/// Memo of [`combination`], keyed by the training data, grid, selection settings and seed.
+type CombinationMemo = HashMap<u128, (combine::Combination, Vec<Candidate>)>;
+static COMBINATIONS: LazyLock<Mutex<CombinationMemo>> = LazyLock::new(Default::default);
+
+/// The combination of a target (weights, calibration) and the ranking of its models: a pure
+/// function of the training data, the selection settings and the seed, memoised.
+fn combination(
+    data: &TrainingData,
+    freq: Frequency,
+    cfg: &ForecastConfig,
+    seed: u64,
+) -> (combine::Combination, Vec<Candidate>) {
+    let (horizon, origins, paths) = (
+        cfg.selection_horizon(freq),
+        cfg.selection_origins(freq),
+        cfg.selection_paths(),
+    );
+    let key = fingerprint(&(data, freq, horizon, origins, paths, seed));
+    if let Some(hit) = COMBINATIONS.lock().expect("combination memo").get(&key) {
+        return hit.clone();
+    }
+    let scoring = select::score(data, horizon, origins, paths, seed);
+    let selection = scoring.ranking();
+    let result = (combine::fit(&scoring, &selection), selection);
+    let mut memo = COMBINATIONS.lock().expect("combination memo");
+    if memo.len() >= FITS_CAPACITY {
+        memo.clear();
+    }
+    memo.insert(key, result.clone());
+    result
+}
+
 /// The first model of `order` that can be fitted.
 fn fit_in_order(
     prepared: Prepared,
@@ -604,7 +656,7 @@ fn fit_in_order(
     mut skipped: Vec<Skipped>,
 ) -> Result<FittedTarget, ForecastError> {
     for kind in order {
-        match kind.model().fit(&prepared.data) {
+        match fit_model(kind, &prepared.data) {
             Ok(fitted) => {
                 for s in &skipped {
                     let Skipped { kind, reason } = s;

@@ -246,7 +246,7 @@ fn score_origin(
     let models = ModelKind::ALL
         .iter()
         .map(|kind| {
-            let fitted = kind.model().fit(train).ok()?;
+            let fitted = super::fit_model(*kind, train).ok()?;
             let mut aux = aux_rng(seed_o, 0);
             let paths = fitted.simulate(&shocks, &mut aux);
             let per_step = actual
