@@ -6,6 +6,7 @@ mod util;
 mod backtest;
 mod data;
 mod forecast;
+mod hostile;
 mod ingest;
 mod lags;
 mod landed;

@@ -65,15 +65,33 @@ pub fn read(dir: &Path) -> (Vec<Observation>, Vec<Problem>) {
     (obs, problems)
 }
 
-/// Parse the store file's text.
+/// Parse the store file's text; warnings (rows that load but deserve a look) go to the log.
 pub fn parse(label: &str, text: &str, problems: &mut Vec<Problem>) -> Vec<Observation> {
+    let mut warnings = Vec::new();
+    let obs = parse_checked(label, text, problems, &mut warnings);
+    for w in warnings {
+        tracing::warn!("{w}");
+    }
+    obs
+}
+
+/// Parse the store file's text. Problems fail the load; `warnings` are rows that load as they
+/// are: a duplicate (series, period, known_at) written by an older version of `data add` (the
+/// later line is taken as the later figure, as the view has always shown it). Refusing it would
+/// stop every command, `data add` included, with only hand-editing to repair it.
+pub fn parse_checked(
+    label: &str,
+    text: &str,
+    problems: &mut Vec<Problem>,
+    warnings: &mut Vec<Problem>,
+) -> Vec<Observation> {
     let table = CsvTable::parse(label, text, problems);
     table.check_columns(&COLUMNS, &[], problems);
     if !COLUMNS.iter().all(|c| table.has_column(c)) {
         return Vec::new();
     }
     let mut out = Vec::with_capacity(table.rows.len());
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = std::collections::HashMap::new();
     for row in &table.rows {
         let mut bad = |message: String| problems.push(table.problem(Some(row.line), message));
         let id = table.get(row, "series");
@@ -125,12 +143,16 @@ pub fn parse(label: &str, text: &str, problems: &mut Vec<Problem>) -> Vec<Observ
                 continue;
             }
         };
-        if !seen.insert((id.to_string(), period, known_at)) {
-            bad(format!(
-                "duplicate row: `{id}` {period} known at {}",
-                table.get(row, "known_at")
+        if let Some(first) = seen.insert((id.to_string(), period, known_at), row.line) {
+            warnings.push(table.problem(
+                Some(row.line),
+                format!(
+                    "warning: `{id}` {period} known at {} repeats the known_at of line {first} \
+                     (written by an older portcast); loaded, this later line taken as the later \
+                     figure",
+                    table.get(row, "known_at")
+                ),
             ));
-            continue;
         }
         out.push(Observation {
             series: Arc::from(id),

@@ -1,0 +1,113 @@
+//! Hostile input (issue 14): each defect found by trying portcast as a hostile user would, as a
+//! regression test on the bundled data with a scratch store directory.
+
+use std::fs;
+
+use crate::util::{copy_of_data, csv_rows, data_dir, portcast, run};
+
+/// `data show SERIES --as-of AS_OF` rows of the store in `store`.
+fn show(store: &std::path::Path, series: &str, as_of: Option<&str>) -> Vec<Vec<String>> {
+    let mut cmd = portcast(store);
+    cmd.args(["data", "show", series, "--format", "csv"]);
+    if let Some(a) = as_of {
+        cmd.args(["--as-of", a]);
+    }
+    let (code, out, err) = run(&mut cmd);
+    assert_eq!(code, 0, "{err}");
+    csv_rows(&out).1
+}
+
+fn row_of<'a>(rows: &'a [Vec<String>], period: &str) -> &'a [String] {
+    rows.iter()
+        .find(|r| r[0] == period)
+        .unwrap_or_else(|| panic!("no row for {period}"))
+}
+
+/// Defect 1: the README's own example (a lower bound, then the exact figure) left a duplicate
+/// (series, period, known_at) and bricked the store; a revision of a bundled figure was dated at
+/// the first print's release, rewriting history.
+#[test]
+fn a_revision_through_data_add_never_bricks_the_store() {
+    let store = tempfile::tempdir().unwrap();
+    let add = |args: &[&str]| run(portcast(store.path()).args(["data", "add"]).args(args));
+    let (code, _, err) = add(&["shanghai_teu", "2024-11", "4300000"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = add(&["shanghai_teu", "2024-11", "4310000"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("a revision"), "{err}");
+    let (code, _, err) = run(portcast(store.path()).args(["data", "check"]));
+    assert_eq!(code, 0, "{err}");
+    // The first figure from its release, the revision from when it was entered.
+    assert_eq!(
+        row_of(
+            &show(store.path(), "shanghai_teu", Some("2025-01-01")),
+            "2024-11"
+        )[1],
+        "4300000"
+    );
+    assert_eq!(
+        row_of(&show(store.path(), "shanghai_teu", None), "2024-11")[1],
+        "4310000"
+    );
+    // A third figure the same second is still one more revision, not a duplicate.
+    let (code, _, err) = add(&["shanghai_teu", "2024-11", "4320000"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(portcast(store.path()).args(["data", "check"]));
+    assert_eq!(code, 0, "{err}");
+
+    // A revision of a bundled first print is not back-dated to it.
+    let (code, _, err) = add(&["la_teu", "2023-12", "700001"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        row_of(&show(store.path(), "la_teu", Some("2024-02-01")), "2023-12")[1],
+        "747335"
+    );
+    assert_eq!(
+        row_of(&show(store.path(), "la_teu", None), "2023-12")[1],
+        "700001"
+    );
+
+    // An explicit --known-at at or before the figure it revises is refused, store untouched.
+    let file = store.path().join("observations.csv");
+    let before = fs::read(&file).unwrap();
+    for known in ["2024-01-20", "2024-01-01"] {
+        let (code, _, err) = add(&["la_teu", "2023-12", "700002", "--known-at", known]);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("la_teu 2023-12") && err.contains("must be known after"),
+            "{err}"
+        );
+        assert_eq!(fs::read(&file).unwrap(), before);
+    }
+}
+
+/// Defect 1, second half: a store already holding such a duplicate (written by an older version)
+/// loads, with a warning naming the line; `data add` works on it.
+#[test]
+fn a_store_with_a_duplicate_known_at_loads_with_a_warning() {
+    let store = tempfile::tempdir().unwrap();
+    fs::write(
+        store.path().join("observations.csv"),
+        "series,period,value,unit,precision,source,known_at\n\
+         shanghai_teu,2024-11,4300000,TEU,exact,,2024-12-20T00:00:00Z\n\
+         shanghai_teu,2024-11,4310000,TEU,exact,,2024-12-20T00:00:00Z\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(portcast(store.path()).args(["data", "check"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("observations.csv:3") && err.contains("repeats the known_at of line 2"),
+        "{err}"
+    );
+    assert_eq!(
+        row_of(&show(store.path(), "shanghai_teu", None), "2024-11")[1],
+        "4310000"
+    );
+    let (code, _, err) =
+        run(portcast(store.path()).args(["data", "add", "shanghai_teu", "2024-11", "4320000"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        row_of(&show(store.path(), "shanghai_teu", None), "2024-11")[1],
+        "4320000"
+    );
+}
