@@ -111,3 +111,41 @@ fn a_store_with_a_duplicate_known_at_loads_with_a_warning() {
         "4320000"
     );
 }
+
+/// A markets file in `dir` with the given `[[market]]` entries.
+fn markets_file(dir: &std::path::Path, body: &str) -> std::path::PathBuf {
+    let path = dir.join("markets.toml");
+    fs::write(&path, body).unwrap();
+    path
+}
+
+/// A market on a period the bundled data has published (LA, June 2023: 797,632 TEU... any
+/// value): settled, not priced.
+const SETTLED: &str = r#"
+[[market]]
+id = "la-jun-2023-over-800k"
+question = "LA June 2023 above 800k?"
+series = "la_teu"
+target = "2023-06"
+settlement = "POLA"
+contract = { type = "binary", strike = "greater", k = 800_000 }
+price = 0.5
+"#;
+
+/// Defect 10: a market whose target is published is reported as settled (its figure and
+/// payout), not as a failure that fails every cron run.
+#[test]
+fn a_settled_market_is_reported_as_settled() {
+    let store = tempfile::tempdir().unwrap();
+    let path = markets_file(store.path(), SETTLED);
+    let (code, out, err) = run(portcast(store.path())
+        .args(["price", "--format", "csv", "--markets"])
+        .arg(&path));
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("ERROR"), "{err}");
+    let (_, rows) = csv_rows(&out);
+    assert_eq!(rows.len(), 1, "{out}");
+    assert!(rows[0][1].contains("settled at"), "{out}");
+    assert!(rows[0][2] == "0" || rows[0][2] == "1", "payout: {out}");
+    assert!(err.contains("settled"), "{err}");
+}

@@ -144,7 +144,7 @@ pub fn price_all(
     source: &ForecastPaths,
     markets: &[Market],
     as_of: chrono::DateTime<chrono::Utc>,
-) -> (Vec<PricedMarket>, Vec<(String, String)>) {
+) -> (Vec<PricedMarket>, Vec<(String, price::PriceError)>) {
     let mut priced = Vec::new();
     let mut failures = Vec::new();
     for m in markets {
@@ -180,7 +180,27 @@ pub fn price_all(
                 }
                 priced.push(p);
             }
-            Err(e) => failures.push((m.id.clone(), e.to_string())),
+            // A market whose figure is published is settled: reported with its payout, not
+            // as a failure (it would fail every cron run until the file is edited).
+            Err(price::PriceError::AlreadyKnown { target, value, .. }) => {
+                match price::settled_market(store, m, target, value, as_of) {
+                    Ok(p) => {
+                        tracing::info!(
+                            "market `{}`: settled: {target} is published ({}), payout {}",
+                            m.id,
+                            crate::output::format_number(value),
+                            p.rows
+                                .iter()
+                                .map(|r| crate::output::format_number(r.fair))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        );
+                        priced.push(p);
+                    }
+                    Err(e) => failures.push((m.id.clone(), e)),
+                }
+            }
+            Err(e) => failures.push((m.id.clone(), e)),
         }
     }
     (priced, failures)

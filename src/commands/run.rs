@@ -243,7 +243,9 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
             "Each market's predictive distribution with its strike(s) and the market price.",
         );
         for p in &priced {
-            if let Some(m) = markets_list.iter().find(|m| m.id == p.market)
+            // A settled market has no distribution left to draw: its row says what it paid.
+            if p.settled.is_none()
+                && let Some(m) = markets_list.iter().find(|m| m.id == p.market)
                 && let Some(chart) = market_chart(m, p, as_of)
             {
                 let stem = format!("market_{}", m.id);

@@ -122,6 +122,9 @@ pub struct PricedMarket {
     /// Sorted samples of the settlement value (one period, or a basket's composite), for scoring
     /// the whole distribution (CRPS) once the outcome is known; `None` for `within` markets.
     pub value_samples: Option<Vec<f64>>,
+    /// The published figure of a market already settled at the as-of time (its rows' `fair`
+    /// is then the payout on it), `None` for a market priced from the forecast.
+    pub settled: Option<f64>,
 }
 
 /// The value of `series` on `freq` that is complete and known at `as_of`: the last one.
@@ -260,6 +263,7 @@ pub fn price_market(
         overround: None,
         strike: None,
         value_samples: None,
+        settled: None,
     };
     match &market.kind {
         MarketKind::Single {
@@ -406,6 +410,79 @@ pub fn price_market(
                 fair,
                 market.price,
             )?);
+        }
+    }
+    Ok(out)
+}
+
+/// A market whose target figure `value` for `target` is already published at `as_of`: not a
+/// failure but a settled market, each row's `fair` the payout on that figure (a point mass),
+/// with no edge or side (there is nothing left to trade).
+pub fn settled_market(
+    store: &Store,
+    market: &Market,
+    target: Period,
+    value: f64,
+    as_of: DateTime<Utc>,
+) -> Result<PricedMarket, PriceError> {
+    let contract_err = |source| PriceError::Contract {
+        market: market.id.clone(),
+        source,
+    };
+    let dist = PredictiveDistribution::from_marginal_samples(vec![value])
+        .map_err(|e| contract_err(ContractError::Distribution(e)))?;
+    let figure = crate::output::format_number(value);
+    let settled_row = |contract: String, fair: f64| PricedContract {
+        market: market.id.clone(),
+        contract,
+        target: vec![target],
+        fair,
+        price: None,
+        edge: None,
+        fee: None,
+        edge_after_fees: None,
+        side: None,
+        kelly_fraction: None,
+    };
+    let mut out = PricedMarket {
+        market: market.id.clone(),
+        rows: Vec::new(),
+        overround: None,
+        strike: None,
+        value_samples: Some(vec![value]),
+        settled: Some(value),
+    };
+    match &market.kind {
+        MarketKind::Single {
+            series,
+            contract,
+            relative_k,
+        } => {
+            let contract = resolve_contract(store, market, series, contract, *relative_k, as_of)?;
+            let payout = contract.fair_price(&dist, 0).map_err(contract_err)?;
+            out.rows.push(settled_row(
+                format!(
+                    "{series} {target} {} settled at {figure}",
+                    describe(&contract)
+                ),
+                payout,
+            ));
+        }
+        MarketKind::Buckets { series, set } => {
+            let payouts = set.fair_prices(&dist, 0).map_err(contract_err)?;
+            for ((name, _), payout) in set.buckets().iter().zip(payouts) {
+                out.rows.push(settled_row(
+                    format!("{series} {target} {name} settled at {figure}"),
+                    payout,
+                ));
+            }
+        }
+        MarketKind::Basket { contract, .. } => {
+            let payout = contract.fair_price(&dist, 0).map_err(contract_err)?;
+            out.rows.push(settled_row(
+                format!("basket {target} {} settled at {figure}", describe(contract)),
+                payout,
+            ));
         }
     }
     Ok(out)
