@@ -132,6 +132,125 @@ contract = { type = "binary", strike = "greater", k = 800_000 }
 price = 0.5
 "#;
 
+/// Defect 2: documented limits on horizon, paths and their product; refused with exit 2 naming
+/// the flag, or the file and key. A market that asks for too much fails alone.
+#[test]
+fn work_beyond_the_limits_is_refused_naming_the_flag_or_key() {
+    let store = tempfile::tempdir().unwrap();
+    for (args, flag) in [
+        (
+            vec!["forecast", "--series", "la_teu", "--horizon", "1000000"],
+            "--horizon 1000000",
+        ),
+        (
+            vec!["forecast", "--series", "la_teu", "--horizon", "10000"],
+            "--horizon 10000",
+        ),
+        (
+            vec!["forecast", "--series", "la_teu", "--paths", "1000000000"],
+            "--paths 1000000000",
+        ),
+        (
+            vec![
+                "forecast",
+                "--series",
+                "la_teu",
+                "--paths",
+                "100000",
+                "--horizon",
+                "500",
+            ],
+            "--paths 100000 --horizon 500",
+        ),
+        (vec!["price", "--paths", "1000000000"], "--paths 1000000000"),
+        (
+            vec!["nowcast", "--paths", "1000000000"],
+            "--paths 1000000000",
+        ),
+        (
+            vec!["run", "--offline", "--horizon", "1000000"],
+            "--horizon 1000000",
+        ),
+        (
+            vec!["run", "--offline", "--backtest-paths", "1000000000"],
+            "--backtest-paths 1000000000",
+        ),
+    ] {
+        let (code, _, err) = run(portcast(store.path()).args(&args));
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(
+            err.contains(flag) && err.contains("limit"),
+            "{args:?}: {err}"
+        );
+    }
+
+    // `horizon = 10000` in a markets file: the file, the line and the key.
+    let path = markets_file(
+        store.path(),
+        r#"
+[[market]]
+id = "far"
+question = "?"
+series = "la_teu"
+horizon = 10000
+settlement = "POLA"
+contract = { type = "binary", strike = "greater", k = 900_000 }
+"#,
+    );
+    let (code, _, err) = run(portcast(store.path())
+        .args(["price", "--markets"])
+        .arg(&path));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("markets.toml")
+            && err.contains("line 2")
+            && err.contains("`horizon = 10000` is over the limit"),
+        "{err}"
+    );
+
+    // `target = "9999-12"`: that market fails alone (exit 2, naming file line and key); the
+    // settled one beside it is still reported.
+    let path = markets_file(
+        store.path(),
+        &format!(
+            r#"
+[[market]]
+id = "year-9999"
+question = "?"
+series = "la_teu"
+target = "9999-12"
+settlement = "POLA"
+contract = {{ type = "binary", strike = "greater", k = 900_000 }}
+{SETTLED}"#
+        ),
+    );
+    let (code, out, err) = run(portcast(store.path())
+        .args(["price", "--format", "csv", "--markets"])
+        .arg(&path));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("market `year-9999` (markets file line 2): `target`: 9999-12")
+            && err.contains("at most 520"),
+        "{err}"
+    );
+    assert!(out.contains("la-jun-2023-over-800k"), "{out}");
+
+    // A ship date in 9999: the shipment file and its key.
+    let shipment = store.path().join("shipment.toml");
+    let text = fs::read_to_string(data_dir().join("shipment.example.toml"))
+        .unwrap()
+        .replace("ship_date = 2021-02-05", "ship_date = 9999-12-31");
+    fs::write(&shipment, text).unwrap();
+    let (code, _, err) = run(portcast(store.path())
+        .args(["landed-cost", "--as-of", "2020-12-31", "--shipment"])
+        .arg(&shipment));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("shipment.toml") && err.contains("ship_date") && err.contains("at most 520"),
+        "{err}"
+    );
+}
+
 /// Defect 10: a market whose target is published is reported as settled (its figure and
 /// payout), not as a failure that fails every cron run.
 #[test]

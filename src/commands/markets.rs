@@ -42,6 +42,7 @@ pub struct MarketsArgs {
 
 /// Read the markets named by the flags or the config, or the bundled example.
 pub fn load_markets(settings: &Settings, args: &MarketsArgs) -> anyhow::Result<Vec<Market>> {
+    crate::limits::check_flags(None, args.paths)?;
     match args
         .markets
         .clone()
@@ -133,6 +134,12 @@ pub fn price(settings: &Settings, args: &PriceArgs, out: &mut dyn Write) -> anyh
     }
     Ok(if failures.is_empty() {
         Exit::Ok
+    } else if failures
+        .iter()
+        .any(|(_, e)| matches!(e, price::PriceError::TooFar { .. }))
+    {
+        // A target beyond the documented limits is a bad input, like a bad argument.
+        Exit::Usage
     } else {
         Exit::Failure
     })

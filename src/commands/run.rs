@@ -18,6 +18,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use serde_json::json;
 
+use super::UsageError;
 use super::markets::{self, ForecastSources, ForecastSpec, MarketsArgs};
 use crate::analysis::lags::{self, LagOptions, PairSpec};
 use crate::backtest::evaluate::Strategy;
@@ -116,6 +117,16 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
         Some(d) => d,
         None => default_out()?,
     };
+    // The documented limits (README, Limits): weekly charts reach 13/3 × the horizon in weeks.
+    crate::limits::check_flags(Some(args.horizon), args.markets.paths)?;
+    crate::limits::check_flags(Some(args.horizon * 13 / 3), args.markets.paths).map_err(|e| {
+        UsageError(format!(
+            "--horizon {} (weekly: ×13/3): {}",
+            args.horizon, e.0
+        ))
+    })?;
+    crate::limits::check_flags(None, args.backtest_paths)
+        .map_err(|e| UsageError(e.0.replace("--paths", "--backtest-paths")))?;
     let _lock = RunLock::acquire(&settings.store_dir)?;
     let as_of = settings.as_of;
     let mut lap = Lap::start();

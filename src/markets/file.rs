@@ -303,6 +303,20 @@ fn check(m: RawMarket, d: &RawDefaults, line: usize) -> Result<Market, String> {
         (None, None, Some(w)) if w >= 1 => Target::Within(w),
         _ => return Err("give exactly one of `target = \"PERIOD\"`, `horizon = N` (N ≥ 1) or `within = N` (N ≥ 1)".into()),
     };
+    // The documented limit on how far a forecast reaches (src/limits.rs).
+    if let Target::Horizon(n) | Target::Within(n) = target
+        && n as usize > crate::limits::MAX_HORIZON
+    {
+        let key = if m.horizon.is_some() {
+            "horizon"
+        } else {
+            "within"
+        };
+        return Err(format!(
+            "`{key} = {n}` is over the limit of {} periods ahead",
+            crate::limits::MAX_HORIZON
+        ));
+    }
     let kind = match m.contract {
         RawContract::Binary {
             strike,

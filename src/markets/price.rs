@@ -45,6 +45,19 @@ pub enum PriceError {
         series: String,
         period: Period,
     },
+    #[error(
+        "market `{market}` (markets file line {line}): `{key}`: {target} is {steps} periods after \
+         the last figure {origin}; at most {max} are forecast (README, Limits)",
+        max = crate::limits::MAX_HORIZON
+    )]
+    TooFar {
+        market: String,
+        line: usize,
+        key: &'static str,
+        target: Period,
+        origin: Period,
+        steps: i64,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -227,6 +240,32 @@ pub fn price_market(
         .filter(|(_, known)| known.is_none())
         .map(|(s, _)| *s)
         .collect();
+    // The documented limit on how far a forecast reaches: checked here, where the target and
+    // the last figure meet, so a target in 9999 fails its market alone (never the run).
+    for s in &to_forecast {
+        let known = last_known(store, s, market.freq, as_of)?.map(|(p, _)| p);
+        if let Some(origin) = known.max(source.origin(store, s, market.freq, as_of)) {
+            let steps = if origin.frequency() == until.frequency() {
+                origin.steps_to(&until)
+            } else {
+                0
+            };
+            if steps > crate::limits::MAX_HORIZON as i64 {
+                return Err(PriceError::TooFar {
+                    market: market.id.clone(),
+                    line: market.line,
+                    key: match market.target {
+                        Target::Period(_) => "target",
+                        Target::Horizon(_) => "horizon",
+                        Target::Within(_) => "within",
+                    },
+                    target: until,
+                    origin,
+                    steps,
+                });
+            }
+        }
+    }
     let paths = if to_forecast.is_empty() {
         Vec::new()
     } else {
