@@ -268,3 +268,47 @@ fn a_settled_market_is_reported_as_settled() {
     assert!(rows[0][2] == "0" || rows[0][2] == "1", "payout: {out}");
     assert!(err.contains("settled"), "{err}");
 }
+
+/// Defect 6: a basket whose component has a gap before its last figure (LA 2024-02 entered,
+/// 2024-01 missing) prices on the next period every component knows or forecasts.
+#[test]
+fn a_basket_prices_across_a_component_gap() {
+    let store = tempfile::tempdir().unwrap();
+    let (code, _, err) =
+        run(portcast(store.path()).args(["data", "add", "la_teu", "2024-02", "750000"]));
+    assert_eq!(code, 0, "{err}");
+    let path = markets_file(
+        store.path(),
+        r#"
+[[market]]
+id = "trade-basket-above-2019"
+question = "?"
+freq = "month"
+horizon = 1
+settlement = "PortWatch and POLA"
+contract = { type = "basket", payout = { type = "binary", strike = "greater", k = 1.0 }, components = [
+  { series = "shanghai_calls", weight = 0.5, baseline_value = 1_298.4 },
+  { series = "la_teu", weight = 0.5, baseline_value = 778_136 },
+] }
+price = 0.55
+"#,
+    );
+    let (code, out, err) = run(portcast(store.path())
+        .args([
+            "price",
+            "--as-of",
+            "2025-06-01",
+            "--paths",
+            "2000",
+            "--format",
+            "csv",
+            "--markets",
+        ])
+        .arg(&path));
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("do not reach"), "{err}");
+    let (_, rows) = csv_rows(&out);
+    assert_eq!(rows.len(), 1, "{out}");
+    let fair: f64 = rows[0][2].parse().unwrap();
+    assert!((0.0..=1.0).contains(&fair), "{out}");
+}

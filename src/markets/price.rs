@@ -196,12 +196,55 @@ pub fn target_periods(
     };
     Ok(match market.target {
         Target::Period(p) => vec![p],
+        Target::Horizon(n) if market.kind.series().len() > 1 => {
+            vec![past_gaps(
+                store,
+                source,
+                market,
+                as_of,
+                anchor()?.offset(i64::from(n)),
+            )?]
+        }
         Target::Horizon(n) => vec![anchor()?.offset(i64::from(n))],
         Target::Within(n) => {
             let a = anchor()?;
             (1..=i64::from(n)).map(|i| a.offset(i)).collect()
         }
     })
+}
+
+/// A basket's rolling target moved past the periods some component can neither show nor
+/// forecast: a gap before that component's last figure (`data add la_teu 2024-02` with 2024-01
+/// missing) is not known, and its forecast starts after it. The next period every component
+/// either knows or forecasts is the one the basket can settle on.
+fn past_gaps(
+    store: &Store,
+    source: &dyn PathSource,
+    market: &Market,
+    as_of: DateTime<Utc>,
+    mut target: Period,
+) -> Result<Period, PriceError> {
+    let mut origins = Vec::new();
+    for s in market.kind.series() {
+        let known = last_known(store, s, market.freq, as_of)?.map(|(p, _)| p);
+        if let Some(o) = known.max(source.origin(store, s, market.freq, as_of)) {
+            origins.push((s, o));
+        }
+    }
+    // Bounded by the origins: past the latest one every component forecasts.
+    loop {
+        let mut blocked = false;
+        for (s, origin) in &origins {
+            if target <= *origin && known_value(store, s, market.freq, as_of, target)?.is_none() {
+                blocked = true;
+                break;
+            }
+        }
+        if !blocked {
+            return Ok(target);
+        }
+        target = target.next();
+    }
 }
 
 /// Price one market at `as_of`.
