@@ -312,3 +312,39 @@ price = 0.55
     let fair: f64 = rows[0][2].parse().unwrap();
     assert!((0.0..=1.0).contains(&fair), "{out}");
 }
+
+/// Defect 11: implausible figures are refused by `data add` (exit 2, store untouched) and by
+/// `data check` (exit 3, file and line), before anything downstream fails on them.
+#[test]
+fn implausible_figures_are_refused_with_file_and_line() {
+    let store = tempfile::tempdir().unwrap();
+    for args in [
+        ["pmi", "2024-01", "-5"],
+        ["pmi", "2024-01", "1e12"],
+        ["scfi", "2024-01-05", "-1035"],
+        ["portwatch.port1188.portcalls", "2024-01-05", "1e26"],
+        ["shanghai_teu", "0001-01", "4000000"],
+    ] {
+        let (code, _, err) = run(portcast(store.path()).args(["data", "add"]).args(args));
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("not plausible"), "{args:?}: {err}");
+        assert!(!store.path().join("observations.csv").exists());
+    }
+    let data = copy_of_data();
+    let pmi = data.path().join("pmi_nbs_monthly.csv");
+    let text = fs::read_to_string(&pmi).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    // Line 3: the manufacturing PMI column (the second) set to 1e12.
+    let mut cells: Vec<String> = lines[2].split(',').map(str::to_string).collect();
+    cells[1] = "1e12".into();
+    lines[2] = cells.join(",");
+    fs::write(&pmi, lines.join("\n") + "\n").unwrap();
+    let (code, out, err) = run(portcast(store.path())
+        .args(["data", "check", "--format", "csv", "--data-dir"])
+        .arg(data.path()));
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        out.contains("pmi_nbs_monthly.csv,3,") && out.contains("not plausible"),
+        "{out}"
+    );
+}

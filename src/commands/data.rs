@@ -228,6 +228,8 @@ fn parse_entry(settings: &Settings, args: &AddArgs) -> Result<Observation, Strin
             spec.id, spec.unit
         ));
     }
+    spec.check_plausible(value)
+        .map_err(|e| format!("value: {e}"))?;
     if args.source.contains(['\n', '\r']) {
         return Err("source: must be one line".into());
     }
@@ -253,11 +255,19 @@ fn parse_entry(settings: &Settings, args: &AddArgs) -> Result<Observation, Strin
             known_at.to_rfc3339()
         ));
     }
-    if known_at < start_of_day(period.start()) {
-        return Err(format!(
-            "--known-at {} is before the period {period} began",
-            known_at.to_rfc3339()
-        ));
+    // Nothing is published before its period's last day: a figure is never known earlier.
+    if known_at < start_of_day(period.end()) {
+        return Err(match &args.known_at {
+            Some(_) => format!(
+                "--known-at {} is before the last day of the period {period} ({})",
+                known_at.to_rfc3339(),
+                period.end()
+            ),
+            None => format!(
+                "the period {period} is not over (its last day is {}): no figure for it is published yet",
+                period.end()
+            ),
+        });
     }
     Ok(Observation {
         series: Arc::from(spec.id.as_str()),

@@ -651,6 +651,11 @@ impl<'a> RowLoader<'a> {
                 format!("column `{col}`: a count cannot be negative ({value})"),
             );
         }
+        if let Some(spec) = catalog::spec(series)
+            && let Err(e) = spec.check_plausible(value)
+        {
+            return self.problem(row, format!("column `{col}`: {e}"));
+        }
         let key: Arc<str> = Arc::from(series);
         if let Some(first) = self.seen.insert((key.clone(), period), row.line) {
             return self.problem(

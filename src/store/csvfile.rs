@@ -245,11 +245,32 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
         .map_err(|_| format!("`{t}` is not a date (YYYY-MM-DD)"))
 }
 
-/// Parse a period label of a file's frequency, with the date forms of [`parse_date`] for days.
+/// The years a figure's period may lie in (README, Limits): a data period of 0001-01 or 9999-12
+/// is a typo, and one far outside would later ask forecasts and aggregations for centuries.
+pub const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
+
+/// Parse a period label of a file's frequency, with the date forms of [`parse_date`] for days;
+/// a period outside [`PLAUSIBLE_YEARS`] is refused.
 pub fn parse_period(s: &str, freq: Frequency) -> Result<Period, String> {
-    match freq {
+    let p = match freq {
         Frequency::Day => parse_date(s).map(Period::Day),
         _ => Period::parse(s, freq),
+    }?;
+    check_period_year(p)?;
+    Ok(p)
+}
+
+/// `Ok` for a period that starts in one of the [`PLAUSIBLE_YEARS`].
+pub fn check_period_year(p: Period) -> Result<(), String> {
+    use chrono::Datelike;
+    if PLAUSIBLE_YEARS.contains(&p.start().year()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the period {p} is not plausible (years {} to {})",
+            PLAUSIBLE_YEARS.start(),
+            PLAUSIBLE_YEARS.end()
+        ))
     }
 }
 

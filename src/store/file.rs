@@ -126,6 +126,10 @@ pub fn parse_checked(
             ));
             continue;
         }
+        if let Err(e) = spec.check_plausible(value) {
+            bad(format!("column `value`: {e}"));
+            continue;
+        }
         let Some(precision) = Precision::parse(table.get(row, "precision")) else {
             bad(format!(
                 "column `precision`: `{}` is not exact, rounded, lower-bound or upper-bound",
