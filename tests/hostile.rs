@@ -348,3 +348,110 @@ fn implausible_figures_are_refused_with_file_and_line() {
         "{out}"
     );
 }
+
+/// Defect 7: CSV into a pipe closed early exits 0, like the table and JSON formats.
+#[test]
+fn csv_into_a_closed_pipe_exits_0() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let store = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("portcast");
+    for format in ["csv", "table", "json"] {
+        let mut child = Command::new(&bin)
+            .args(["--format", format, "data", "show", "shanghai_calls"])
+            .env_remove("PORTCAST_DATA_DIR")
+            .env_remove("PORTCAST_CONFIG")
+            .env("PORTCAST_STORE_DIR", store.path())
+            .env("HOME", store.path())
+            .env("XDG_CONFIG_HOME", store.path().join("config"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        // The reader is gone (like `| head -1`).
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// Defects 4, 2 and 10 inside `run`: ids that collide as file names get distinct files, a
+/// formula-leading id is neutralised in `markets.csv`, a market beyond the limits fails alone
+/// (the report is still written), and a settled market is no problem.
+#[test]
+fn run_keeps_colliding_markets_apart_and_fails_one_market_alone() {
+    let store = tempfile::tempdir().unwrap();
+    let market = |id: &str| {
+        format!(
+            r#"
+[[market]]
+id = "{id}"
+question = "LA December 2024 above 900k?"
+series = "la_teu"
+target = "2024-12"
+settlement = "POLA"
+contract = {{ type = "binary", strike = "greater", k = 900_000 }}
+"#
+        )
+    };
+    let body = [
+        market("la/dec"),
+        market("la_dec"),
+        market("=1+2"),
+        market("year-9999").replace("2024-12", "9999-12"),
+        SETTLED.to_string(),
+    ]
+    .concat();
+    let path = markets_file(store.path(), &body);
+    let out_dir = store.path().join("reports");
+    let (code, _, err) = run(portcast(store.path())
+        .args([
+            "run",
+            "--offline",
+            "--as-of",
+            "2024-06-30",
+            "--paths",
+            "1000",
+            "--backtest-paths",
+            "200",
+            "--backtest-steps",
+            "1",
+            "--markets",
+        ])
+        .arg(&path)
+        .arg("--out")
+        .arg(&out_dir));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("year-9999") && err.contains("at most 520"),
+        "{err}"
+    );
+    let report = out_dir.join("2024-06-30");
+    assert!(report.join("index.html").is_file());
+    let charts: Vec<String> = [
+        "market_la_dec.png",
+        "market_la_dec-2.png",
+        "market__1_2.png",
+    ]
+    .iter()
+    .filter(|f| !report.join(f).is_file())
+    .map(|f| f.to_string())
+    .collect();
+    assert!(charts.is_empty(), "missing {charts:?}");
+    let markets_csv = fs::read_to_string(report.join("markets.csv")).unwrap();
+    assert!(markets_csv.contains("\n'=1+2,"), "{markets_csv}");
+    assert!(!markets_csv.contains("\n=1+2"), "{markets_csv}");
+    assert!(
+        markets_csv.contains("la-jun-2023-over-800k"),
+        "{markets_csv}"
+    );
+    assert!(!err.contains("la-jun-2023-over-800k` not priced"), "{err}");
+}

@@ -666,6 +666,16 @@ impl<'scope> Drawings<'scope> {
                 }
             })
             .collect();
+        // Ids that differ only where they were replaced (`la/dec`, `la_dec`) or in case would
+        // share a file: the later one gets `-2`, `-3`, ... (the order asked is fixed).
+        let taken = |s: &str| self.asked.iter().any(|(_, t)| t.eq_ignore_ascii_case(s));
+        let mut unique = stem.clone();
+        let mut n = 2;
+        while taken(&unique) {
+            unique = format!("{stem}-{n}");
+            n += 1;
+        }
+        let stem = unique;
         let (dir, file_stem, caption) = (self.dir.clone(), stem.clone(), caption.into());
         let job: ChartJob = (
             self.asked.len(),
