@@ -349,6 +349,44 @@ fn implausible_figures_are_refused_with_file_and_line() {
     );
 }
 
+/// Defect 5: a cut inside the last field (`…,17,20` → `…,17,2`) and a typo in a port id are
+/// reported, not read as data.
+#[test]
+fn a_cut_last_line_and_a_mistyped_port_id_are_reported() {
+    let store = tempfile::tempdir().unwrap();
+    let data = copy_of_data();
+    let file = data.path().join("portwatch_daily_port_calls.csv");
+    let original = fs::read(&file).unwrap();
+    let n_lines = original.iter().filter(|b| **b == b'\n').count();
+    fs::write(&file, &original[..original.len() - 2]).unwrap(); // the `0` and the line end
+    let check = || {
+        run(portcast(store.path())
+            .args(["data", "check", "--format", "csv", "--data-dir"])
+            .arg(data.path()))
+    };
+    let (code, out, err) = check();
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        out.contains(&format!("portwatch_daily_port_calls.csv,{n_lines},"))
+            && out.contains("truncated"),
+        "{out}"
+    );
+    let text = String::from_utf8(original).unwrap();
+    let typo = text.replacen("2019-01-02,port1188,", "2019-01-02,p2rt1188,", 1);
+    fs::write(&file, typo).unwrap();
+    let (code, out, err) = check();
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        out.contains("p2rt1188") && out.contains("not a PortWatch port id"),
+        "{out}"
+    );
+    let typo = text.replacen("2019-01-02,port1188,", "2019-01-02,port1189,", 1);
+    fs::write(&file, typo).unwrap();
+    let (code, out, err) = check();
+    assert_eq!(code, 3, "{err}");
+    assert!(out.contains("port1189") && out.contains("typo"), "{out}");
+}
+
 /// Defect 7: CSV into a pipe closed early exits 0, like the table and JSON formats.
 #[test]
 fn csv_into_a_closed_pipe_exits_0() {

@@ -380,14 +380,47 @@ fn load_portwatch(l: &mut RowLoader<'_>) {
     let default_source: Arc<str> = Arc::from(
         "IMF PortWatch daily port calls (Kpler; UN Global Platform; IMF PortWatch, portwatch.imf.org)",
     );
+    // A typo in a port id (`p2rt1188`, `port1189` for Shanghai) would start a new series and
+    // leave a hole in the old one: ids must look like PortWatch's, and each port name keep one
+    // id (and each id one name) throughout the file.
+    let mut names: HashMap<String, (String, u64)> = HashMap::new();
+    let mut ids: HashMap<String, (String, u64)> = HashMap::new();
     l.each_row("date", Frequency::Day, |l, row, period| {
         let port = l.table.get(row, "portid");
-        if port.is_empty() || !port.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        let digits = port.strip_prefix("port").unwrap_or("");
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             l.problem(
                 row,
-                format!("portid `{port}` is not a PortWatch port id (e.g. port1188)"),
+                format!("portid `{port}` is not a PortWatch port id (`port` and digits, e.g. port1188)"),
             );
             return;
+        }
+        let name = l.table.get(row, "portname").trim();
+        if !name.is_empty() {
+            match names.get(name) {
+                Some((id, first)) if id != port => {
+                    let message = format!(
+                        "portid `{port}` for `{name}`, which is `{id}` on line {first} (a typo in the id?)"
+                    );
+                    return l.problem(row, message);
+                }
+                Some(_) => {}
+                None => {
+                    names.insert(name.to_string(), (port.to_string(), row.line));
+                }
+            }
+            match ids.get(port) {
+                Some((n, first)) if n != name => {
+                    let message = format!(
+                        "portname `{name}` for `{port}`, which is `{n}` on line {first} (a typo in the id?)"
+                    );
+                    return l.problem(row, message);
+                }
+                Some(_) => {}
+                None => {
+                    ids.insert(port.to_string(), (name.to_string(), row.line));
+                }
+            }
         }
         let source = match l.table.get(row, "source") {
             "" => default_source.clone(),

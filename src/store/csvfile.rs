@@ -143,6 +143,23 @@ impl CsvTable {
                 }
             }
         }
+        if !ends_with_newline
+            && !problems
+                .iter()
+                .any(|p| p.file == file && p.line == Some(n_lines))
+        {
+            // Every writer (portcast, a spreadsheet, an editor) ends the last line: a file that
+            // stops mid-line was cut short, and a cut inside the last number (`…,17,2` for
+            // `…,17,20`) still parses. The line is reported (once), not read.
+            table.rows.retain(|r| r.line != n_lines);
+            problems.push(Problem {
+                file: file.to_string(),
+                line: Some(n_lines),
+                message: "the file does not end with a line end: the last line looks truncated \
+                          (add the line end if the line is complete)"
+                    .into(),
+            });
+        }
         table
     }
 
