@@ -421,6 +421,34 @@ fn csv_into_a_closed_pipe_exits_0() {
     }
 }
 
+/// Defect 9: temporary copies of the store left by a killed writer are removed by the next
+/// writer (under the lock); files that are not ours stay.
+#[test]
+fn a_killed_writers_temporary_copies_are_cleaned() {
+    let store = tempfile::tempdir().unwrap();
+    let header = "series,period,value,unit,precision,source,known_at\n";
+    fs::write(store.path().join(".portcast-write-Ab12Cd"), header).unwrap();
+    fs::write(store.path().join(".tmpAb12Cd"), header).unwrap(); // an older version's name
+    fs::write(store.path().join(".tmpnotour"), "my own notes\n").unwrap();
+    let (code, _, err) = run(portcast(store.path()).args([
+        "data",
+        "add",
+        "pmi",
+        "2024-01",
+        "49.2",
+        "--known-at",
+        "2024-02-01",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let mut names: Vec<String> = fs::read_dir(store.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    names.sort();
+    assert_eq!(names, [".tmpnotour"]);
+}
+
 /// Defects 4, 2 and 10 inside `run`: ids that collide as file names get distinct files, a
 /// formula-leading id is neutralised in `markets.csv`, a market beyond the limits fails alone
 /// (the report is still written), and a settled market is no problem.

@@ -202,6 +202,9 @@ pub fn format_value(v: f64) -> String {
 /// followed by the new rows, written to a temporary file beside it, synced and renamed into
 /// place. On any error the old file is untouched.
 pub fn append(dir: &Path, new: &[Observation]) -> std::io::Result<()> {
+    // Every writer appends (possibly nothing) under the store lock: the moment to clear what a
+    // killed writer left.
+    remove_stale_temporaries(dir);
     if new.is_empty() {
         return Ok(());
     }
@@ -221,6 +224,37 @@ pub fn append(dir: &Path, new: &[Observation]) -> std::io::Result<()> {
     write_atomic(&path, &bytes)
 }
 
+/// Prefix of the temporary files [`write_atomic`] creates (`.portcast-write-XXXXXX`).
+pub const TMP_PREFIX: &str = ".portcast-write-";
+
+/// Remove temporary files a killed writer left in the store directory `dir` (each a full copy
+/// of the store, never cleaned otherwise). Only called by a writer holding the store lock, so no
+/// other write can be under way. Older versions named theirs `.tmpXXXXXX`: such a file is
+/// removed only when it starts with the store file's header (a copy of the store).
+pub fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !e.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let ours = name.starts_with(TMP_PREFIX)
+            || (name.starts_with(".tmp") && name.len() == 10 && starts_with_header(&e.path()));
+        if ours {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+fn starts_with_header(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; HEADER.len()];
+    fs::File::open(path)
+        .is_ok_and(|mut f| f.read_exact(&mut head).is_ok() && head == *HEADER.as_bytes())
+}
+
 /// Write `bytes` to `path` through a synced temporary file in the same directory and a rename,
 /// with mode 0644 (a temporary file is created 0600).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -228,7 +262,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TMP_PREFIX)
+        .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     #[cfg(unix)]
