@@ -449,6 +449,103 @@ fn a_killed_writers_temporary_copies_are_cleaned() {
     assert_eq!(names, [".tmpnotour"]);
 }
 
+/// Defect 12: a data file that is a device or over the size cap is refused, never read until
+/// memory runs out.
+#[test]
+fn device_and_oversized_data_files_are_refused() {
+    let store = tempfile::tempdir().unwrap();
+    let data = copy_of_data();
+    let file = data.path().join("scfi_weekly.csv");
+    fs::remove_file(&file).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &file).unwrap();
+    let check = || {
+        run(portcast(store.path())
+            .args(["data", "check", "--format", "csv", "--data-dir"])
+            .arg(data.path()))
+    };
+    let (code, out, err) = check();
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        out.contains("scfi_weekly.csv") && out.contains("not a regular file"),
+        "{out}"
+    );
+    fs::remove_file(&file).unwrap();
+    let f = fs::File::create(&file).unwrap();
+    f.set_len(200 * 1024 * 1024).unwrap(); // sparse: no disk used
+    let (code, out, err) = check();
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        out.contains("scfi_weekly.csv") && out.contains("larger than the limit"),
+        "{out}"
+    );
+    // The store's own file, too.
+    fs::remove_file(&file).unwrap();
+    fs::copy(data_dir().join("scfi_weekly.csv"), &file).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", store.path().join("observations.csv")).unwrap();
+    let (code, out, _) = check();
+    assert_eq!(code, 3);
+    assert!(
+        out.contains("observations.csv") && out.contains("not a regular file"),
+        "{out}"
+    );
+}
+
+/// Defect 13: a config `data_dir` error names the key and exits 4; a missing `markets_file` is
+/// reported once; a non-UTF-8 data file names the line; a whitespace-only line is reported.
+#[test]
+fn smaller_input_errors_name_the_key_line_once() {
+    let store = tempfile::tempdir().unwrap();
+    let cfg = store.path().join("portcast.toml");
+    fs::write(&cfg, "data_dir = \"/nonexistent/portcast-data\"\n").unwrap();
+    let (code, _, err) = run(portcast(store.path())
+        .args(["data", "list", "--config"])
+        .arg(&cfg));
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains("data_dir") && !err.contains("--data-dir"),
+        "{err}"
+    );
+
+    fs::write(&cfg, "markets_file = \"/nonexistent/markets.toml\"\n").unwrap();
+    let (code, _, err) = run(portcast(store.path()).args(["price", "--config"]).arg(&cfg));
+    assert_ne!(code, 0);
+    assert_eq!(err.matches("No such file").count(), 1, "{err}");
+
+    let data = copy_of_data();
+    let la = data.path().join("la_teu_annual.csv");
+    let mut bytes = fs::read(&la).unwrap();
+    let third_line = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .nth(1)
+        .unwrap()
+        .0
+        + 1;
+    bytes.insert(third_line, 0xff);
+    fs::write(&la, &bytes).unwrap();
+    let check = || {
+        run(portcast(store.path())
+            .args(["data", "check", "--format", "csv", "--data-dir"])
+            .arg(data.path()))
+    };
+    let (code, out, err) = check();
+    assert_eq!(code, 3, "{err}");
+    assert!(out.contains("line 3: not UTF-8"), "{out}");
+
+    fs::copy(data_dir().join("la_teu_annual.csv"), &la).unwrap();
+    let text = fs::read_to_string(&la).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.insert(2, "   ");
+    fs::write(&la, lines.join("\n") + "\n").unwrap();
+    let (code, out, err) = check();
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        out.contains("la_teu_annual.csv,3,") && out.contains("only whitespace"),
+        "{out}"
+    );
+}
+
 /// Defects 4, 2 and 10 inside `run`: ids that collide as file names get distinct files, a
 /// formula-leading id is neutralised in `markets.csv`, a market beyond the limits fails alone
 /// (the report is still written), and a settled market is no problem.

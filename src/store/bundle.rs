@@ -101,11 +101,13 @@ pub fn load(dir: &DataDir, lags: &ReleaseLags) -> (Vec<Observation>, Vec<Problem
 }
 
 fn read_text(path: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    let bytes = crate::limits::read_capped(path, crate::limits::MAX_DATA_FILE_BYTES)
+        .map_err(|e| format!("cannot read: {e}"))?;
     String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
         format!(
-            "not UTF-8 text (byte {} is invalid; save the file as UTF-8 CSV)",
-            e.utf8_error().valid_up_to()
+            "line {}: not UTF-8 text (byte {at} is invalid; save the file as UTF-8 CSV)",
+            crate::limits::line_of(e.as_bytes(), at)
         )
     })
 }

@@ -109,7 +109,13 @@ impl CsvTable {
                 Ok(rec) => {
                     let line = rec.position().map_or(0, |p| line_at(p.byte()));
                     if rec.len() == 1 && rec.get(0).is_some_and(|s| s.trim().is_empty()) {
-                        continue; // a blank line, e.g. at the end of a hand-edited file
+                        // Empty lines never reach here (the reader skips them); a line of only
+                        // spaces or tabs is either a stray edit or a row whose text was lost.
+                        problem(
+                            Some(line),
+                            "the line holds only whitespace (delete it, or restore the row)".into(),
+                        );
+                        continue;
                     }
                     if rec.len() != table.headers.len() {
                         let truncated = !ends_with_newline

@@ -39,14 +39,15 @@ pub fn read(dir: &Path) -> (Vec<Observation>, Vec<Problem>) {
     let path = path_in(dir);
     let label = path.display().to_string();
     let mut problems = Vec::new();
-    let text = match fs::read(&path) {
+    let text = match crate::limits::read_capped(&path, crate::limits::MAX_DATA_FILE_BYTES) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(t) => t,
-            Err(_) => {
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
                 problems.push(Problem {
                     file: label,
-                    line: None,
-                    message: "not UTF-8 text".into(),
+                    line: Some(crate::limits::line_of(e.as_bytes(), at) as u64),
+                    message: format!("not UTF-8 text (byte {at} is invalid)"),
                 });
                 return (Vec::new(), problems);
             }
@@ -210,7 +211,7 @@ pub fn append(dir: &Path, new: &[Observation]) -> std::io::Result<()> {
     }
     fs::create_dir_all(dir)?;
     let path = path_in(dir);
-    let mut bytes = match fs::read(&path) {
+    let mut bytes = match crate::limits::read_capped(&path, crate::limits::MAX_DATA_FILE_BYTES) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => format!("{HEADER}\n").into_bytes(),
         Err(e) => return Err(e),
