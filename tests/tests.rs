@@ -10,6 +10,7 @@ mod hostile;
 mod ingest;
 mod lags;
 mod landed;
+mod properties;
 mod report;
 mod run;
 mod trade;
