@@ -154,14 +154,14 @@ impl OutputDir {
         } else {
             None
         };
-        if !self.committed {
-            if let Err(e) = fs::rename(&self.tmp, &dest) {
-                // Put the old report back, so the failure leaves things as they were.
-                if let Some(aside) = &aside {
-                    let _ = fs::rename(aside, &dest);
-                }
-                return Err(io_err("publishing the report as", &dest)(e));
+        if !self.committed
+            && let Err(e) = fs::rename(&self.tmp, &dest)
+        {
+            // Put the old report back, so the failure leaves things as they were.
+            if let Some(aside) = &aside {
+                let _ = fs::rename(aside, &dest);
             }
+            return Err(io_err("publishing the report as", &dest)(e));
         }
         self.committed = true;
         sync_dir(&self.out);
