@@ -531,7 +531,7 @@ fn smaller_input_errors_name_the_key_line_once() {
     };
     let (code, out, err) = check();
     assert_eq!(code, 3, "{err}");
-    assert!(out.contains("line 3: not UTF-8"), "{out}");
+    assert!(out.contains("la_teu_annual.csv,3,not UTF-8"), "{out}");
 
     fs::copy(data_dir().join("la_teu_annual.csv"), &la).unwrap();
     let text = fs::read_to_string(&la).unwrap();

@@ -77,10 +77,10 @@ pub fn load(dir: &DataDir, lags: &ReleaseLags) -> (Vec<Observation>, Vec<Problem
                 let path = d.join(file.name);
                 match read_text(&path) {
                     Ok(t) => (path.display().to_string(), t),
-                    Err(message) => {
+                    Err((line, message)) => {
                         problems.push(Problem {
                             file: path.display().to_string(),
-                            line: None,
+                            line,
                             message,
                         });
                         continue;
@@ -100,14 +100,15 @@ pub fn load(dir: &DataDir, lags: &ReleaseLags) -> (Vec<Observation>, Vec<Problem
     (observations, problems)
 }
 
-fn read_text(path: &Path) -> Result<String, String> {
+/// The file's text, or why not with the line at fault (invalid UTF-8) when there is one.
+fn read_text(path: &Path) -> Result<String, (Option<u64>, String)> {
     let bytes = crate::limits::read_capped(path, crate::limits::MAX_DATA_FILE_BYTES)
-        .map_err(|e| format!("cannot read: {e}"))?;
+        .map_err(|e| (None, format!("cannot read: {e}")))?;
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        format!(
-            "line {}: not UTF-8 text (byte {at} is invalid; save the file as UTF-8 CSV)",
-            crate::limits::line_of(e.as_bytes(), at)
+        (
+            Some(crate::limits::line_of(e.as_bytes(), at) as u64),
+            format!("not UTF-8 text (byte {at} is invalid; save the file as UTF-8 CSV)"),
         )
     })
 }
