@@ -157,7 +157,7 @@ proptest! {
     /// random values and times, so that every case loads.)
     #[test]
     fn appending_never_rewrites_the_store(
-        rows in prop::collection::vec((0..5usize, 0.0..90.0f64, 0..3000i64), 0..12),
+        rows in prop::collection::vec((0..5usize, 1.0..90.0f64, 0..3000i64), 0..12),
         value in 0.0..90.0f64,
     ) {
         let mut p = Vec::new();
