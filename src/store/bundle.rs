@@ -31,6 +31,10 @@ macro_rules! bundled {
     };
 }
 
+/// What the loader keeps per series: its id (one `Arc` shared by all its observations), unit,
+/// release lag in days, and spec (count-ness, plausible range).
+type SeriesInfo = (Arc<str>, Arc<str>, i64, Arc<SeriesSpec>);
+
 /// Every file of the snapshot, in the order they are loaded.
 pub const FILES: &[BundledFile] = bundled!(
     "pmi_nbs_monthly.csv",
@@ -504,8 +508,8 @@ pub(crate) struct RowLoader<'a> {
     /// series → (last period seen, its line), for the duplicate and order checks.
     last: HashMap<Arc<str>, (Period, u64)>,
     seen: HashMap<(Arc<str>, Period), u64>,
-    /// series → (its id, shared by all its observations; unit; release lag; count-ness).
-    units: HashMap<String, (Arc<str>, Arc<str>, i64, Arc<SeriesSpec>)>,
+    /// series → what the loader keeps of it (see [`SeriesInfo`]).
+    units: HashMap<String, SeriesInfo>,
     columns_ok: bool,
     previous_source: Option<Arc<str>>,
 }
@@ -717,7 +721,7 @@ impl<'a> RowLoader<'a> {
         });
     }
 
-    fn unit_of(&mut self, series: &str) -> Option<(Arc<str>, Arc<str>, i64, Arc<SeriesSpec>)> {
+    fn unit_of(&mut self, series: &str) -> Option<SeriesInfo> {
         if let Some(u) = self.units.get(series) {
             return Some(u.clone());
         }
