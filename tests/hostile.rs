@@ -229,7 +229,7 @@ contract = {{ type = "binary", strike = "greater", k = 900_000 }}
         .arg(&path));
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("market `year-9999` (markets file line 2): `target`: 9999-12")
+        err.contains("markets.toml: market `year-9999` (markets file line 2): `target`: 9999-12")
             && err.contains("at most 520"),
         "{err}"
     );

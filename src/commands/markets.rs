@@ -130,7 +130,10 @@ pub fn price(settings: &Settings, args: &PriceArgs, out: &mut dyn Write) -> anyh
     let (priced, failures) = price_all(&store, &sources.model, &markets, settings.as_of);
     price_table(&priced).write(settings.format, out)?;
     for (id, e) in &failures {
-        tracing::error!("market `{id}`: not priced: {e}");
+        tracing::error!(
+            "market `{id}`: not priced: {}",
+            in_file(settings, &args.markets, e)
+        );
     }
     Ok(if failures.is_empty() {
         Exit::Ok
@@ -143,6 +146,24 @@ pub fn price(settings: &Settings, args: &PriceArgs, out: &mut dyn Write) -> anyh
     } else {
         Exit::Failure
     })
+}
+
+/// A pricing error, prefixed with the markets file when it is about the file's content (a
+/// target beyond the limits names its line and key; this names the file).
+pub fn in_file(settings: &Settings, args: &MarketsArgs, e: &price::PriceError) -> String {
+    match e {
+        price::PriceError::TooFar { .. } => {
+            let file = args
+                .markets
+                .clone()
+                .or_else(|| settings.config.markets_file.clone())
+                .map_or("data/markets.example.toml (bundled)".to_string(), |p| {
+                    p.display().to_string()
+                });
+            format!("{file}: {e}")
+        }
+        _ => e.to_string(),
+    }
 }
 
 /// Price every market; a market that cannot be priced is reported, not fatal.

@@ -240,7 +240,10 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
         let sources = ForecastSources::new(settings, args.markets.paths, args.markets.seed);
         let (priced, failures) = markets::price_all(&store, &sources.model, &markets_list, as_of);
         for (id, e) in &failures {
-            problems.push(format!("market `{id}` not priced: {e}"));
+            problems.push(format!(
+                "market `{id}` not priced: {}",
+                markets::in_file(settings, &args.markets, e)
+            ));
         }
         let price_table = markets::price_table(&priced);
         report_csv::write_table(&dir.join("markets.csv"), &price_table)?;
