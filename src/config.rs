@@ -15,10 +15,11 @@ use crate::series::catalog::SeriesSpec;
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {path}: {source}")]
+    #[error("cannot read config file {path}: {error}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        /// Not `source`: the message already ends with it (printed once, not twice).
+        error: std::io::Error,
     },
     #[error("config file {path}: {message}")]
     Parse { path: PathBuf, message: String },
@@ -129,10 +130,11 @@ impl ConfigFile {
     /// Read a config file. Relative paths in it are taken relative to the file's own directory,
     /// so a cron job does not depend on its working directory.
     pub fn read(path: &Path) -> Result<ConfigFile, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = crate::limits::read_text_capped(path, crate::limits::MAX_TOML_FILE_BYTES)
+            .map_err(|error| ConfigError::Read {
+                path: path.to_path_buf(),
+                error,
+            })?;
         let mut cfg = Self::parse(path, &text)?;
         let base = path.parent().unwrap_or(Path::new("."));
         for dir in [

@@ -14,6 +14,7 @@ pub mod config;
 pub mod exit;
 pub mod forecast;
 pub mod ingest;
+pub mod limits;
 pub mod markets;
 pub mod model;
 pub mod output;

@@ -120,6 +120,31 @@ fn format_for_reading(v: f64) -> String {
     }
 }
 
+/// A text cell that a spreadsheet would run as a formula (`=1+2`, `+…`, `@…`, `-…` that is
+/// not a number, or a leading tab or carriage return) gets a leading `'`, so opening a CSV
+/// output never executes what a markets file or a source put in a field.
+pub fn csv_safe(s: &str) -> String {
+    let risky = match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'@' | b'\t' | b'\r') => true,
+        Some(b'-') => s.len() > 1 && s.parse::<f64>().is_err(),
+        _ => false,
+    };
+    if risky {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+/// A csv error as the I/O error under it (so a closed pipe stays `BrokenPipe`, which the binary
+/// treats as success), or as an I/O error carrying its message.
+fn csv_io(e: csv::Error) -> std::io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => std::io::Error::other(format!("{other:?}")),
+    }
+}
+
 /// A table of named columns.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Table {
@@ -162,9 +187,14 @@ impl Table {
             Format::Table => self.write_text(out),
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(out);
-                w.write_record(&self.columns)?;
+                w.write_record(self.columns.iter().map(|c| csv_safe(c)))
+                    .map_err(csv_io)?;
                 for row in &self.rows {
-                    w.write_record(row.iter().map(Cell::text))?;
+                    w.write_record(row.iter().map(|c| match c {
+                        Cell::Str(s) => csv_safe(s),
+                        other => other.text(),
+                    }))
+                    .map_err(csv_io)?;
                 }
                 w.flush()
             }

@@ -34,17 +34,27 @@ impl Settings {
             Some(p) => ConfigFile::read(p)?,
             None => ConfigFile::default(),
         };
-        let data_dir = match args.data_dir.clone().or_else(|| config.data_dir.clone()) {
-            Some(dir) => {
+        let data_dir = match (&args.data_dir, &config.data_dir) {
+            (Some(dir), _) => {
                 if !dir.is_dir() {
                     return Err(SettingsError::Usage(format!(
                         "--data-dir {}: not a directory",
                         dir.display()
                     )));
                 }
-                DataDir::Path(dir)
+                DataDir::Path(dir.clone())
             }
-            None => DataDir::Embedded,
+            // From the config: the config's key is at fault (exit 4), not a flag.
+            (None, Some(dir)) => {
+                if !dir.is_dir() {
+                    return Err(SettingsError::Config(ConfigError::Invalid {
+                        path: config_path.clone().unwrap_or_default(),
+                        message: format!("data_dir = {}: not a directory", dir.display()),
+                    }));
+                }
+                DataDir::Path(dir.clone())
+            }
+            (None, None) => DataDir::Embedded,
         };
         let store_dir = match args.store_dir.clone().or_else(|| config.store_dir.clone()) {
             Some(d) => d,

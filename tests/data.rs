@@ -364,7 +364,7 @@ fn broken_files_get_clear_errors() {
             "not UTF-8",
             "scfi_weekly.csv",
             b"date,scfi_composite,source,note\n2020-01-10,1000,\xff,\n".to_vec(),
-            "",
+            "2", // the line, not only a byte offset (issue 14, defect 13)
             "not UTF-8 text",
         ),
     ];

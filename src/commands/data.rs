@@ -117,14 +117,15 @@ pub fn check(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<Exit> {
 
 /// `data add SERIES PERIOD VALUE`: append one hand-entered figure to the store, atomically.
 pub fn add(settings: &Settings, args: &AddArgs) -> anyhow::Result<Exit> {
-    let obs = parse_entry(settings, args).map_err(UsageError)?;
+    let mut obs = parse_entry(settings, args).map_err(UsageError)?;
     // The same lock as `fetch`: two writers appending at once would lose one's rows.
     let dir = &settings.store_dir;
     let _lock = crate::store::lock::RunLock::acquire(dir)?;
     // Refuse to append to a store that does not load: the user should see its problems first.
     let store = Store::open(&settings.location)?;
+    let now = Utc::now();
     let revision_of = store
-        .view(&args.series, Utc::now())?
+        .view(&args.series, now)?
         .points
         .into_iter()
         .find(|p| p.period == obs.period);
@@ -139,6 +140,19 @@ pub fn add(settings: &Settings, args: &AddArgs) -> anyhow::Result<Exit> {
             prev.value
         );
         return Ok(Exit::Ok);
+    }
+    // A revision is known from when it is entered (or an explicit later `--known-at`), never at
+    // or before any figure already stored for the period: the same (series, period, known_at)
+    // twice would make the view ambiguous, and an earlier one would rewrite history.
+    let latest = store
+        .observations(&args.series)
+        .iter()
+        .filter(|o| o.period == obs.period)
+        .map(|o| o.known_at)
+        .max();
+    if let Some(latest) = latest {
+        obs.known_at = revision_known_at(args.known_at.is_some(), obs.known_at, latest, now)
+            .map_err(|e| UsageError(format!("{} {}: {e}", obs.series, obs.period)))?;
     }
     file::append(&settings.store_dir, std::slice::from_ref(&obs)).with_context(|| {
         format!(
@@ -165,6 +179,31 @@ pub fn add(settings: &Settings, args: &AddArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
+/// When a revision of a period last known at `latest` becomes known: the explicit
+/// `--known-at` (`given`, already parsed into `known_at`) if it is after `latest`, refused
+/// otherwise; by default the time of entry in whole seconds (or a millisecond after `latest`,
+/// should that be later).
+fn revision_known_at(
+    given: bool,
+    known_at: chrono::DateTime<Utc>,
+    latest: chrono::DateTime<Utc>,
+    now: chrono::DateTime<Utc>,
+) -> Result<chrono::DateTime<Utc>, String> {
+    if given {
+        if known_at <= latest {
+            return Err(format!(
+                "a revision must be known after the figure it revises (known at {}); \
+                 --known-at {} is not later",
+                latest.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                known_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+            ));
+        }
+        return Ok(known_at);
+    }
+    let whole = chrono::DurationRound::duration_trunc(now, Duration::seconds(1)).unwrap_or(now);
+    Ok(whole.max(latest + Duration::milliseconds(1)))
+}
+
 fn parse_entry(settings: &Settings, args: &AddArgs) -> Result<Observation, String> {
     let spec = catalog::spec(&args.series).ok_or_else(|| {
         format!(
@@ -189,6 +228,8 @@ fn parse_entry(settings: &Settings, args: &AddArgs) -> Result<Observation, Strin
             spec.id, spec.unit
         ));
     }
+    spec.check_plausible(value)
+        .map_err(|e| format!("value: {e}"))?;
     if args.source.contains(['\n', '\r']) {
         return Err("source: must be one line".into());
     }
@@ -214,11 +255,19 @@ fn parse_entry(settings: &Settings, args: &AddArgs) -> Result<Observation, Strin
             known_at.to_rfc3339()
         ));
     }
-    if known_at < start_of_day(period.start()) {
-        return Err(format!(
-            "--known-at {} is before the period {period} began",
-            known_at.to_rfc3339()
-        ));
+    // Nothing is published before its period's last day: a figure is never known earlier.
+    if known_at < start_of_day(period.end()) {
+        return Err(match &args.known_at {
+            Some(_) => format!(
+                "--known-at {} is before the last day of the period {period} ({})",
+                known_at.to_rfc3339(),
+                period.end()
+            ),
+            None => format!(
+                "the period {period} is not over (its last day is {}): no figure for it is published yet",
+                period.end()
+            ),
+        });
     }
     Ok(Observation {
         series: Arc::from(spec.id.as_str()),

@@ -179,9 +179,7 @@ pub fn forecast(
     if let Some(q) = args.quantiles.iter().find(|q| !(0.0..=1.0).contains(*q)) {
         return Err(UsageError(format!("--quantiles: {q} is not a level in [0, 1]")).into());
     }
-    if args.horizon == 0 || args.paths == 0 {
-        return Err(UsageError("--horizon and --paths must be at least 1".into()).into());
-    }
+    crate::limits::check_flags(Some(args.horizon), args.paths)?;
     let store = Store::open(&settings.location)?;
     let req = ForecastRequest {
         series: args.series.clone(),
@@ -260,9 +258,7 @@ pub fn nowcast(
         ))
         .into());
     }
-    if args.paths == 0 {
-        return Err(UsageError("--paths must be at least 1".into()).into());
-    }
+    crate::limits::check_flags(None, args.paths)?;
     let store = Store::open(&settings.location)?;
     let options = NowcastOptions {
         n_paths: args.paths,
@@ -360,9 +356,7 @@ pub fn evaluate(
     if from > to {
         return Err(UsageError(format!("--from {from} is after --to {to}")).into());
     }
-    if args.horizon == 0 || args.paths == 0 {
-        return Err(UsageError("--horizon and --paths must be at least 1".into()).into());
-    }
+    crate::limits::check_flags(Some(args.horizon), args.paths)?;
     let store = Store::open(&settings.location)?;
     let req = EvaluateRequest {
         series: args.series.clone(),

@@ -70,9 +70,7 @@ pub enum Section {
 }
 
 pub fn run(settings: &Settings, args: &LandedArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
-    if args.paths == 0 {
-        return Err(UsageError("--paths must be at least 1".into()).into());
-    }
+    crate::limits::check_flags(None, args.paths)?;
     let section = args.section.unwrap_or(match settings.format {
         Format::Csv => Section::Summary,
         _ => Section::All,
@@ -95,8 +93,18 @@ pub fn run(settings: &Settings, args: &LandedArgs, out: &mut dyn Write) -> anyho
         args.paths,
         args.seed,
     );
-    let result = freight::landed_cost(&store, &source, &shipment, &markets, settings.as_of)
-        .context("landed cost")?;
+    let result = match freight::landed_cost(&store, &source, &shipment, &markets, settings.as_of) {
+        // A ship date beyond the documented limit is a bad input: named with its file and key.
+        Err(e @ freight::FreightError::ShipDateTooFar { .. }) => {
+            let file = args
+                .shipment
+                .clone()
+                .or_else(|| settings.config.shipment_file.clone())
+                .unwrap_or_default();
+            return Err(UsageError(format!("shipment file {}: {e}", file.display())).into());
+        }
+        r => r.context("landed cost")?,
+    };
     log(&result, args.markets.as_deref());
     let (summary, hedge) = (summary_table(&result), hedge_table(&result));
     match (settings.format, section) {

@@ -42,6 +42,7 @@ pub struct MarketsArgs {
 
 /// Read the markets named by the flags or the config, or the bundled example.
 pub fn load_markets(settings: &Settings, args: &MarketsArgs) -> anyhow::Result<Vec<Market>> {
+    crate::limits::check_flags(None, args.paths)?;
     match args
         .markets
         .clone()
@@ -129,13 +130,40 @@ pub fn price(settings: &Settings, args: &PriceArgs, out: &mut dyn Write) -> anyh
     let (priced, failures) = price_all(&store, &sources.model, &markets, settings.as_of);
     price_table(&priced).write(settings.format, out)?;
     for (id, e) in &failures {
-        tracing::error!("market `{id}`: not priced: {e}");
+        tracing::error!(
+            "market `{id}`: not priced: {}",
+            in_file(settings, &args.markets, e)
+        );
     }
     Ok(if failures.is_empty() {
         Exit::Ok
+    } else if failures
+        .iter()
+        .any(|(_, e)| matches!(e, price::PriceError::TooFar { .. }))
+    {
+        // A target beyond the documented limits is a bad input, like a bad argument.
+        Exit::Usage
     } else {
         Exit::Failure
     })
+}
+
+/// A pricing error, prefixed with the markets file when it is about the file's content (a
+/// target beyond the limits names its line and key; this names the file).
+pub fn in_file(settings: &Settings, args: &MarketsArgs, e: &price::PriceError) -> String {
+    match e {
+        price::PriceError::TooFar { .. } => {
+            let file = args
+                .markets
+                .clone()
+                .or_else(|| settings.config.markets_file.clone())
+                .map_or("data/markets.example.toml (bundled)".to_string(), |p| {
+                    p.display().to_string()
+                });
+            format!("{file}: {e}")
+        }
+        _ => e.to_string(),
+    }
 }
 
 /// Price every market; a market that cannot be priced is reported, not fatal.
@@ -144,7 +172,7 @@ pub fn price_all(
     source: &ForecastPaths,
     markets: &[Market],
     as_of: chrono::DateTime<chrono::Utc>,
-) -> (Vec<PricedMarket>, Vec<(String, String)>) {
+) -> (Vec<PricedMarket>, Vec<(String, price::PriceError)>) {
     let mut priced = Vec::new();
     let mut failures = Vec::new();
     for m in markets {
@@ -180,7 +208,27 @@ pub fn price_all(
                 }
                 priced.push(p);
             }
-            Err(e) => failures.push((m.id.clone(), e.to_string())),
+            // A market whose figure is published is settled: reported with its payout, not
+            // as a failure (it would fail every cron run until the file is edited).
+            Err(price::PriceError::AlreadyKnown { target, value, .. }) => {
+                match price::settled_market(store, m, target, value, as_of) {
+                    Ok(p) => {
+                        tracing::info!(
+                            "market `{}`: settled: {target} is published ({}), payout {}",
+                            m.id,
+                            crate::output::format_number(value),
+                            p.rows
+                                .iter()
+                                .map(|r| crate::output::format_number(r.fair))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        );
+                        priced.push(p);
+                    }
+                    Err(e) => failures.push((m.id.clone(), e)),
+                }
+            }
+            Err(e) => failures.push((m.id.clone(), e)),
         }
     }
     (priced, failures)

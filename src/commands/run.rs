@@ -18,6 +18,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use serde_json::json;
 
+use super::UsageError;
 use super::markets::{self, ForecastSources, ForecastSpec, MarketsArgs};
 use crate::analysis::lags::{self, LagOptions, PairSpec};
 use crate::backtest::evaluate::Strategy;
@@ -116,6 +117,16 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
         Some(d) => d,
         None => default_out()?,
     };
+    // The documented limits (README, Limits): weekly charts reach 13/3 × the horizon in weeks.
+    crate::limits::check_flags(Some(args.horizon), args.markets.paths)?;
+    crate::limits::check_flags(Some(args.horizon * 13 / 3), args.markets.paths).map_err(|e| {
+        UsageError(format!(
+            "--horizon {} (weekly: ×13/3): {}",
+            args.horizon, e.0
+        ))
+    })?;
+    crate::limits::check_flags(None, args.backtest_paths)
+        .map_err(|e| UsageError(e.0.replace("--paths", "--backtest-paths")))?;
     let _lock = RunLock::acquire(&settings.store_dir)?;
     let as_of = settings.as_of;
     let mut lap = Lap::start();
@@ -229,7 +240,10 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
         let sources = ForecastSources::new(settings, args.markets.paths, args.markets.seed);
         let (priced, failures) = markets::price_all(&store, &sources.model, &markets_list, as_of);
         for (id, e) in &failures {
-            problems.push(format!("market `{id}` not priced: {e}"));
+            problems.push(format!(
+                "market `{id}` not priced: {}",
+                markets::in_file(settings, &args.markets, e)
+            ));
         }
         let price_table = markets::price_table(&priced);
         report_csv::write_table(&dir.join("markets.csv"), &price_table)?;
@@ -243,7 +257,9 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
             "Each market's predictive distribution with its strike(s) and the market price.",
         );
         for p in &priced {
-            if let Some(m) = markets_list.iter().find(|m| m.id == p.market)
+            // A settled market has no distribution left to draw: its row says what it paid.
+            if p.settled.is_none()
+                && let Some(m) = markets_list.iter().find(|m| m.id == p.market)
                 && let Some(chart) = market_chart(m, p, as_of)
             {
                 let stem = format!("market_{}", m.id);
@@ -653,6 +669,16 @@ impl<'scope> Drawings<'scope> {
                 }
             })
             .collect();
+        // Ids that differ only where they were replaced (`la/dec`, `la_dec`) or in case would
+        // share a file: the later one gets `-2`, `-3`, ... (the order asked is fixed).
+        let taken = |s: &str| self.asked.iter().any(|(_, t)| t.eq_ignore_ascii_case(s));
+        let mut unique = stem.clone();
+        let mut n = 2;
+        while taken(&unique) {
+            unique = format!("{stem}-{n}");
+            n += 1;
+        }
+        let stem = unique;
         let (dir, file_stem, caption) = (self.dir.clone(), stem.clone(), caption.into());
         let job: ChartJob = (
             self.asked.len(),

@@ -700,7 +700,8 @@ fn check_request(req: &ForecastRequest) -> Result<(), ForecastError> {
             "at least one sample path is needed".into(),
         ));
     }
-    Ok(())
+    // The documented limits (src/limits.rs): paths × horizon are held at once.
+    crate::limits::check_work(req.horizon, req.n_paths).map_err(ForecastError::Request)
 }
 
 /// A 128-bit fingerprint of a value's content: two 64-bit SipHash digests, the second salted.

@@ -63,11 +63,12 @@ pub enum InvalidFigure {
         found: String,
         expected: String,
     },
-    #[error("{series} {period}: {value} is not a valid figure (a count cannot be negative)")]
+    #[error("{series} {period}: {value} is not a valid figure: {reason}")]
     BadValue {
         series: String,
         period: String,
         value: f64,
+        reason: String,
     },
     #[error("{series} {period}: the response gives two different figures, {first} and {second}")]
     Conflict {
@@ -254,7 +255,10 @@ fn store_fetched(
         Err(e) => {
             return SourceReport::failed(
                 id,
-                format!("a fetched figure cannot be stored, nothing written: {e}"),
+                format!(
+                    "a fetched figure from {} cannot be stored, nothing written: {e}",
+                    fetched.provenance
+                ),
                 fetched.notes,
             );
         }
@@ -275,11 +279,18 @@ fn store_fetched(
     for o in &rows {
         overlay.insert(o);
     }
+    let mut notes = fetched.notes;
+    if let Some(first) = classified.future.first() {
+        notes.push(format!(
+            "{} figure(s) for periods not over at the fetch time refused, not stored (first: {first})",
+            classified.future.len()
+        ));
+    }
     SourceReport {
         new: classified.new.len(),
         revised: classified.revised.len(),
         unchanged: classified.unchanged,
-        notes: fetched.notes,
+        notes,
         revisions: classified.revised.into_iter().map(|(_, r)| r).collect(),
         ..SourceReport::empty(id, Status::Ok)
     }
@@ -309,6 +320,9 @@ struct Classified {
     new: Vec<Observation>,
     revised: Vec<(Observation, Revision)>,
     unchanged: usize,
+    /// Figures for periods that end after the fetch time (`series period`): refused, since
+    /// nothing is published before its period is over; the rest of the source is stored.
+    future: Vec<String>,
 }
 
 /// Compare fetched figures with the store as of `now`; refuse the lot if any figure cannot be
@@ -354,12 +368,23 @@ fn classify(
                     expected: spec.period.to_string(),
                 });
             }
-            if !p.value.is_finite() || (spec.count && p.value < 0.0) {
+            if let Err(reason) = spec
+                .check_plausible(p.value)
+                .and(crate::store::csvfile::check_period_year(p.period))
+            {
                 return Err(InvalidFigure::BadValue {
                     series: series.to_string(),
                     period: p.period.to_string(),
                     value: p.value,
+                    reason,
                 });
+            }
+            // A figure is never known before its period's last day began: a day in 2032 or a
+            // PMI for a month not yet over is a garbled or test figure, never stored as known.
+            let due = start_of_day(p.period.end());
+            if due > now {
+                out.future.push(format!("{series} {}", p.period));
+                continue;
             }
             let known = overlay
                 .latest
@@ -390,7 +415,7 @@ fn classify(
                 }
                 None => {
                     let stated = p.published.map(start_of_day).filter(|t| *t <= now);
-                    let at = unique_stamp(stated.unwrap_or(now), taken);
+                    let at = unique_stamp(stated.unwrap_or(now).max(due), taken);
                     out.new.push(observation(&id, &unit, &provenance, p, at));
                 }
             }
@@ -553,8 +578,99 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.new[0].known_at, start_of_day(day("2024-01-12")));
-        assert_eq!(c.new[1].known_at, now);
+        // A print dated after the fetch is refused (issue 14, defect 3), not stored as known now.
+        assert_eq!(c.new.len(), 1);
+        assert_eq!(c.future, ["scfi 2024-01-19"]);
         assert_eq!(c.revised[0].0.known_at, now);
+    }
+
+    /// Issue 14, defect 3: a PortWatch day in 2032, a PMI for 2030 and a month not yet over
+    /// were stored with known_at = the fetch time, before their period ended. They are refused
+    /// (listed for the source's note); the rest of the fetch is stored.
+    #[test]
+    fn figures_for_periods_not_over_are_refused_the_rest_stored() {
+        let now = start_of_day(day("2026-12-02")) + Duration::hours(7);
+        let c = classify(
+            &Store::default(),
+            &Overlay::default(),
+            &fetched(vec![
+                point("pmi", Period::month(2026, 11).unwrap(), 49.5, None),
+                point("pmi", Period::month(2030, 1).unwrap(), 50.0, None),
+                point("pmi", Period::month(2026, 12).unwrap(), 50.1, None),
+                point(
+                    "portwatch.port1188.portcalls",
+                    Period::Day(day("2032-01-01")),
+                    90.0,
+                    None,
+                ),
+                point(
+                    "portwatch.port1188.portcalls",
+                    Period::Day(day("2026-12-01")),
+                    91.0,
+                    None,
+                ),
+            ]),
+            now,
+        )
+        .unwrap();
+        let stored: Vec<String> = c
+            .new
+            .iter()
+            .map(|o| format!("{} {}", o.series, o.period))
+            .collect();
+        assert_eq!(
+            stored,
+            ["pmi 2026-11", "portwatch.port1188.portcalls 2026-12-01"]
+        );
+        assert_eq!(
+            c.future,
+            [
+                "pmi 2026-12",
+                "pmi 2030-01",
+                "portwatch.port1188.portcalls 2032-01-01"
+            ]
+        );
+        for o in &c.new {
+            assert!(o.known_at >= start_of_day(o.period.end()), "{o:?}");
+        }
+    }
+
+    /// Issue 14, defect 11: implausible figures (PMI −5 or 1e12, SCFI −1035, 1e26 calls, a
+    /// period in year 1) refuse the source's lot, naming the figure and why.
+    #[test]
+    fn implausible_figures_are_refused() {
+        let now = start_of_day(day("2024-06-01"));
+        let m = Period::month(2024, 1).unwrap();
+        for (p, message) in [
+            (point("pmi", m, -5.0, None), "not plausible"),
+            (point("pmi", m, 1e12, None), "not plausible"),
+            (
+                point("scfi", Period::Day(day("2024-01-05")), -1035.0, None),
+                "not plausible",
+            ),
+            (
+                point(
+                    "portwatch.port1188.portcalls",
+                    Period::Day(day("2024-01-05")),
+                    1e26,
+                    None,
+                ),
+                "not plausible",
+            ),
+            (
+                point("pmi", Period::month(1, 1).unwrap(), 50.0, None),
+                "period 0001-01 is not plausible",
+            ),
+        ] {
+            let err = classify(
+                &Store::default(),
+                &Overlay::default(),
+                &fetched(vec![p]),
+                now,
+            )
+            .unwrap_err();
+            assert!(err.to_string().contains(message), "{err}");
+        }
     }
 
     #[test]

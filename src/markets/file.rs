@@ -23,10 +23,11 @@ use crate::series::catalog;
 
 #[derive(Debug, Error)]
 pub enum MarketsFileError {
-    #[error("cannot read markets file {path}: {source}")]
+    #[error("cannot read markets file {path}: {error}")]
     Read {
         path: String,
-        source: std::io::Error,
+        /// Not `source`: the message already ends with it (printed once, not twice).
+        error: std::io::Error,
     },
     #[error("markets file {path}: {message}")]
     Invalid { path: String, message: String },
@@ -232,10 +233,12 @@ enum RawPayout {
 
 /// Read and check a markets file.
 pub fn read(path: &Path) -> Result<Vec<Market>, MarketsFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| MarketsFileError::Read {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let text = crate::limits::read_text_capped(path, crate::limits::MAX_TOML_FILE_BYTES).map_err(
+        |error| MarketsFileError::Read {
+            path: path.display().to_string(),
+            error,
+        },
+    )?;
     parse(&path.display().to_string(), &text)
 }
 
@@ -303,6 +306,20 @@ fn check(m: RawMarket, d: &RawDefaults, line: usize) -> Result<Market, String> {
         (None, None, Some(w)) if w >= 1 => Target::Within(w),
         _ => return Err("give exactly one of `target = \"PERIOD\"`, `horizon = N` (N ≥ 1) or `within = N` (N ≥ 1)".into()),
     };
+    // The documented limit on how far a forecast reaches (src/limits.rs).
+    if let Target::Horizon(n) | Target::Within(n) = target
+        && n as usize > crate::limits::MAX_HORIZON
+    {
+        let key = if m.horizon.is_some() {
+            "horizon"
+        } else {
+            "within"
+        };
+        return Err(format!(
+            "`{key} = {n}` is over the limit of {} periods ahead",
+            crate::limits::MAX_HORIZON
+        ));
+    }
     let kind = match m.contract {
         RawContract::Binary {
             strike,

@@ -62,6 +62,16 @@ pub enum FreightError {
          cannot use it"
     )]
     KnownRateAfterAsOf { date: NaiveDate, as_of: String },
+    #[error(
+        "ship_date: the ship week {ship_week} is {steps} weeks after the last complete week \
+         {origin} known; at most {max} are forecast (README, Limits)",
+        max = crate::limits::MAX_HORIZON
+    )]
+    ShipDateTooFar {
+        ship_week: Period,
+        origin: Period,
+        steps: i64,
+    },
     #[error("freight forecast ({series}): {message}")]
     Forecast { series: String, message: String },
     #[error(transparent)]
@@ -389,6 +399,14 @@ fn scenarios(
                     })?;
                 RateSource::Known { period, value }
             } else {
+                let steps = origin.steps_to(&ship_week);
+                if steps > crate::limits::MAX_HORIZON as i64 {
+                    return Err(FreightError::ShipDateTooFar {
+                        ship_week,
+                        origin,
+                        steps,
+                    });
+                }
                 until = Some(until.map_or(ship_week, |u| u.max(ship_week)));
                 RateSource::Forecast {
                     origin,

@@ -45,6 +45,19 @@ pub enum PriceError {
         series: String,
         period: Period,
     },
+    #[error(
+        "market `{market}` (markets file line {line}): `{key}`: {target} is {steps} periods after \
+         the last figure {origin}; at most {max} are forecast (README, Limits)",
+        max = crate::limits::MAX_HORIZON
+    )]
+    TooFar {
+        market: String,
+        line: usize,
+        key: &'static str,
+        target: Period,
+        origin: Period,
+        steps: i64,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -125,6 +138,9 @@ pub struct PricedMarket {
     /// Sorted samples of the settlement value (one period, or a basket's composite), for scoring
     /// the whole distribution (CRPS) once the outcome is known; `None` for `within` markets.
     pub value_samples: Option<Vec<f64>>,
+    /// The published figure of a market already settled at the as-of time (its rows' `fair`
+    /// is then the payout on it), `None` for a market priced from the forecast.
+    pub settled: Option<f64>,
 }
 
 /// The value of `series` on `freq` that is complete and known at `as_of`: the last one.
@@ -183,12 +199,55 @@ pub fn target_periods(
     };
     Ok(match market.target {
         Target::Period(p) => vec![p],
+        Target::Horizon(n) if market.kind.series().len() > 1 => {
+            vec![past_gaps(
+                store,
+                source,
+                market,
+                as_of,
+                anchor()?.offset(i64::from(n)),
+            )?]
+        }
         Target::Horizon(n) => vec![anchor()?.offset(i64::from(n))],
         Target::Within(n) => {
             let a = anchor()?;
             (1..=i64::from(n)).map(|i| a.offset(i)).collect()
         }
     })
+}
+
+/// A basket's rolling target moved past the periods some component can neither show nor
+/// forecast: a gap before that component's last figure (`data add la_teu 2024-02` with 2024-01
+/// missing) is not known, and its forecast starts after it. The next period every component
+/// either knows or forecasts is the one the basket can settle on.
+fn past_gaps(
+    store: &Store,
+    source: &dyn PathSource,
+    market: &Market,
+    as_of: DateTime<Utc>,
+    mut target: Period,
+) -> Result<Period, PriceError> {
+    let mut origins = Vec::new();
+    for s in market.kind.series() {
+        let known = last_known(store, s, market.freq, as_of)?.map(|(p, _)| p);
+        if let Some(o) = known.max(source.origin(store, s, market.freq, as_of)) {
+            origins.push((s, o));
+        }
+    }
+    // Bounded by the origins: past the latest one every component forecasts.
+    loop {
+        let mut blocked = false;
+        for (s, origin) in &origins {
+            if target <= *origin && known_value(store, s, market.freq, as_of, target)?.is_none() {
+                blocked = true;
+                break;
+            }
+        }
+        if !blocked {
+            return Ok(target);
+        }
+        target = target.next();
+    }
 }
 
 /// Price one market at `as_of`.
@@ -227,6 +286,32 @@ pub fn price_market(
         .filter(|(_, known)| known.is_none())
         .map(|(s, _)| *s)
         .collect();
+    // The documented limit on how far a forecast reaches: checked here, where the target and
+    // the last figure meet, so a target in 9999 fails its market alone (never the run).
+    for s in &to_forecast {
+        let known = last_known(store, s, market.freq, as_of)?.map(|(p, _)| p);
+        if let Some(origin) = known.max(source.origin(store, s, market.freq, as_of)) {
+            let steps = if origin.frequency() == until.frequency() {
+                origin.steps_to(&until)
+            } else {
+                0
+            };
+            if steps > crate::limits::MAX_HORIZON as i64 {
+                return Err(PriceError::TooFar {
+                    market: market.id.clone(),
+                    line: market.line,
+                    key: match market.target {
+                        Target::Period(_) => "target",
+                        Target::Horizon(_) => "horizon",
+                        Target::Within(_) => "within",
+                    },
+                    target: until,
+                    origin,
+                    steps,
+                });
+            }
+        }
+    }
     let paths = if to_forecast.is_empty() {
         Vec::new()
     } else {
@@ -263,6 +348,7 @@ pub fn price_market(
         overround: None,
         strike: None,
         value_samples: None,
+        settled: None,
     };
     match &market.kind {
         MarketKind::Single {
@@ -430,6 +516,79 @@ pub fn price_market(
                 fair,
                 market.price,
             )?);
+        }
+    }
+    Ok(out)
+}
+
+/// A market whose target figure `value` for `target` is already published at `as_of`: not a
+/// failure but a settled market, each row's `fair` the payout on that figure (a point mass),
+/// with no edge or side (there is nothing left to trade).
+pub fn settled_market(
+    store: &Store,
+    market: &Market,
+    target: Period,
+    value: f64,
+    as_of: DateTime<Utc>,
+) -> Result<PricedMarket, PriceError> {
+    let contract_err = |source| PriceError::Contract {
+        market: market.id.clone(),
+        source,
+    };
+    let dist = PredictiveDistribution::from_marginal_samples(vec![value])
+        .map_err(|e| contract_err(ContractError::Distribution(e)))?;
+    let figure = crate::output::format_number(value);
+    let settled_row = |contract: String, fair: f64| PricedContract {
+        market: market.id.clone(),
+        contract,
+        target: vec![target],
+        fair,
+        price: None,
+        edge: None,
+        fee: None,
+        edge_after_fees: None,
+        side: None,
+        kelly_fraction: None,
+    };
+    let mut out = PricedMarket {
+        market: market.id.clone(),
+        rows: Vec::new(),
+        overround: None,
+        strike: None,
+        value_samples: Some(vec![value]),
+        settled: Some(value),
+    };
+    match &market.kind {
+        MarketKind::Single {
+            series,
+            contract,
+            relative_k,
+        } => {
+            let contract = resolve_contract(store, market, series, contract, *relative_k, as_of)?;
+            let payout = contract.fair_price(&dist, 0).map_err(contract_err)?;
+            out.rows.push(settled_row(
+                format!(
+                    "{series} {target} {} settled at {figure}",
+                    describe(&contract)
+                ),
+                payout,
+            ));
+        }
+        MarketKind::Buckets { series, set } => {
+            let payouts = set.fair_prices(&dist, 0).map_err(contract_err)?;
+            for ((name, _), payout) in set.buckets().iter().zip(payouts) {
+                out.rows.push(settled_row(
+                    format!("{series} {target} {name} settled at {figure}"),
+                    payout,
+                ));
+            }
+        }
+        MarketKind::Basket { contract, .. } => {
+            let payout = contract.fair_price(&dist, 0).map_err(contract_err)?;
+            out.rows.push(settled_row(
+                format!("basket {target} {} settled at {figure}", describe(contract)),
+                payout,
+            ));
         }
     }
     Ok(out)

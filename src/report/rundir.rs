@@ -128,15 +128,35 @@ impl OutputDir {
             .to_string_lossy()
             .into_owned();
         let mut replaced = false;
-        let aside = if fs::symlink_metadata(&dest).is_ok() {
+        // A same-date rerun: swap the new report and the old one in one atomic step where the
+        // system can, so `latest` (pointing at `<date>`) never dangles, not even between two
+        // renames; the old report, now under the temporary name, is then removed.
+        if fs::symlink_metadata(&dest).is_ok() && exchange(&self.tmp, &dest).is_ok() {
+            self.committed = true;
+            sync_dir(&self.out);
+            if killed_here() {
+                return Err(simulated_kill());
+            }
+            let _ = fs::remove_dir_all(&self.tmp);
+            replaced = true;
+        }
+        let aside = if self.committed {
+            None
+        } else if fs::symlink_metadata(&dest).is_ok() {
             let aside = unique_name(&self.out, &format!("{OLD_PREFIX}{name}-"));
             fs::rename(&dest, &aside).map_err(io_err("moving aside the old report", &dest))?;
             replaced = true;
+            if killed_here() {
+                self.committed = true; // a killed process removes nothing
+                return Err(simulated_kill());
+            }
             Some(aside)
         } else {
             None
         };
-        if let Err(e) = fs::rename(&self.tmp, &dest) {
+        if !self.committed
+            && let Err(e) = fs::rename(&self.tmp, &dest)
+        {
             // Put the old report back, so the failure leaves things as they were.
             if let Some(aside) = &aside {
                 let _ = fs::rename(aside, &dest);
@@ -198,6 +218,63 @@ fn point_latest(out: &Path, name: &str) -> Result<(), RunDirError> {
         let _ = fs::remove_file(&tmp);
         io_err("pointing at the new report:", &latest)(e)
     })
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests: make `commit` stop, as a kill would, right after the old report left `<date>`.
+    static KILL_IN_COMMIT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[cfg(test)]
+fn killed_here() -> bool {
+    KILL_IN_COMMIT.with(|k| k.get())
+}
+
+#[cfg(not(test))]
+fn killed_here() -> bool {
+    false
+}
+
+fn simulated_kill() -> RunDirError {
+    RunDirError::Io {
+        what: "simulated kill in",
+        path: PathBuf::new(),
+        source: io::Error::other("killed"),
+    }
+}
+
+/// Swap two directories atomically (Linux `renameat2(RENAME_EXCHANGE)`); an error where the
+/// system or file system cannot, and the caller falls back to two renames.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let c = |p: &Path| {
+        CString::new(p.as_os_str().as_bytes())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in a path"))
+    };
+    let (a, b) = (c(a)?, c(b)?);
+    // SAFETY: both are valid NUL-terminated paths that live across the call.
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn exchange(_a: &Path, _b: &Path) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
 }
 
 #[cfg(unix)]
@@ -299,6 +376,30 @@ mod tests {
         assert!(c.latest_updated);
         assert_eq!(latest_body(&out), "second");
         assert_eq!(names(&out), ["2024-11-30", "2024-12-31", "latest"]);
+    }
+
+    /// Issue 14, defect 8: a same-date rerun killed at the worst instant (the old report has
+    /// left `<date>`) still leaves `latest` on a complete report.
+    #[test]
+    fn a_kill_inside_a_same_date_commit_never_leaves_latest_dangling() {
+        let t = tempfile::tempdir().unwrap();
+        let out = t.path();
+        write_report(out, "2024-11-30", "old");
+        let dir = OutputDir::create(out, date("2024-11-30")).unwrap();
+        fs::write(dir.path().join("index.html"), "new").unwrap();
+        KILL_IN_COMMIT.with(|k| k.set(true));
+        let killed = dir.commit();
+        KILL_IN_COMMIT.with(|k| k.set(false));
+        assert!(killed.is_err());
+        let body = fs::read_to_string(out.join(LATEST).join("index.html"));
+        assert!(
+            matches!(body.as_deref(), Ok("old") | Ok("new")),
+            "latest dangles: {body:?}"
+        );
+        // The next run cleans up and publishes.
+        write_report(out, "2024-11-30", "next");
+        assert_eq!(latest_body(out), "next");
+        assert_eq!(names(out), ["2024-11-30", "latest"]);
     }
 
     #[test]

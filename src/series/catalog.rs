@@ -37,6 +37,53 @@ pub struct SeriesSpec {
     pub release_lag_days: i64,
 }
 
+impl SeriesSpec {
+    /// The range a figure of this series can plausibly take, inclusive (README, Limits): a
+    /// diffusion index lies in 0–100; counts are finite and at least 0, and no port handles a
+    /// billion TEU in a period or a hundred thousand vessel calls in a day; freight rates and
+    /// indices are positive and under 100,000. Outside it a figure is a typo or a garbled
+    /// response, refused with the file and line or the URL before anything downstream chokes on it.
+    pub fn plausible_range(&self) -> (f64, f64) {
+        if self.unit.starts_with("index (50") {
+            return (0.0, 100.0);
+        }
+        match self.unit.as_str() {
+            "TEU" => (0.0, 1e9),
+            "calls" => (0.0, 1e5),
+            "metric tonnes" => (0.0, 1e10),
+            _ if self.count => (0.0, 1e12),
+            // Freight rates (USD per box) and index points.
+            _ => (f64::MIN_POSITIVE, 1e5),
+        }
+    }
+
+    /// `Ok` when `value` is finite and inside [`SeriesSpec::plausible_range`], else why not.
+    pub fn check_plausible(&self, value: f64) -> Result<(), String> {
+        let (lo, hi) = self.plausible_range();
+        if !value.is_finite() {
+            return Err(format!("`{}`: {value} is not a finite number", self.id));
+        }
+        if self.count && value < 0.0 {
+            return Err(format!(
+                "`{}` counts {} and cannot be negative ({value})",
+                self.id, self.unit
+            ));
+        }
+        if value < lo || value > hi {
+            let lo = if lo == f64::MIN_POSITIVE {
+                "above 0".to_string()
+            } else {
+                format!("from {lo}")
+            };
+            return Err(format!(
+                "`{}` = {value} is not plausible ({} lies {lo} to {hi})",
+                self.id, self.unit
+            ));
+        }
+        Ok(())
+    }
+}
+
 struct Entry {
     id: &'static str,
     description: &'static str,

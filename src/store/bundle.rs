@@ -17,7 +17,7 @@ use chrono::Duration;
 use super::csvfile::{CsvRow, CsvTable, Problem, parse_number, parse_period};
 use crate::config::ReleaseLags;
 use crate::model::{Frequency, Observation, Period, Precision, start_of_day};
-use crate::series::catalog;
+use crate::series::catalog::{self, SeriesSpec};
 
 /// A snapshot file: its name in `data/` and its embedded text.
 pub struct BundledFile {
@@ -30,6 +30,10 @@ macro_rules! bundled {
         &[$(BundledFile { name: $name, text: include_str!(concat!("../../data/", $name)) }),+]
     };
 }
+
+/// What the loader keeps per series: its id (one `Arc` shared by all its observations), unit,
+/// release lag in days, and spec (count-ness, plausible range).
+type SeriesInfo = (Arc<str>, Arc<str>, i64, Arc<SeriesSpec>);
 
 /// Every file of the snapshot, in the order they are loaded.
 pub const FILES: &[BundledFile] = bundled!(
@@ -77,10 +81,10 @@ pub fn load(dir: &DataDir, lags: &ReleaseLags) -> (Vec<Observation>, Vec<Problem
                 let path = d.join(file.name);
                 match read_text(&path) {
                     Ok(t) => (path.display().to_string(), t),
-                    Err(message) => {
+                    Err((line, message)) => {
                         problems.push(Problem {
                             file: path.display().to_string(),
-                            line: None,
+                            line,
                             message,
                         });
                         continue;
@@ -100,12 +104,15 @@ pub fn load(dir: &DataDir, lags: &ReleaseLags) -> (Vec<Observation>, Vec<Problem
     (observations, problems)
 }
 
-fn read_text(path: &Path) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+/// The file's text, or why not with the line at fault (invalid UTF-8) when there is one.
+fn read_text(path: &Path) -> Result<String, (Option<u64>, String)> {
+    let bytes = crate::limits::read_capped(path, crate::limits::MAX_DATA_FILE_BYTES)
+        .map_err(|e| (None, format!("cannot read: {e}")))?;
     String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "not UTF-8 text (byte {} is invalid; save the file as UTF-8 CSV)",
-            e.utf8_error().valid_up_to()
+        let at = e.utf8_error().valid_up_to();
+        (
+            Some(crate::limits::line_of(e.as_bytes(), at) as u64),
+            format!("not UTF-8 text (byte {at} is invalid; save the file as UTF-8 CSV)"),
         )
     })
 }
@@ -380,14 +387,47 @@ fn load_portwatch(l: &mut RowLoader<'_>) {
     let default_source: Arc<str> = Arc::from(
         "IMF PortWatch daily port calls (Kpler; UN Global Platform; IMF PortWatch, portwatch.imf.org)",
     );
+    // A typo in a port id (`p2rt1188`, `port1189` for Shanghai) would start a new series and
+    // leave a hole in the old one: ids must look like PortWatch's, and each port name keep one
+    // id (and each id one name) throughout the file.
+    let mut names: HashMap<String, (String, u64)> = HashMap::new();
+    let mut ids: HashMap<String, (String, u64)> = HashMap::new();
     l.each_row("date", Frequency::Day, |l, row, period| {
         let port = l.table.get(row, "portid");
-        if port.is_empty() || !port.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        let digits = port.strip_prefix("port").unwrap_or("");
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             l.problem(
                 row,
-                format!("portid `{port}` is not a PortWatch port id (e.g. port1188)"),
+                format!("portid `{port}` is not a PortWatch port id (`port` and digits, e.g. port1188)"),
             );
             return;
+        }
+        let name = l.table.get(row, "portname").trim();
+        if !name.is_empty() {
+            match names.get(name) {
+                Some((id, first)) if id != port => {
+                    let message = format!(
+                        "portid `{port}` for `{name}`, which is `{id}` on line {first} (a typo in the id?)"
+                    );
+                    return l.problem(row, message);
+                }
+                Some(_) => {}
+                None => {
+                    names.insert(name.to_string(), (port.to_string(), row.line));
+                }
+            }
+            match ids.get(port) {
+                Some((n, first)) if n != name => {
+                    let message = format!(
+                        "portname `{name}` for `{port}`, which is `{n}` on line {first} (a typo in the id?)"
+                    );
+                    return l.problem(row, message);
+                }
+                Some(_) => {}
+                None => {
+                    ids.insert(port.to_string(), (name.to_string(), row.line));
+                }
+            }
         }
         let source = match l.table.get(row, "source") {
             "" => default_source.clone(),
@@ -468,7 +508,8 @@ pub(crate) struct RowLoader<'a> {
     /// series → (last period seen, its line), for the duplicate and order checks.
     last: HashMap<Arc<str>, (Period, u64)>,
     seen: HashMap<(Arc<str>, Period), u64>,
-    units: HashMap<String, (Arc<str>, i64, bool)>,
+    /// series → what the loader keeps of it (see [`SeriesInfo`]).
+    units: HashMap<String, SeriesInfo>,
     columns_ok: bool,
     previous_source: Option<Arc<str>>,
 }
@@ -642,16 +683,18 @@ impl<'a> RowLoader<'a> {
             Ok(None) => return,
             Err(e) => return self.problem(row, format!("column `{col}`: {e}")),
         };
-        let Some((unit, lag, count)) = self.unit_of(series) else {
+        let Some((key, unit, lag, spec)) = self.unit_of(series) else {
             return self.problem(row, format!("`{series}` is not a known series id"));
         };
-        if count && value < 0.0 {
+        if spec.count && value < 0.0 {
             return self.problem(
                 row,
                 format!("column `{col}`: a count cannot be negative ({value})"),
             );
         }
-        let key: Arc<str> = Arc::from(series);
+        if let Err(e) = spec.check_plausible(value) {
+            return self.problem(row, format!("column `{col}`: {e}"));
+        }
         if let Some(first) = self.seen.insert((key.clone(), period), row.line) {
             return self.problem(
                 row,
@@ -678,15 +721,16 @@ impl<'a> RowLoader<'a> {
         });
     }
 
-    fn unit_of(&mut self, series: &str) -> Option<(Arc<str>, i64, bool)> {
+    fn unit_of(&mut self, series: &str) -> Option<SeriesInfo> {
         if let Some(u) = self.units.get(series) {
             return Some(u.clone());
         }
         let spec = catalog::spec(series)?;
         let entry = (
+            Arc::from(series),
             Arc::from(spec.unit.as_str()),
             self.lags.lag_days(&spec),
-            spec.count,
+            Arc::new(spec),
         );
         self.units.insert(series.to_string(), entry.clone());
         Some(entry)

@@ -39,14 +39,15 @@ pub fn read(dir: &Path) -> (Vec<Observation>, Vec<Problem>) {
     let path = path_in(dir);
     let label = path.display().to_string();
     let mut problems = Vec::new();
-    let text = match fs::read(&path) {
+    let text = match crate::limits::read_capped(&path, crate::limits::MAX_DATA_FILE_BYTES) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(t) => t,
-            Err(_) => {
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
                 problems.push(Problem {
                     file: label,
-                    line: None,
-                    message: "not UTF-8 text".into(),
+                    line: Some(crate::limits::line_of(e.as_bytes(), at) as u64),
+                    message: format!("not UTF-8 text (byte {at} is invalid)"),
                 });
                 return (Vec::new(), problems);
             }
@@ -65,15 +66,33 @@ pub fn read(dir: &Path) -> (Vec<Observation>, Vec<Problem>) {
     (obs, problems)
 }
 
-/// Parse the store file's text.
+/// Parse the store file's text; warnings (rows that load but deserve a look) go to the log.
 pub fn parse(label: &str, text: &str, problems: &mut Vec<Problem>) -> Vec<Observation> {
+    let mut warnings = Vec::new();
+    let obs = parse_checked(label, text, problems, &mut warnings);
+    for w in warnings {
+        tracing::warn!("{w}");
+    }
+    obs
+}
+
+/// Parse the store file's text. Problems fail the load; `warnings` are rows that load as they
+/// are: a duplicate (series, period, known_at) written by an older version of `data add` (the
+/// later line is taken as the later figure, as the view has always shown it). Refusing it would
+/// stop every command, `data add` included, with only hand-editing to repair it.
+pub fn parse_checked(
+    label: &str,
+    text: &str,
+    problems: &mut Vec<Problem>,
+    warnings: &mut Vec<Problem>,
+) -> Vec<Observation> {
     let table = CsvTable::parse(label, text, problems);
     table.check_columns(&COLUMNS, &[], problems);
     if !COLUMNS.iter().all(|c| table.has_column(c)) {
         return Vec::new();
     }
     let mut out = Vec::with_capacity(table.rows.len());
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = std::collections::HashMap::new();
     for row in &table.rows {
         let mut bad = |message: String| problems.push(table.problem(Some(row.line), message));
         let id = table.get(row, "series");
@@ -108,6 +127,10 @@ pub fn parse(label: &str, text: &str, problems: &mut Vec<Problem>) -> Vec<Observ
             ));
             continue;
         }
+        if let Err(e) = spec.check_plausible(value) {
+            bad(format!("column `value`: {e}"));
+            continue;
+        }
         let Some(precision) = Precision::parse(table.get(row, "precision")) else {
             bad(format!(
                 "column `precision`: `{}` is not exact, rounded, lower-bound or upper-bound",
@@ -125,12 +148,16 @@ pub fn parse(label: &str, text: &str, problems: &mut Vec<Problem>) -> Vec<Observ
                 continue;
             }
         };
-        if !seen.insert((id.to_string(), period, known_at)) {
-            bad(format!(
-                "duplicate row: `{id}` {period} known at {}",
-                table.get(row, "known_at")
+        if let Some(first) = seen.insert((id.to_string(), period, known_at), row.line) {
+            warnings.push(table.problem(
+                Some(row.line),
+                format!(
+                    "warning: `{id}` {period} known at {} repeats the known_at of line {first} \
+                     (written by an older portcast); loaded, this later line taken as the later \
+                     figure",
+                    table.get(row, "known_at")
+                ),
             ));
-            continue;
         }
         out.push(Observation {
             series: Arc::from(id),
@@ -176,12 +203,15 @@ pub fn format_value(v: f64) -> String {
 /// followed by the new rows, written to a temporary file beside it, synced and renamed into
 /// place. On any error the old file is untouched.
 pub fn append(dir: &Path, new: &[Observation]) -> std::io::Result<()> {
+    // Every writer appends (possibly nothing) under the store lock: the moment to clear what a
+    // killed writer left.
+    remove_stale_temporaries(dir);
     if new.is_empty() {
         return Ok(());
     }
     fs::create_dir_all(dir)?;
     let path = path_in(dir);
-    let mut bytes = match fs::read(&path) {
+    let mut bytes = match crate::limits::read_capped(&path, crate::limits::MAX_DATA_FILE_BYTES) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => format!("{HEADER}\n").into_bytes(),
         Err(e) => return Err(e),
@@ -195,6 +225,37 @@ pub fn append(dir: &Path, new: &[Observation]) -> std::io::Result<()> {
     write_atomic(&path, &bytes)
 }
 
+/// Prefix of the temporary files [`write_atomic`] creates (`.portcast-write-XXXXXX`).
+pub const TMP_PREFIX: &str = ".portcast-write-";
+
+/// Remove temporary files a killed writer left in the store directory `dir` (each a full copy
+/// of the store, never cleaned otherwise). Only called by a writer holding the store lock, so no
+/// other write can be under way. Older versions named theirs `.tmpXXXXXX`: such a file is
+/// removed only when it starts with the store file's header (a copy of the store).
+pub fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !e.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let ours = name.starts_with(TMP_PREFIX)
+            || (name.starts_with(".tmp") && name.len() == 10 && starts_with_header(&e.path()));
+        if ours {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+fn starts_with_header(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; HEADER.len()];
+    fs::File::open(path)
+        .is_ok_and(|mut f| f.read_exact(&mut head).is_ok() && head == *HEADER.as_bytes())
+}
+
 /// Write `bytes` to `path` through a synced temporary file in the same directory and a rename,
 /// with mode 0644 (a temporary file is created 0600).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -202,7 +263,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TMP_PREFIX)
+        .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     #[cfg(unix)]

@@ -70,6 +70,8 @@ impl RunLock {
         let _ = file.rewind();
         let _ = writeln!(file, "{}", std::process::id());
         let _ = file.flush();
+        // The only writer now: temporary copies of the store a killed writer left are stale.
+        super::file::remove_stale_temporaries(state_dir);
         Ok(RunLock { file, path })
     }
 

@@ -127,17 +127,16 @@ impl Store {
         Ok(Store::from_observations(obs))
     }
 
-    /// Check everything and return the problems (for `portcast data check`).
+    /// Check everything and return the problems (for `portcast data check`): the same loading
+    /// and checks as [`Store::open`], without building the store (which would hold a second
+    /// copy of every observation at the peak).
     pub fn check(loc: &StoreLocation) -> Vec<Problem> {
-        match Store::open(loc) {
-            Ok(_) => Vec::new(),
-            Err(StoreError::Invalid(p)) => p,
-            Err(e) => vec![Problem {
-                file: String::new(),
-                line: None,
-                message: e.to_string(),
-            }],
+        let (obs, mut problems) = bundle::load(&loc.data_dir, &loc.lags);
+        drop(obs);
+        if let Some(dir) = &loc.store_dir {
+            problems.extend(file::read(dir).1);
         }
+        problems
     }
 
     pub fn from_observations(obs: Vec<Observation>) -> Store {

@@ -200,10 +200,11 @@ pub struct Fx {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ShipmentError {
-    #[error("cannot read shipment file {path}: {source}")]
+    #[error("cannot read shipment file {path}: {error}")]
     Read {
         path: String,
-        source: std::io::Error,
+        /// Not `source`: the message already ends with it (printed once, not twice).
+        error: std::io::Error,
     },
     #[error("shipment file {path}: {message}")]
     Invalid { path: String, message: String },
@@ -265,10 +266,11 @@ fn date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
 impl Shipment {
     pub fn read(path: &Path) -> Result<Shipment, ShipmentError> {
         let label = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| ShipmentError::Read {
-            path: label.clone(),
-            source,
-        })?;
+        let text = crate::limits::read_text_capped(path, crate::limits::MAX_TOML_FILE_BYTES)
+            .map_err(|error| ShipmentError::Read {
+                path: label.clone(),
+                error,
+            })?;
         Shipment::parse(&label, &text)
     }
 
