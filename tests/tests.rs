@@ -11,4 +11,5 @@ mod lags;
 mod landed;
 mod report;
 mod run;
+mod store_file;
 mod trade;
