@@ -11,5 +11,6 @@ mod lags;
 mod landed;
 mod report;
 mod run;
+mod snapshot;
 mod store_file;
 mod trade;
