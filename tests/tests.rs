@@ -12,5 +12,6 @@ mod landed;
 mod report;
 mod run;
 mod snapshot;
+mod spread;
 mod store_file;
 mod trade;
