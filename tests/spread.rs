@@ -23,7 +23,7 @@
 
 use portcast::forecast::evaluate::{EvalRow, EvaluateRequest, evaluate};
 use portcast::forecast::shocks::{ErrorPool, Shocks, normal_quantile};
-use portcast::forecast::{ForecastConfig, Fitted, History, Model, TrainingData};
+use portcast::forecast::{Fitted, ForecastConfig, History, Model, TrainingData};
 use portcast::model::{Frequency, Observation, Period, Precision, end_of_day};
 use portcast::store::Store;
 use rand::SeedableRng;
@@ -222,7 +222,9 @@ fn regression_recovers_the_growth_equations_noise_with_its_dof_scaling() {
     let start = Period::week(1990, 1).unwrap();
     let n_weeks = 1560;
     let e = noise(4, n_weeks);
-    let mut x: Vec<f64> = (0..52).map(|w| 7.0 + 0.1 * (w as f64 / 8.0).sin()).collect();
+    let mut x: Vec<f64> = (0..52)
+        .map(|w| 7.0 + 0.1 * (w as f64 / 8.0).sin())
+        .collect();
     let mut g = 0.0;
     for t in 52..n_weeks {
         g = 0.01 + 0.5 * g + e[t];
@@ -299,10 +301,19 @@ fn the_error_pools_kernel_has_the_width_of_its_bandwidth() {
     let mut sorted = big.clone();
     sorted.sort_by(f64::total_cmp);
     for p in [0.05, 0.95] {
-        let (got, own) = (draws[(p * m as f64) as usize], sorted[(p * 2000.0) as usize]);
+        let (got, own) = (
+            draws[(p * m as f64) as usize],
+            sorted[(p * 2000.0) as usize],
+        );
         let z = normal_quantile(p) * SIGMA;
-        assert!((got / own - 1.0).abs() < 0.02, "{p}: {got} vs the errors' {own}");
-        assert!((got / z - 1.0).abs() < 0.06, "{p}: {got} vs the noise's {z}");
+        assert!(
+            (got / own - 1.0).abs() < 0.02,
+            "{p}: {got} vs the errors' {own}"
+        );
+        assert!(
+            (got / z - 1.0).abs() < 0.06,
+            "{p}: {got} vs the noise's {z}"
+        );
     }
 }
 
@@ -467,7 +478,15 @@ fn nowcast_rho_sigma_fit_matches_scipy() {
         u[t] = if t == 0 { e } else { 0.6 * u[t - 1] + e };
     }
     let y: Vec<f64> = (0..n).map(|t| 2800.0 * calls[t] + u[t]).collect();
-    let runs = [(0, 11), (12, 23), (24, 35), (5, 5), (17, 17), (30, 30), (24, 29)];
+    let runs = [
+        (0, 11),
+        (12, 23),
+        (24, 35),
+        (5, 5),
+        (17, 17),
+        (30, 30),
+        (24, 29),
+    ];
     let tau2 = [1e8, 1e8, 1e8, 0.0, 0.0, 0.0, 0.0];
     let z = DVector::from_iterator(
         runs.len(),

@@ -160,7 +160,10 @@ shanghai_calls,2024-02-29,0,calls,exact,\"leap day, no calls\",2024-03-09T00:00:
 
 /// The compatibility fixture: a store file written by this writer in December 2026.
 fn fixture_dir() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/store-v1"))
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/store-v1"
+    ))
 }
 
 /// Bit-for-bit equality (so `-0` and `0` differ), field by field.
@@ -190,7 +193,10 @@ fn the_writer_writes_fixed_bytes() {
 #[test]
 fn the_december_2026_store_file_still_loads() {
     let bytes = std::fs::read_to_string(fixture_dir().join(file::FILE_NAME)).unwrap();
-    assert_eq!(bytes, FIXED_BYTES, "the committed fixture must never change");
+    assert_eq!(
+        bytes, FIXED_BYTES,
+        "the committed fixture must never change"
+    );
     let (back, problems) = file::read(fixture_dir());
     assert!(problems.is_empty(), "{problems:?}");
     assert_same(&back, &fixed());
