@@ -6,7 +6,7 @@
 
 use std::fs;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::util::{portcast, run};
 
@@ -101,12 +101,12 @@ fn an_offline_run_writes_a_complete_report_and_a_second_run_waits_for_the_lock()
     );
 
     // A second run while the lock is held exits at once with 75 and a one-line message.
+    // (The lock is `try_lock`: a run that waited for it would never return while the test holds
+    // it, so finishing at all is the check that it does not wait — no clock needed.)
     let lock = portcast::store::lock::RunLock::acquire(&store).unwrap();
-    let started = Instant::now();
     let (code, _, err) = run(portcast(&store).args(&args));
     assert_eq!(code, 75, "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
-    assert!(started.elapsed() < Duration::from_secs(30));
     drop(lock);
 }
 
@@ -136,28 +136,34 @@ fn a_killed_run_leaves_latest_on_the_previous_report_and_the_store_intact() {
 
     let mut second = args;
     second.extend(["--as-of".into(), "2024-02-20".into()]);
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("portcast"))
+    // The child says when its report is complete in the temporary directory and waits there
+    // (PORTCAST_TEST_HOLD_BEFORE_PUBLISH): it is killed exactly while writing, never after.
+    let flag = tmp.path().join("writing.flag");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("portcast"));
+    crate::util::clear_env(&mut child);
+    let mut child = child
         .args(&second)
         .env("PORTCAST_STORE_DIR", &store)
         .env("HOME", tmp.path())
         .env("XDG_CONFIG_HOME", tmp.path().join("config"))
+        .env("PORTCAST_TEST_HOLD_BEFORE_PUBLISH", &flag)
+        .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Kill it while it is writing its report (its temporary directory has appeared).
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let writing = fs::read_dir(&out).unwrap().flatten().any(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with(".portcast-tmp-")
-        });
-        if writing || Instant::now() > deadline {
-            break;
+    while !flag.exists() {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the run ended ({status}) before it was writing its report");
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+    let writing = fs::read_dir(&out).unwrap().flatten().any(|e| {
+        e.file_name()
+            .to_string_lossy()
+            .starts_with(".portcast-tmp-")
+    });
+    assert!(writing, "no temporary report directory while writing");
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     assert_eq!(

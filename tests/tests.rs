@@ -13,4 +13,7 @@ mod landed;
 mod properties;
 mod report;
 mod run;
+mod snapshot;
+mod spread;
+mod store_file;
 mod trade;

@@ -10,15 +10,46 @@ pub fn data_dir() -> PathBuf {
 }
 
 /// A `portcast` command that never touches the user's own directories: the store is `store`,
-/// and no config file is read unless the test passes one.
+/// and no config file is read unless the test passes one. The environment is cleared (no
+/// `PORTCAST_*`, `RUST_LOG`, proxy or locale variable of the caller leaks in); only `PATH` is kept.
 pub fn portcast(store: &Path) -> Command {
     let mut cmd = Command::cargo_bin("portcast").expect("binary built");
-    cmd.env_remove("PORTCAST_DATA_DIR")
-        .env_remove("PORTCAST_CONFIG")
-        .env("PORTCAST_STORE_DIR", store)
+    clear_env(&mut cmd);
+    cmd.env("PORTCAST_STORE_DIR", store)
         .env("HOME", store)
         .env("XDG_CONFIG_HOME", store.join("config"));
     cmd
+}
+
+/// Clear a child's environment but for `PATH`: every command a test starts gets only what the
+/// test sets.
+pub fn clear_env<C: ClearEnv>(cmd: &mut C) -> &mut C {
+    cmd.keep_path()
+}
+
+/// The two command types the tests spawn.
+pub trait ClearEnv {
+    fn keep_path(&mut self) -> &mut Self;
+}
+
+impl ClearEnv for Command {
+    fn keep_path(&mut self) -> &mut Self {
+        self.env_clear();
+        if let Some(path) = std::env::var_os("PATH") {
+            self.env("PATH", path);
+        }
+        self
+    }
+}
+
+impl ClearEnv for std::process::Command {
+    fn keep_path(&mut self) -> &mut Self {
+        self.env_clear();
+        if let Some(path) = std::env::var_os("PATH") {
+            self.env("PATH", path);
+        }
+        self
+    }
 }
 
 /// Run and return (exit code, stdout, stderr).

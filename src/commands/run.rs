@@ -527,6 +527,7 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
             ("data_list.csv".into(), "data_list.csv".into()),
         ];
         html::write(&dir.join("index.html"), &page)?;
+        hold_before_publish()?;
         let committed = report_dir.commit()?;
         lap.done("page and publish");
         if !settings.quiet {
@@ -1190,4 +1191,17 @@ fn footer() -> Vec<String> {
         "PMI: National Bureau of Statistics of China. SCFI: Shanghai Shipping Exchange. Port of Los Angeles container statistics. Port of Shanghai (SIPG) and Ministry of Transport releases.".into(),
         "Every figure carries its provenance in data/SOURCES.md and the store; forecasts are seeded and reproducible with --as-of.".into(),
     ]
+}
+
+/// Test seam (tests/run.rs, the killed-run test): with `PORTCAST_TEST_HOLD_BEFORE_PUBLISH=FILE`,
+/// the run writes `FILE` once its report is complete in the temporary directory and waits there
+/// until its standard input closes, then gives up without publishing. The test kills it in that
+/// state: an event, not a race with a timer.
+fn hold_before_publish() -> anyhow::Result<()> {
+    let Some(flag) = std::env::var_os("PORTCAST_TEST_HOLD_BEFORE_PUBLISH") else {
+        return Ok(());
+    };
+    std::fs::write(&flag, b"writing")?;
+    let _ = std::io::stdin().read_line(&mut String::new());
+    anyhow::bail!("PORTCAST_TEST_HOLD_BEFORE_PUBLISH: released before publishing")
 }

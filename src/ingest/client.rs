@@ -362,12 +362,17 @@ impl HttpClient {
 
 /// `Retry-After` as seconds (`120`) or an HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`).
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    retry_after_at(headers, chrono::Utc::now())
+}
+
+/// [`retry_after`] with the time it is read at (`now`) given, for tests.
+fn retry_after_at(headers: &HeaderMap, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
     let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = text.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
     let at = chrono::DateTime::parse_from_rfc2822(text).ok()?;
-    let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    let wait = at.with_timezone(&chrono::Utc) - now;
     Some(wait.to_std().unwrap_or_default())
 }
 
@@ -424,12 +429,21 @@ mod tests {
             RETRY_AFTER,
             HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
         );
-        // A date in the past means "now".
-        assert_eq!(retry_after(&h), Some(Duration::ZERO));
-        let later = (chrono::Utc::now() + chrono::Duration::seconds(30)).to_rfc2822();
-        h.insert(RETRY_AFTER, HeaderValue::from_str(&later).unwrap());
-        let wait = retry_after(&h).unwrap();
-        assert!(wait > Duration::from_secs(25) && wait <= Duration::from_secs(30));
+        // Read at fixed times (no clock in the test): 30 s before the date, and after it (a
+        // date in the past means "now").
+        let at = |t: &str| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+        };
+        assert_eq!(
+            retry_after_at(&h, at("2015-10-21T07:27:30Z")),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            retry_after_at(&h, at("2015-10-21T07:29:00Z")),
+            Some(Duration::ZERO)
+        );
         h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h), None);
     }

@@ -558,8 +558,11 @@ mod tests {
     fn child(name: &str, var: &str, value: &Path, ready: &str) -> std::process::Child {
         use std::io::BufRead;
         use std::process::{Command, Stdio};
+        // Only `var` (and PATH) in its environment: nothing of the caller's PORTCAST_* leaks in.
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args(["--exact", name, "--nocapture", "--test-threads=1"])
+            .env_clear()
+            .envs(std::env::var_os("PATH").map(|p| ("PATH", p)))
             .env(var, value)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
