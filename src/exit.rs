@@ -22,6 +22,9 @@ pub enum Exit {
     Config = 4,
     /// A source could not be fetched; the run went on with stored data.
     Degraded = 5,
+    /// `run` completed, but some source's newest figure is overdue by more than its cadence and
+    /// release lag allow (the page's first block and `summary.json` say which and what to run).
+    Stale = 6,
     /// Another run holds the lock (EX_TEMPFAIL).
     Locked = 75,
 }

@@ -13,6 +13,7 @@ pub mod commands;
 pub mod config;
 pub mod exit;
 pub mod forecast;
+pub mod freshness;
 pub mod ingest;
 pub mod limits;
 pub mod markets;

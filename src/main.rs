@@ -5,19 +5,28 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use portcast::cli::Cli;
+use portcast::cli::{Cli, ColorChoice, Command};
 use portcast::exit::{Exit, code_for};
 use portcast::settings::Settings;
 
 fn main() -> ExitCode {
     limit_malloc_arenas();
     let cli = Cli::parse();
-    init_logging(cli.global.quiet, cli.global.verbose);
+    init_logging(cli.global.quiet, cli.global.verbose, cli.global.color);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let result = Settings::from_args(&cli.global)
-        .map_err(anyhow::Error::from)
-        .and_then(|settings| portcast::commands::run(&cli.command, &settings, &mut out));
+    let result = match &cli.command {
+        // Generated from the command line alone: no config, store or data needed.
+        Command::Completions { shell } => portcast::commands::shell::completions(*shell, &mut out)
+            .map(|()| Exit::Ok)
+            .map_err(Into::into),
+        Command::Man => portcast::commands::shell::man(&mut out)
+            .map(|()| Exit::Ok)
+            .map_err(Into::into),
+        command => Settings::from_args(&cli.global)
+            .map_err(anyhow::Error::from)
+            .and_then(|settings| portcast::commands::run(command, &settings, &mut out)),
+    };
     let flushed = out.flush();
     match result.and_then(|code| flushed.map(|()| code).map_err(Into::into)) {
         Ok(code) => code.into(),
@@ -53,19 +62,24 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-fn init_logging(quiet: bool, verbose: u8) {
+/// Logs on stderr: errors only with `-q`, else info, `-v` debug, `-vv` trace (`PORTCAST_LOG`, a
+/// `tracing` filter, wins); colour by `--color` and `NO_COLOR`.
+fn init_logging(quiet: bool, verbose: u8, color: ColorChoice) {
     let level = match (quiet, verbose) {
         (true, _) => "error",
         (false, 0) => "info",
-        (false, 1) => "info",
-        (false, _) => "debug",
+        (false, 1) => "debug",
+        (false, _) => "trace",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("PORTCAST_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("portcast={level}")));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(color.enabled(
+            std::io::stderr().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        ))
         .without_time()
         .with_target(false)
         .init();

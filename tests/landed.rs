@@ -465,7 +465,7 @@ fn cli_end_to_end_on_the_example_with_hedges() {
     ]));
     assert_eq!(code, 0, "{err}");
     let (header, rows) = csv_rows(&out);
-    let fair = header.iter().position(|c| c == "fair").unwrap();
+    let fair = header.iter().position(|c| c == "fair_per_payout").unwrap();
     assert_eq!(
         rows[0][fair].parse::<f64>().unwrap(),
         h["fair"].as_f64().unwrap()

@@ -1,5 +1,6 @@
 //! `portcast run` end to end: a complete report on the bundled data, the lock against an
-//! overlapping run, a run killed midway, and a run whose every source is unreachable.
+//! overlapping run, a run killed midway, a run whose every source is unreachable, and what a run
+//! says when the data are stale.
 //!
 //! Runs are made cheap (one market, few sample paths, one backtest step) so the suite stays
 //! quick in debug builds; the full-size run is what CI and the README run.
@@ -53,7 +54,8 @@ fn an_offline_run_writes_a_complete_report_and_a_second_run_waits_for_the_lock()
     args.push("--offline".into());
     args.extend(["--as-of".into(), "2024-03-15".into()]);
     let (code, stdout, err) = run(portcast(&store).args(&args));
-    assert_eq!(code, 0, "{err}");
+    // Every bundled source is behind by mid-March 2024 (the snapshot ends in January): exit 6.
+    assert_eq!(code, 6, "{err}");
     let report = out.join("2024-03-15");
     assert_eq!(
         stdout.trim(),
@@ -93,12 +95,23 @@ fn an_offline_run_writes_a_complete_report_and_a_second_run_waits_for_the_lock()
     let summary: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(report.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["as_of"], "2024-03-15");
+    assert_eq!(summary["schema_version"], 1);
+    assert_eq!(summary["portcast_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(summary["seed"], 1);
+    assert_eq!(summary["sample_paths"], 200);
+    assert_eq!(summary["paths"]["report_dir"], report.display().to_string());
     assert_eq!(summary["markets"][0]["market"], "la-next-over-800k");
     assert!(
-        summary["markets"][0]["fair"]
+        summary["markets"][0]["fair_per_payout"]
             .as_f64()
             .is_some_and(|f| (0.0..=1.0).contains(&f))
     );
+    // LA's January 2024 figure was due on 2024-02-20: the market awaits it, untraded.
+    assert_eq!(summary["markets"][0]["status"], "awaiting");
+    assert_eq!(summary["markets"][0]["awaiting"]["due"], "2024-02-20");
+    assert!(summary["markets"][0]["side"].is_null());
+    assert_eq!(summary["status"], "stale");
+    assert_eq!(summary["exit_code"], 6);
 
     // A second run while the lock is held exits at once with 75 and a one-line message.
     // (The lock is `try_lock`: a run that waited for it would never return while the test holds
@@ -132,7 +145,7 @@ fn a_killed_run_leaves_latest_on_the_previous_report_and_the_store_intact() {
     let mut first = args.clone();
     first.extend(["--as-of".into(), "2024-02-10".into()]);
     let (code, _, err) = run(portcast(&store).args(&first));
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(code, 6, "{err}"); // stale bundled sources, but a complete report
 
     let mut second = args;
     second.extend(["--as-of".into(), "2024-02-20".into()]);
@@ -226,4 +239,70 @@ fn unreachable_sources_give_a_degraded_run_on_stored_data() {
         serde_json::from_str(&fs::read_to_string(out.join("latest/summary.json")).unwrap())
             .unwrap();
     assert_eq!(summary["status"], "degraded");
+}
+
+/// As of the snapshot's own date (its last figure, LA's December 2023, became known on
+/// 2024-01-20) PortWatch, PMI and LA are current and the bundled SCFI (ends 2020-12-31) and
+/// official Shanghai TEU (ends 2020-10) are not: the page opens with exactly those two, the
+/// summary (on stdout with `--format json`) names them with their age, and the run exits 6.
+/// Today, years later, every source is stale.
+#[test]
+fn stale_sources_come_first_on_the_page_in_the_summary_and_in_the_exit_code() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (store, out) = (tmp.path().join("store"), tmp.path().join("reports"));
+    let mut args = cheap(tmp.path(), &out);
+    args.extend(["--offline", "--as-of", "2024-01-20", "--format", "json"].map(String::from));
+    let (code, stdout, err) = run(portcast(&store).args(&args));
+    assert_eq!(code, 6, "{err}");
+    let summary: serde_json::Value = serde_json::from_str(&stdout).expect("summary on stdout");
+    let on_disk: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("2024-01-20/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary, on_disk);
+    assert_eq!(summary["status"], "stale");
+    let stale: Vec<&str> = summary["freshness"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["stale"] == true)
+        .map(|f| f["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(stale, ["scfi", "shanghai"]);
+    let scfi = &summary["freshness"][2];
+    assert_eq!(scfi["latest_period"], "2020-12-31");
+    assert_eq!(scfi["remedy"], "portcast fetch");
+    assert!(scfi["age_days"].as_i64().unwrap() > 1000);
+    // The LA market targets January 2024, not yet due: live, with a side.
+    assert_eq!(summary["markets"][0]["status"], "live");
+    assert!(summary["markets"][0]["side"].is_string());
+
+    let html = fs::read_to_string(out.join("2024-01-20/index.html")).unwrap();
+    let block = html.find("id=\"stale\"").expect("a stale-data block");
+    assert!(
+        block < html.find("id=\"status\"").unwrap(),
+        "not the first block"
+    );
+    assert!(html.contains("Run status: Stale data"));
+    let first = &html[block..html[block..].find("</section>").unwrap() + block];
+    assert!(first.contains("SCFI composite"), "{first}");
+    assert!(first.contains("2020-12-31"), "{first}");
+    assert!(first.contains("years old"), "{first}");
+    assert!(first.contains("portcast fetch"), "{first}");
+    assert!(!first.contains("PortWatch"), "{first}");
+    assert!(err.contains("stale data: "), "{err}");
+
+    // Today (no --as-of), every source is stale and says how old it is.
+    let (code, stdout, err) = run(portcast(&store).args(cheap(tmp.path(), &out)).args([
+        "--offline",
+        "--quiet",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(code, 6, "{err}");
+    let summary: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(summary["as_of_given"], false);
+    for f in summary["freshness"].as_array().unwrap() {
+        assert_eq!(f["stale"], true, "{f}");
+        assert!(f["message"].as_str().unwrap().contains(" old"), "{f}");
+    }
 }

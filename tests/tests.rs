@@ -4,6 +4,7 @@
 mod util;
 
 mod backtest;
+mod cli;
 mod data;
 mod forecast;
 mod hostile;

@@ -1,4 +1,4 @@
-//! The audit of a trading guide's claims (DOMAIN.md, "What a trading guide claims"): each claim is
+//! The audit of a trading guide's claims (docs/DOMAIN.md, "What a trading guide claims"): each claim is
 //! turned into a measurement on the data as of a time, with its sample size and interval, and a
 //! verdict that follows from the numbers by one rule ([`verdict`]).
 //!
@@ -35,7 +35,7 @@ use crate::model::{Frequency, Period, Precision};
 use crate::series::view::Point;
 use crate::store::Store;
 
-/// Shanghai's 2024 throughput, the scale of the guide's monthly thresholds (DOMAIN.md: "2024:
+/// Shanghai's 2024 throughput, the scale of the guide's monthly thresholds (docs/DOMAIN.md: "2024:
 /// about 51.5M TEU a year, 4.0–4.6M a month").
 pub const SHANGHAI_2024_ANNUAL_TEU: f64 = 51.5e6;
 /// Fewest signal cases (or events) for a hit-rate or event claim to get a verdict.
@@ -169,7 +169,7 @@ pub fn verdict(claimed: Claimed, m: Option<&Measured>) -> Verdict {
 /// One row of the audit.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuditRow {
-    /// The claim's number in DOMAIN.md's list (1–10); a claim with two figures has two rows.
+    /// The claim's number in docs/DOMAIN.md's list (1–10); a claim with two figures has two rows.
     pub claim: u8,
     pub claimed: Claimed,
     pub measured: Option<Measured>,

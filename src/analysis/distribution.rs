@@ -369,7 +369,8 @@ impl<'a> Marginal<'a> {
 
     /// The Hyndman–Fan type-7 quantile at level `p ∈ [0, 1]`: with sorted samples
     /// `x[0..n]`, `r = (n − 1)·p`, the result is `x[⌊r⌋] + (r − ⌊r⌋)·(x[⌊r⌋+1] − x[⌊r⌋])`.
-    /// This is numpy's and polars' default (`[1, 2, 3, 4]` → median 2.5, q0.25 = 1.75).
+    /// This is numpy's default and R's `type = 7`, and polars' `QuantileMethod::Linear` (polars
+    /// 0.55 defaults to `Nearest`, which differs): `[1, 2, 3, 4]` → median 2.5, q0.25 = 1.75.
     pub fn quantile(&self, p: f64) -> Result<f64, DistributionError> {
         if !(0.0..=1.0).contains(&p) {
             return Err(DistributionError::InvalidLevel(p));

@@ -128,7 +128,7 @@ impl PairSpec {
     }
 }
 
-/// The pairs analysed when none are given (DOMAIN.md): PMI and new export orders against
+/// The pairs analysed when none are given (docs/DOMAIN.md): PMI and new export orders against
 /// Shanghai vessel calls, PMI against official Shanghai TEU, vessel calls and SCFI both ways
 /// (weekly), vessel calls against Los Angeles TEU and loaded imports.
 pub fn default_pairs() -> Vec<PairSpec> {

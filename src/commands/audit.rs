@@ -1,4 +1,4 @@
-//! `portcast audit`: the trading guide's claims (DOMAIN.md) against the data as of `--as-of`,
+//! `portcast audit`: the trading guide's claims (docs/DOMAIN.md) against the data as of `--as-of`,
 //! one row per claimed figure: `claim,claimed,measured,n,low,high,verdict,note`. The
 //! measurements and the verdict rule live in `crate::analysis::audit`.
 

@@ -1,5 +1,5 @@
-//! `portcast data list|show|check|add`: look at the data, validate it, and keep it current by
-//! hand (official Shanghai monthly TEU has no API).
+//! `portcast data list|show|check|add|export`: look at the data, validate it, keep it current by
+//! hand (official Shanghai monthly TEU has no API), and export the vintage table.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -8,7 +8,7 @@ use anyhow::Context;
 use chrono::{Duration, Utc};
 
 use super::UsageError;
-use crate::cli::{AddArgs, ShowArgs};
+use crate::cli::{AddArgs, ExportArgs, ShowArgs};
 use crate::exit::Exit;
 use crate::model::{Observation, Precision, start_of_day};
 use crate::output::{Cell, Table};
@@ -278,4 +278,44 @@ fn parse_entry(settings: &Settings, args: &AddArgs) -> Result<Observation, Strin
         source: Arc::from(args.source.trim()),
         known_at,
     })
+}
+
+/// `data export`: the store's vintage table (every stored figure with `known_at`, revisions
+/// included; with `--as-of`, only what was known by then) as CSV (the default) or JSON, written
+/// atomically to `--output` or to stdout for `-`.
+pub fn export(settings: &Settings, args: &ExportArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    for id in &args.series {
+        if catalog::spec(id).is_none() {
+            return Err(
+                UsageError(format!("unknown series `{id}` (see `portcast data list`)")).into(),
+            );
+        }
+    }
+    let store = Store::open(&settings.location)?;
+    let known_by = settings.as_of_given.then_some(settings.as_of);
+    let table = store.vintage_table(&args.series, known_by);
+    let format = match settings.format {
+        crate::output::Format::Table => crate::output::Format::Csv,
+        f => f,
+    };
+    if args.output.as_os_str() == "-" {
+        table.write(format, out)?;
+    } else {
+        let mut bytes = Vec::new();
+        table.write(format, &mut bytes)?;
+        file::write_atomic(&args.output, &bytes)
+            .with_context(|| format!("cannot write {}", args.output.display()))?;
+        tracing::info!(
+            "{} figures of {} series written to {}",
+            table.rows.len(),
+            store
+                .vintages(&args.series, known_by)
+                .iter()
+                .map(|o| o.series.clone())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
+            args.output.display()
+        );
+    }
+    Ok(Exit::Ok)
 }

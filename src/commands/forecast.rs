@@ -276,11 +276,11 @@ pub fn nowcast(
     let mut table = Table::new([
         "period",
         "kind",
-        "value",
-        "lower",
-        "upper",
+        "value_teu",
+        "lower_teu",
+        "upper_teu",
         "calls",
-        "loo_estimate",
+        "loo_estimate_teu",
         "loo_ape",
     ]);
     for (i, &month) in now.months.iter().enumerate() {
@@ -316,12 +316,13 @@ pub fn nowcast(
     table.push(vec![
         "all".into(),
         format!("loo-mape (n={})", now.loo.len()).into(),
+        Cell::Null,
+        Cell::Null,
+        Cell::Null,
+        Cell::Null,
+        Cell::Null,
+        // The MAPE is a percentage, like each month's `loo_ape`: it goes in that column.
         now.mape.into(),
-        Cell::Null,
-        Cell::Null,
-        Cell::Null,
-        Cell::Null,
-        Cell::Null,
     ]);
     match now.mape {
         Some(m) => tracing::info!(

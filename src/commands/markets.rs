@@ -127,8 +127,10 @@ pub fn price(settings: &Settings, args: &PriceArgs, out: &mut dyn Write) -> anyh
     let markets = load_markets(settings, &args.markets)?;
     let store = Store::open(&settings.location)?;
     let sources = ForecastSources::new(settings, args.markets.paths, args.markets.seed);
-    let (priced, failures) = price_all(&store, &sources.model, &markets, settings.as_of);
-    price_table(&priced).write(settings.format, out)?;
+    let lags = &settings.location.lags;
+    let (priced, failures, awaiting) =
+        price_all(&store, &sources.model, &markets, lags, settings.as_of);
+    price_table(&priced, &awaiting).write(settings.format, out)?;
     for (id, e) in &failures {
         tracing::error!(
             "market `{id}`: not priced: {}",
@@ -166,38 +168,85 @@ pub fn in_file(settings: &Settings, args: &MarketsArgs, e: &price::PriceError) -
     }
 }
 
-/// Price every market; a market that cannot be priced is reported, not fatal.
+/// A market whose target figure was due long ago (more than a week past its release lag) and
+/// is not in the store: it is awaiting its figure, not a live market, so it gets no edge, side
+/// or stake (its `fair` is only the model's guess at a figure already published somewhere).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Awaiting {
+    pub market: String,
+    pub target: crate::model::Period,
+    /// When the figure was due (end of the period + release lag).
+    pub due: NaiveDate,
+    /// Days from `due` to the as-of date.
+    pub overdue_days: i64,
+}
+
+impl Awaiting {
+    /// The `status` cell: "awaiting figure of 2024-01 (due 2024-02-20, 2.8 years ago)".
+    pub fn status(&self) -> String {
+        format!(
+            "awaiting figure of {} (due {}, {} ago)",
+            self.target,
+            self.due,
+            crate::freshness::human_days(self.overdue_days)
+        )
+    }
+}
+
+/// Price every market; a market that cannot be priced is reported, not fatal. A market whose
+/// target figure is long overdue is returned in the third list, its rows stripped of edge, fee,
+/// side and stake.
 pub fn price_all(
     store: &Store,
     source: &ForecastPaths,
     markets: &[Market],
+    lags: &crate::config::ReleaseLags,
     as_of: chrono::DateTime<chrono::Utc>,
-) -> (Vec<PricedMarket>, Vec<(String, price::PriceError)>) {
+) -> (
+    Vec<PricedMarket>,
+    Vec<(String, price::PriceError)>,
+    Vec<Awaiting>,
+) {
     let mut priced = Vec::new();
     let mut failures = Vec::new();
+    let mut awaiting = Vec::new();
     for m in markets {
         match price::price_market(store, source, m, as_of) {
-            Ok(p) => {
+            Ok(mut p) => {
                 // A rolling target counts from the last figure known: when a series has not been
-                // updated, its target's figure may be overdue (priced all the same, since it is
-                // not known), and the user should know the data are stale.
+                // updated, its target's figure may be long overdue. Then the market is awaiting
+                // its figure (which may well be public already), not a market to trade on.
                 let lag = m
                     .kind
                     .series()
                     .iter()
                     .filter_map(|s| crate::series::catalog::spec(s))
-                    .map(|spec| spec.release_lag_days)
+                    .map(|spec| lags.lag_days(&spec))
                     .max()
                     .unwrap_or(0);
-                if let Some(t) = p.rows.first().and_then(|r| r.target.last())
-                    && t.end() + Duration::days(lag) < as_of.date_naive()
+                if let Some(t) = p.rows.first().and_then(|r| r.target.last().copied())
+                    && let Some(due) = crate::freshness::awaited_since(t, lag, as_of)
                 {
+                    let a = Awaiting {
+                        market: m.id.clone(),
+                        target: t,
+                        due,
+                        overdue_days: (as_of.date_naive() - due).num_days(),
+                    };
                     tracing::warn!(
-                        "market `{}`: the figure of {t} is overdue (due about {}, {lag} days after the period) and not in the store: the data of {} may need `portcast fetch`",
+                        "market `{}`: {}; not priced as a live market: the data of {} need `portcast fetch` (or `portcast data add`)",
                         m.id,
-                        t.end() + Duration::days(lag),
+                        a.status(),
                         m.kind.series().join(", ")
                     );
+                    for r in &mut p.rows {
+                        r.edge = None;
+                        r.fee = None;
+                        r.edge_after_fees = None;
+                        r.side = None;
+                        r.kelly_fraction = None;
+                    }
+                    awaiting.push(a);
                 }
                 if let Some(o) = p.overround {
                     tracing::info!(
@@ -231,39 +280,63 @@ pub fn price_all(
             Err(e) => failures.push((m.id.clone(), e)),
         }
     }
-    (priced, failures)
+    (priced, failures, awaiting)
 }
 
-/// `market,contract,fair,price,edge,fee,edge_after_fees,side,kelly_fraction`.
-pub fn price_table(priced: &[PricedMarket]) -> Table {
-    let mut t = Table::new([
-        "market",
-        "contract",
-        "fair",
-        "price",
-        "edge",
-        "fee",
-        "edge_after_fees",
-        "side",
-        "kelly_fraction",
-    ]);
-    for r in priced.iter().flat_map(|p| &p.rows) {
-        t.push(vec![
-            r.market.as_str().into(),
-            r.contract.as_str().into(),
-            r.fair.into(),
-            r.price.into(),
-            r.edge.into(),
-            r.fee.into(),
-            r.edge_after_fees.into(),
-            r.side.map(side_name).into(),
-            r.kelly_fraction.into(),
-        ]);
+/// The columns of `portcast price` and the report's `markets.csv`. Prices, edges and fees are
+/// per contract, as a share of its payout (a contract pays 1): hence `_per_payout`.
+pub const PRICE_COLUMNS: [&str; 11] = [
+    "market",
+    "contract",
+    "target",
+    "fair_per_payout",
+    "price_per_payout",
+    "edge_per_payout",
+    "fee_per_payout",
+    "edge_after_fees_per_payout",
+    "side",
+    "kelly_fraction",
+    "status",
+];
+
+/// One row per contract: [`PRICE_COLUMNS`]; `status` is `live` or why the market is awaiting
+/// its figure.
+pub fn price_table(priced: &[PricedMarket], awaiting: &[Awaiting]) -> Table {
+    let mut t = Table::new(PRICE_COLUMNS);
+    for p in priced {
+        let status = awaiting
+            .iter()
+            .find(|a| a.market == p.market)
+            .map_or_else(|| "live".to_string(), Awaiting::status);
+        for r in &p.rows {
+            t.push(vec![
+                r.market.as_str().into(),
+                r.contract.as_str().into(),
+                target_label(&r.target).into(),
+                r.fair.into(),
+                r.price.into(),
+                r.edge.into(),
+                r.fee.into(),
+                r.edge_after_fees.into(),
+                r.side.map(side_name).into(),
+                r.kelly_fraction.into(),
+                status.as_str().into(),
+            ]);
+        }
     }
     t
 }
 
-fn side_name(s: Side) -> &'static str {
+/// `2024-01`, or `2024-01..2024-02` for a `within` market's span.
+pub fn target_label(target: &[crate::model::Period]) -> String {
+    match (target.first(), target.last()) {
+        (Some(a), Some(b)) if a != b => format!("{a}..{b}"),
+        (Some(a), _) => a.to_string(),
+        _ => String::new(),
+    }
+}
+
+pub fn side_name(s: Side) -> &'static str {
     match s {
         Side::Yes => "yes",
         Side::No => "no",
@@ -569,8 +642,8 @@ pub fn scores_table(run: &BacktestRun) -> Table {
         "crps",
         "trades",
         "hit_rate",
-        "pnl_after_fees",
-        "max_drawdown",
+        "pnl_after_fees_payouts",
+        "max_drawdown_payouts",
     ]);
     for (strategy, trades, scores) in &run.results {
         for s in scores {
@@ -803,8 +876,8 @@ pub fn sweep_table(run: &BacktestRun, sweeps: &[Sweep], strategies: &[Strategy])
         "brier",
         "trades",
         "hit_rate",
-        "pnl_after_fees",
-        "max_drawdown",
+        "pnl_after_fees_payouts",
+        "max_drawdown_payouts",
         "kelly_bankroll",
         "variants_tried",
     ]);

@@ -9,6 +9,7 @@ pub mod lags;
 pub mod landed;
 pub mod markets;
 pub mod run;
+pub mod shell;
 pub mod trade;
 
 use std::io::Write;
@@ -25,11 +26,23 @@ pub struct UsageError(pub String);
 /// Run a parsed command. Returns the exit code for a run that completed (which may still be a
 /// "problems found" code such as `data check`'s).
 pub fn run(command: &Command, settings: &Settings, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    tracing::debug!(
+        "as of {}; data {}; store {}; config {}",
+        settings.as_of.to_rfc3339(),
+        settings.location.data_dir.describe(),
+        settings.store_dir.display(),
+        settings
+            .config_path
+            .as_ref()
+            .filter(|p| p.exists())
+            .map_or("none".to_string(), |p| p.display().to_string())
+    );
     match command {
         Command::Data(DataCommand::List) => data::list(settings, out),
         Command::Data(DataCommand::Show(args)) => data::show(settings, args, out),
         Command::Data(DataCommand::Check) => data::check(settings, out),
         Command::Data(DataCommand::Add(args)) => data::add(settings, args),
+        Command::Data(DataCommand::Export(args)) => data::export(settings, args, out),
         Command::Quote(args) => trade::quote(args, settings.format, out),
         Command::Run(args) => run::run(settings, args, out),
         Command::Price(args) => markets::price(settings, args, out),
@@ -42,5 +55,7 @@ pub fn run(command: &Command, settings: &Settings, out: &mut dyn Write) -> anyho
         Command::Forecast(args) => forecast::forecast(settings, args, out),
         Command::Nowcast(args) => forecast::nowcast(settings, args, out),
         Command::Evaluate(args) => forecast::evaluate(settings, args, out),
+        // Handled by the binary before settings are read (they need no data or config).
+        Command::Completions { .. } | Command::Man => Ok(Exit::Ok),
     }
 }

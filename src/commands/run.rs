@@ -78,27 +78,6 @@ pub const TARGETS: &[(&str, Frequency)] = &[
     ("shanghai_teu", Frequency::Month),
 ];
 
-/// Sources on the freshness table: (fetch id, label, a series that shows its freshness).
-const SOURCES: &[(&str, &str, &str)] = &[
-    (
-        "portwatch",
-        "IMF PortWatch daily port calls (Shanghai + Yangshan)",
-        "shanghai_calls",
-    ),
-    ("pmi", "NBS manufacturing PMI (DBnomics / NBS)", "pmi"),
-    (
-        "scfi",
-        "SCFI composite (Shanghai Shipping Exchange)",
-        "scfi",
-    ),
-    ("pola", "Port of Los Angeles monthly TEU", "la_teu"),
-    (
-        "shanghai",
-        "Port of Shanghai official monthly TEU (entered by hand)",
-        "shanghai_teu",
-    ),
-];
-
 /// The default report directory: `reports` under the platform data directory.
 fn default_out() -> anyhow::Result<PathBuf> {
     directories::ProjectDirs::from("org", "portcast", "portcast")
@@ -154,8 +133,14 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
     };
 
     lap.done("fetch");
-    // 2. Data freshness per source.
-    page.sources = source_rows(&store, as_of, fetch.as_ref());
+    // 2. Data freshness per source: stale data is the first thing the page says.
+    let freshness = crate::freshness::assess(&store, &settings.location.lags, as_of);
+    page.sources = source_rows(&freshness, fetch.as_ref());
+    page.stale = freshness
+        .iter()
+        .filter(|f| f.stale)
+        .map(|f| f.message())
+        .collect();
     let data_list = super::data::list_table(&store, as_of)?;
     report_csv::write_table(&dir.join("data_list.csv"), &data_list)?;
 
@@ -238,17 +223,23 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
 
         // 4. Markets priced now.
         let sources = ForecastSources::new(settings, args.markets.paths, args.markets.seed);
-        let (priced, failures) = markets::price_all(&store, &sources.model, &markets_list, as_of);
+        let (priced, failures, awaiting) = markets::price_all(
+            &store,
+            &sources.model,
+            &markets_list,
+            &settings.location.lags,
+            as_of,
+        );
         for (id, e) in &failures {
             problems.push(format!(
                 "market `{id}` not priced: {}",
                 markets::in_file(settings, &args.markets, e)
             ));
         }
-        let price_table = markets::price_table(&priced);
+        let price_table = markets::price_table(&priced, &awaiting);
         report_csv::write_table(&dir.join("markets.csv"), &price_table)?;
         page.markets = Some(TableBlock {
-        caption: "Markets: fair prices from the forecast; edge, fee per contract, side and fractional-Kelly stake where a price is given".into(),
+        caption: "Markets: fair prices from the forecast (per contract, as a share of its payout); edge, fee per contract, side and fractional-Kelly stake where a price is given; a market whose figure is long overdue is awaiting it, not traded".into(),
         table: price_table,
         csv: Some("markets.csv".into()),
     });
@@ -491,14 +482,17 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
 
         lap.done("landed cost");
         // 8. Status, summary.json, the page.
+        let stale = !page.stale.is_empty();
         page.state = if !problems.is_empty() {
             RunState::Failed
         } else if degraded {
             RunState::Degraded
+        } else if stale {
+            RunState::Stale
         } else {
             RunState::Ok
         };
-        page.status_message = status_message(fetch.as_ref(), args.offline, &problems);
+        page.status_message = status_message(fetch.as_ref(), args.offline, &problems, &freshness);
         if !problems.is_empty() {
             page.sections.insert(
                 0,
@@ -509,14 +503,18 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
                 },
             );
         }
-        let summary = summary_json(
-            &page,
-            as_of,
-            &priced,
-            fetch.as_ref(),
-            args.offline,
-            &problems,
-        );
+        let summary = summary_json(&SummaryInputs {
+            page: &page,
+            settings,
+            args,
+            out_dir: &out_dir,
+            report_dir: &out_dir.join(as_of.format("%Y-%m-%d").to_string()),
+            priced: &priced,
+            awaiting: &awaiting,
+            freshness: &freshness,
+            fetch: fetch.as_ref(),
+            problems: &problems,
+        });
         crate::store::file::write_atomic(
             &dir.join("summary.json"),
             serde_json::to_string_pretty(&summary)?.as_bytes(),
@@ -530,11 +528,26 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
         hold_before_publish()?;
         let committed = report_dir.commit()?;
         lap.done("page and publish");
-        if !settings.quiet {
-            writeln!(out, "{}", committed.dir.join("index.html").display())?;
+        // stdout: the summary with `--format json`, the markets table with `csv`, else the
+        // page's path (nothing under --quiet).
+        match settings.format {
+            crate::output::Format::Json => {
+                writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?
+            }
+            crate::output::Format::Csv => page
+                .markets
+                .as_ref()
+                .map_or(Ok(()), |m| m.table.write(crate::output::Format::Csv, out))?,
+            crate::output::Format::Table if !settings.quiet => {
+                writeln!(out, "{}", committed.dir.join("index.html").display())?
+            }
+            crate::output::Format::Table => {}
         }
         for p in &problems {
             tracing::error!("{p}");
+        }
+        for line in &page.stale {
+            tracing::warn!("stale data: {line}");
         }
         if let Some(f) = &fetch {
             for s in f.sources.iter().filter(|s| s.failed) {
@@ -549,6 +562,8 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
             Exit::Failure
         } else if degraded {
             Exit::Degraded
+        } else if stale {
+            Exit::Stale
         } else {
             Exit::Ok
         })
@@ -738,43 +753,63 @@ fn fetch_all(settings: &Settings, now: DateTime<Utc>) -> anyhow::Result<FetchRep
     Ok(report)
 }
 
-fn source_rows(store: &Store, as_of: DateTime<Utc>, fetch: Option<&FetchReport>) -> Vec<SourceRow> {
-    SOURCES
+fn source_rows(
+    freshness: &[crate::freshness::Freshness],
+    fetch: Option<&FetchReport>,
+) -> Vec<SourceRow> {
+    freshness
         .iter()
-        .map(|&(id, label, series)| {
-            let last = store
-                .view(series, as_of)
-                .ok()
-                .and_then(|v| v.points.last().cloned());
-            let (state, detail) =
-                match fetch.and_then(|f| f.sources.iter().find(|s| s.source.as_str() == id)) {
-                    None => (SourceState::Skipped, "offline: stored data".to_string()),
-                    Some(s) if s.failed => (
-                        SourceState::Failed,
-                        s.error.clone().unwrap_or_else(|| "failed".into()),
+        .map(|f| {
+            let (state, detail) = match fetch
+                .and_then(|r| r.sources.iter().find(|s| s.source.as_str() == f.source.id))
+            {
+                None if f.source.id == "shanghai" => (
+                    SourceState::Skipped,
+                    "no API: `portcast data add`".to_string(),
+                ),
+                None => (SourceState::Skipped, "offline: stored data".to_string()),
+                Some(s) if s.failed => (
+                    SourceState::Failed,
+                    s.error.clone().unwrap_or_else(|| "failed".into()),
+                ),
+                Some(s) => (
+                    SourceState::Ok,
+                    format!(
+                        "{} new, {} revised, {} unchanged",
+                        s.new, s.revised, s.unchanged
                     ),
-                    Some(s) => (
-                        SourceState::Ok,
-                        format!(
-                            "{} new, {} revised, {} unchanged",
-                            s.new, s.revised, s.unchanged
-                        ),
-                    ),
-                };
+                ),
+            };
             SourceRow {
-                source: label.into(),
+                source: f.source.label.into(),
                 state,
                 detail,
-                latest_period: last.as_ref().map(|p| p.period.to_string()),
-                known_at: last
-                    .as_ref()
-                    .map(|p| p.known_at.format("%Y-%m-%d").to_string()),
+                latest_period: f.latest.map(|(p, _)| p.to_string()),
+                known_at: f.latest.map(|(_, k)| k.format("%Y-%m-%d").to_string()),
+                freshness: Some(freshness_cell(f)),
             }
         })
         .collect()
 }
 
-fn status_message(fetch: Option<&FetchReport>, offline: bool, problems: &[String]) -> String {
+/// The data column of the freshness table: "fresh (next due 2024-01-31)", "stale: 2.9 years old".
+fn freshness_cell(f: &crate::freshness::Freshness) -> String {
+    match (f.stale, f.age_days, f.next_due) {
+        (true, Some(age), Some(due)) => format!(
+            "stale: {} old, next was due {due}",
+            crate::freshness::human_days(age)
+        ),
+        (false, _, Some(due)) => format!("fresh (next due {due})"),
+        _ => f.word().to_string(),
+    }
+}
+
+fn status_message(
+    fetch: Option<&FetchReport>,
+    offline: bool,
+    problems: &[String],
+    freshness: &[crate::freshness::Freshness],
+) -> String {
     let failed: Vec<&str> = fetch.map_or(vec![], |f| {
         f.sources
             .iter()
@@ -791,6 +826,20 @@ fn status_message(fetch: Option<&FetchReport>, offline: bool, problems: &[String
         parts.push(format!(
             "source(s) failed, stored data used: {}",
             failed.join(", ")
+        ));
+    }
+    let stale: Vec<&str> = freshness
+        .iter()
+        .filter(|f| f.stale)
+        .map(|f| f.source.id)
+        .collect();
+    if stale.is_empty() {
+        parts.push("every source is current".to_string());
+    } else {
+        parts.push(format!(
+            "stale data from {} source(s): {}",
+            stale.len(),
+            stale.join(", ")
         ));
     }
     if !problems.is_empty() {
@@ -1137,35 +1186,59 @@ fn backtest_report(
     Ok(())
 }
 
-fn summary_json(
-    page: &Page,
-    as_of: DateTime<Utc>,
-    priced: &[PricedMarket],
-    fetch: Option<&FetchReport>,
-    offline: bool,
-    problems: &[String],
-) -> serde_json::Value {
-    let status = match page.state {
-        RunState::Ok => "ok",
-        RunState::Degraded => "degraded",
-        RunState::Failed => "failed",
+/// The version of `summary.json`'s layout (docs/summary-json.md): bumped when a field is
+/// renamed or removed or changes meaning; new fields do not bump it.
+pub const SUMMARY_SCHEMA_VERSION: u32 = 1;
+
+/// What `summary.json` is made from.
+struct SummaryInputs<'a> {
+    page: &'a Page,
+    settings: &'a Settings,
+    args: &'a RunArgs,
+    out_dir: &'a std::path::Path,
+    report_dir: &'a std::path::Path,
+    priced: &'a [PricedMarket],
+    awaiting: &'a [markets::Awaiting],
+    freshness: &'a [crate::freshness::Freshness],
+    fetch: Option<&'a FetchReport>,
+    problems: &'a [String],
+}
+
+/// `summary.json`: see docs/summary-json.md for every field.
+fn summary_json(i: &SummaryInputs<'_>) -> serde_json::Value {
+    let (status, exit) = match i.page.state {
+        RunState::Ok => ("ok", Exit::Ok),
+        RunState::Stale => ("stale", Exit::Stale),
+        RunState::Degraded => ("degraded", Exit::Degraded),
+        RunState::Failed => ("failed", Exit::Failure),
     };
-    let markets: Vec<serde_json::Value> = priced
+    let markets: Vec<serde_json::Value> = i
+        .priced
         .iter()
         .flat_map(|p| &p.rows)
         .map(|r| {
+            let awaiting = i.awaiting.iter().find(|a| a.market == r.market);
             json!({
                 "market": r.market,
                 "contract": r.contract,
                 "target": r.target.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
-                "fair": r.fair,
-                "price": r.price,
-                "edge": r.edge,
-                "edge_after_fees": r.edge_after_fees,
+                "status": if awaiting.is_some() { "awaiting" } else { "live" },
+                "awaiting": awaiting.map(|a| json!({
+                    "due": a.due.to_string(),
+                    "overdue_days": a.overdue_days,
+                    "message": a.status(),
+                })),
+                "fair_per_payout": r.fair,
+                "price_per_payout": r.price,
+                "edge_per_payout": r.edge,
+                "fee_per_payout": r.fee,
+                "edge_after_fees_per_payout": r.edge_after_fees,
+                "side": r.side.map(markets::side_name),
+                "kelly_fraction": r.kelly_fraction,
             })
         })
         .collect();
-    let sources: Vec<serde_json::Value> = match fetch {
+    let fetch: Vec<serde_json::Value> = match i.fetch {
         Some(f) => f
             .sources
             .iter()
@@ -1173,15 +1246,56 @@ fn summary_json(
             .collect(),
         None => vec![],
     };
+    let freshness: Vec<serde_json::Value> = i
+        .freshness
+        .iter()
+        .map(|f| {
+            json!({
+                "source": f.source.id,
+                "label": f.source.label,
+                "series": f.source.series,
+                "state": f.word(),
+                "stale": f.stale,
+                "latest_period": f.latest.map(|(p, _)| p.to_string()),
+                "known_at": f.latest.map(|(_, k)| k.format("%Y-%m-%d").to_string()),
+                "next_due": f.next_due.map(|d| d.to_string()),
+                "age_days": f.age_days,
+                "overdue_days": f.overdue_days,
+                "remedy": f.source.remedy,
+                "message": f.stale.then(|| f.message()),
+            })
+        })
+        .collect();
+    let settings = i.settings;
+    let path = |p: &std::path::Path| p.display().to_string();
     json!({
+        "schema_version": SUMMARY_SCHEMA_VERSION,
+        "portcast_version": env!("CARGO_PKG_VERSION"),
         "status": status,
-        "as_of": as_of.format("%Y-%m-%d").to_string(),
-        "offline": offline,
-        "message": page.status_message,
-        "sources": sources,
-        "freshness": page.sources.iter().map(|s| json!({"source": s.source, "latest_period": s.latest_period, "known_at": s.known_at})).collect::<Vec<_>>(),
+        "exit_code": exit as u8,
+        "message": i.page.status_message,
+        "as_of": settings.as_of.format("%Y-%m-%d").to_string(),
+        "as_of_given": settings.as_of_given,
+        "offline": i.args.offline,
+        "seed": i.args.markets.seed,
+        "sample_paths": i.args.markets.paths,
+        "backtest_paths": i.args.backtest_paths,
+        "paths": {
+            "out_dir": path(i.out_dir),
+            "report_dir": path(i.report_dir),
+            "store_dir": path(&settings.store_dir),
+            "data_dir": match &settings.location.data_dir {
+                crate::store::DataDir::Path(p) => Some(path(p)),
+                crate::store::DataDir::Embedded => None,
+            },
+            "config": settings.config_path.as_deref().filter(|p| p.exists()).map(path),
+            "markets_file": i.args.markets.markets.clone().or_else(|| settings.config.markets_file.clone()).map(|p| path(&p)),
+        },
+        "stale": i.freshness.iter().any(|f| f.stale),
+        "freshness": freshness,
+        "fetch": fetch,
         "markets": markets,
-        "problems": problems,
+        "problems": i.problems,
     })
 }
 

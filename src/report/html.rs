@@ -37,6 +37,8 @@ pub enum RunState {
     Degraded,
     /// Parts of the report could not be computed.
     Failed,
+    /// Computed, but some source's newest figure is overdue (see [`Page::stale`]).
+    Stale,
 }
 
 impl RunState {
@@ -45,6 +47,7 @@ impl RunState {
             RunState::Ok => "OK",
             RunState::Degraded => "Degraded",
             RunState::Failed => "Failed",
+            RunState::Stale => "Stale data",
         }
     }
 
@@ -53,6 +56,7 @@ impl RunState {
             RunState::Ok => "ok",
             RunState::Degraded => "degraded",
             RunState::Failed => "failed",
+            RunState::Stale => "stale",
         }
     }
 }
@@ -91,6 +95,8 @@ pub struct SourceRow {
     pub latest_period: Option<String>,
     /// When that figure became known, e.g. "2024-11-05".
     pub known_at: Option<String>,
+    /// Whether the data are current at the as-of date, e.g. "fresh" or "stale: 2.9 years old".
+    pub freshness: Option<String>,
 }
 
 /// A chart on the page: PNG and CSV as links relative to the page.
@@ -130,6 +136,8 @@ pub struct Page {
     pub generated: Option<String>,
     /// A prominent warning under the title (e.g. "Synthetic data: layout demonstration").
     pub notice: Option<String>,
+    /// One line per stale source (which, how old, what to run): the page's first block.
+    pub stale: Vec<String>,
     pub state: RunState,
     /// One line on the status: what failed, or "all sources fetched".
     pub status_message: String,
@@ -249,6 +257,7 @@ h2{font-size:1.25rem;margin:1.6em 0 .5em;border-bottom:1px solid #ddd;padding-bo
 .status{padding:.6em .8em;border-radius:6px;border:1px solid}
 .status.ok{background:#e8f5ee;border-color:#0a7d4f}
 .status.degraded{background:#fff4d6;border-color:#b07d00}
+.status.stale{background:#fff4d6;border-color:#b07d00}
 .status.failed{background:#fde8e4;border-color:#b3261e}
 nav ul{padding-left:1.2em;margin:.3em 0}
 .table-wrap{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:.5em 0 1em;border:1px solid #ddd;border-radius:6px;background:#fff}
@@ -299,6 +308,13 @@ pub fn render(page: &Page) -> Result<String, HtmlError> {
         let _ = writeln!(h, "<p class=\"meta\">{}</p>", meta.join(" · "));
     }
     h.push_str("</header>\n");
+    if !page.stale.is_empty() {
+        h.push_str("<section id=\"stale\" class=\"notice\" role=\"alert\" aria-label=\"Stale data\"><strong>Stale data: these sources are behind the as-of date, so the forecasts and prices that use them are not current.</strong><ul>\n");
+        for line in &page.stale {
+            let _ = writeln!(h, "<li>{}</li>", escape(line));
+        }
+        h.push_str("</ul></section>\n");
+    }
     if let Some(n) = &page.notice {
         let _ = writeln!(h, "<p class=\"notice\" role=\"note\">{}</p>", escape(n));
     }
@@ -342,15 +358,16 @@ pub fn render(page: &Page) -> Result<String, HtmlError> {
     if page.sources.is_empty() {
         h.push_str("<p>No sources reported.</p>\n");
     } else {
-        h.push_str("<div class=\"table-wrap\"><table>\n<thead><tr><th>source</th><th>fetch</th><th>detail</th><th>latest period</th><th>known since</th></tr></thead>\n<tbody>\n");
+        h.push_str("<div class=\"table-wrap\"><table>\n<thead><tr><th>source</th><th>fetch</th><th>detail</th><th>latest period</th><th>known since</th><th>data</th></tr></thead>\n<tbody>\n");
         for s in &page.sources {
             let _ = writeln!(
                 h,
-                "<tr class=\"{w}\"><td>{}</td><td>{w}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr class=\"{w}\"><td>{}</td><td>{w}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 escape(&s.source),
                 escape(&s.detail),
                 escape(s.latest_period.as_deref().unwrap_or("—")),
                 escape(s.known_at.as_deref().unwrap_or("—")),
+                escape(s.freshness.as_deref().unwrap_or("—")),
                 w = s.state.word(),
             );
         }
@@ -486,6 +503,7 @@ mod tests {
             as_of: "2024-11-30".into(),
             generated: Some("2024-12-01T06:00:00Z".into()),
             notice: Some("Synthetic data & <test>".into()),
+            stale: vec!["SCFI: the newest figure is <old>".into()],
             state: RunState::Degraded,
             status_message: "SCFI failed: \"timeout\"".into(),
             sources: vec![
@@ -495,6 +513,7 @@ mod tests {
                     detail: "12 new figures".into(),
                     latest_period: Some("2024-11-24".into()),
                     known_at: Some("2024-11-26".into()),
+                    freshness: Some("fresh".into()),
                 },
                 SourceRow {
                     source: "SCFI".into(),
@@ -502,6 +521,7 @@ mod tests {
                     detail: "HTTP 503 <after 3 tries>".into(),
                     latest_period: None,
                     known_at: None,
+                    freshness: None,
                 },
             ],
             markets: Some(TableBlock {
@@ -550,6 +570,7 @@ mod tests {
             "<TEU>",
             "\"timeout\"",
             "Fan \"chart\"",
+            "<old>",
         ] {
             assert!(!html.contains(raw), "unescaped {raw}");
         }
@@ -578,6 +599,10 @@ mod tests {
         assert!(html.contains("<section id=\"s-forecasts\">"));
         assert!(html.contains("<section id=\"s-forecasts-2\">"));
         assert!(html.contains("href=\"#s-forecasts-2\""));
+        // Stale data is the first block after the title, before the run status.
+        let stale = html.find("id=\"stale\"").expect("stale block");
+        assert!(stale < html.find("id=\"status\"").unwrap());
+        assert!(html.contains("<li>SCFI: the newest figure is &lt;old&gt;</li>"));
         // Order: status, freshness, markets, sections, files, footer.
         let at = |s: &str| html.find(s).unwrap_or_else(|| panic!("{s} missing"));
         assert!(at("id=\"status\"") < at("id=\"sources\""));

@@ -4,7 +4,7 @@
 //!
 //! Ids are stable strings used on the command line, in the store and in reports. Fetched sources
 //! can bring ids that are not listed here (any PortWatch port or field, any SCFI route); those are
-//! described by pattern in [`spec`]. The release lags are the defaults of DOMAIN.md and can be
+//! described by pattern in [`spec`]. The release lags are the defaults of docs/DOMAIN.md and can be
 //! overridden per series in the config (`[release_lag_days]`).
 
 use crate::model::Frequency;
@@ -122,7 +122,7 @@ const fn e(
     }
 }
 
-/// Release lags from DOMAIN.md: PMI on the last day of its month; PortWatch days 9 days after the
+/// Release lags from docs/DOMAIN.md: PMI on the last day of its month; PortWatch days 9 days after the
 /// day; SCFI on its own date; official monthly TEU (Shanghai, LA, Long Beach, other Chinese ports)
 /// 20 days after month end; annual totals 20 days after year end.
 const PMI_LAG: i64 = 0;

@@ -11,6 +11,7 @@ pub mod bundle;
 pub mod csvfile;
 pub mod file;
 pub mod lock;
+pub mod vintage;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
