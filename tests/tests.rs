@@ -9,6 +9,7 @@ mod forecast;
 mod ingest;
 mod lags;
 mod landed;
+mod partial;
 mod report;
 mod run;
 mod trade;

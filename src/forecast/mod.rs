@@ -10,6 +10,8 @@
 //! - [`shocks`]: the uniforms every model turns into errors (so several targets can share
 //!   correlated shocks), and the smoothed residual bootstrap;
 //! - [`select`]: model choice per target by rolling-origin CRPS on the training data only;
+//! - [`partial`]: the period in progress conditioned on its published days (a daily model of the
+//!   remaining days, reconciled with the period model's paths);
 //! - [`nowcast`]: official Shanghai monthly TEU estimated from vessel calls, benchmarked to the
 //!   official annual, year-to-date and monthly prints (Chow–Lin), bounds respected;
 //! - [`evaluate`]: rolling-origin evaluation through past store views (what `portcast evaluate`
@@ -24,9 +26,11 @@ pub mod config;
 pub mod ets;
 pub mod evaluate;
 pub mod history;
+pub mod known_days;
 pub mod naive;
 pub mod nowcast;
 pub mod optim;
+pub mod partial;
 pub mod regression;
 pub mod select;
 pub mod shocks;
@@ -243,6 +247,9 @@ pub struct Prepared {
     /// The target's own history as shown to users (for `shanghai_teu`: official figures where
     /// they exist, else the nowcast's mean).
     pub shown: Vec<(Period, f64)>,
+    /// For a daily count summed to weeks or months (for `shanghai_teu`: its vessel calls): the
+    /// period in progress with the days of it already published and the daily model of the rest.
+    pub partial: Option<partial::Partial>,
 }
 
 impl std::hash::Hash for Prepared {
@@ -251,6 +258,7 @@ impl std::hash::Hash for Prepared {
         self.freq.hash(state);
         self.data.hash(state);
         self.bridge.hash(state);
+        self.partial.hash(state);
         self.shown.len().hash(state);
         for (p, v) in &self.shown {
             p.hash(state);
@@ -315,6 +323,9 @@ pub struct Forecast {
     pub selection: Vec<Candidate>,
     /// Models that could not be fitted before the one used, with the reason.
     pub skipped: Vec<Skipped>,
+    /// The period in progress (horizon index 0) and what of it is already published, when its
+    /// paths are conditioned on published days ([`partial`]).
+    pub known: Option<partial::Known>,
 }
 
 /// The natural forecasting grid of a series: SCFI-like weekly prints by ISO week, daily counts
@@ -365,12 +376,14 @@ pub fn prepare(
         let now = nowcast::nowcast(store, as_of, &options)?;
         let history = History::from_points(nowcast::INDICATOR, freq, &now.indicator_points())?;
         let drivers = build_drivers(store, nowcast::INDICATOR, freq, as_of, cfg)?;
+        let partial = partial_period(store, nowcast::INDICATOR, history.origin(), as_of)?;
         return Ok(Prepared {
             series: series.into(),
             freq,
             data: TrainingData { history, drivers },
             shown: now.shown(),
             bridge: Some(now.bridge()),
+            partial,
         });
     }
     let spec = catalog::spec(series).ok_or_else(|| ForecastError::UnknownSeries(series.into()))?;
@@ -387,13 +400,42 @@ pub fn prepare(
     let view = store.view_at(series, as_of, Some(freq))?;
     let history = History::from_points(series, freq, &view.complete_values())?;
     let drivers = build_drivers(store, series, freq, as_of, cfg)?;
+    let partial = partial_period(store, series, history.origin(), as_of)?;
     Ok(Prepared {
         series: series.into(),
         freq,
         shown: history.points(),
         data: TrainingData { history, drivers },
         bridge: None,
+        partial,
     })
+}
+
+/// The period after `origin` conditioned on its published days, for a daily count summed to
+/// coarser periods (see [`partial`]); `None` for other series or too short a daily history.
+fn partial_period(
+    store: &Store,
+    series: &str,
+    origin: Period,
+    as_of: DateTime<Utc>,
+) -> Result<Option<partial::Partial>, ForecastError> {
+    let Some(spec) = catalog::spec(series) else {
+        return Ok(None);
+    };
+    if spec.period != Frequency::Day
+        || spec.cadence != Frequency::Day
+        || spec.aggregation != catalog::Aggregation::Sum
+    {
+        return Ok(None);
+    }
+    let view = store.view_at(series, as_of, Some(Frequency::Day))?;
+    let days: Vec<(chrono::NaiveDate, f64)> = view
+        .points
+        .iter()
+        .filter(|p| p.precision.is_value())
+        .map(|p| (p.period.start(), p.value))
+        .collect();
+    Ok(partial::Partial::fit(&days, origin.next()))
 }
 
 fn build_drivers(
@@ -438,9 +480,16 @@ pub struct FittedTarget {
 }
 
 impl FittedTarget {
-    /// Simulate `shocks.n_paths()` paths over `shocks.horizon()` steps.
+    /// Simulate `shocks.n_paths()` paths over `shocks.horizon()` steps; the period in progress
+    /// is conditioned on its published days ([`partial`]) before any bridge to another unit.
     pub fn simulate(&self, shocks: &Shocks, aux: &mut StdRng) -> Vec<f64> {
-        let paths = self.fitted.simulate(shocks, aux);
+        let mut paths = self.fitted.simulate(shocks, aux);
+        if let Some(partial) = &self.prepared.partial
+            && partial.period == self.fitted.origin().next()
+        {
+            use rand::RngExt;
+            partial.condition(&mut paths, shocks.horizon(), aux.random());
+        }
         match &self.prepared.bridge {
             Some(bridge) => bridge.map(&paths, shocks.horizon(), aux),
             None => paths,
@@ -611,7 +660,14 @@ fn finish(
     samples: Vec<f64>,
 ) -> Result<Forecast, ForecastError> {
     let origin = target.fitted.origin();
+    let known = target
+        .prepared
+        .partial
+        .as_ref()
+        .filter(|p| p.period == origin.next())
+        .map(|p| p.known(target.prepared.bridge.is_none()));
     Ok(Forecast {
+        known,
         model: target.describe(),
         series: target.prepared.series,
         freq: target.prepared.freq,
