@@ -535,7 +535,11 @@ mod tests {
                 let d = start + Duration::days(i);
                 let wobble = ((i * 7919 % 97) as f64 - 48.0) / 8.0;
                 let weekly = [2.0, -1.0, 0.0, 1.0, 0.0, 1.0, -3.0][(i % 7) as usize];
-                let v = if i % 91 == 45 { 0.0 } else { 50.0 + weekly + wobble };
+                let v = if i % 91 == 45 {
+                    0.0
+                } else {
+                    50.0 + weekly + wobble
+                };
                 (d, v.round())
             })
             .collect()
