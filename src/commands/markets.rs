@@ -75,13 +75,19 @@ impl ForecastSpec {
         }
     }
 
-    /// Fresh sources: the model and the two references, sharing their training data.
+    /// Fresh sources: the model and the two references, sharing their training data. The
+    /// references are the plain period models: they ignore the published days of the period in
+    /// progress, so a score against them includes what those days are worth.
     pub fn sources(&self) -> ForecastSources {
         let model =
             ForecastPaths::new(self.cfg.clone(), ModelChoice::Auto, self.n_paths, self.seed);
         ForecastSources {
-            climatology: model.with_model(ModelChoice::Named(ModelKind::Climatology)),
-            seasonal_naive: model.with_model(ModelChoice::Named(ModelKind::SeasonalNaive)),
+            climatology: model
+                .with_model(ModelChoice::Named(ModelKind::Climatology))
+                .without_known_days(),
+            seasonal_naive: model
+                .with_model(ModelChoice::Named(ModelKind::SeasonalNaive))
+                .without_known_days(),
             model,
         }
     }
