@@ -414,7 +414,9 @@ impl Partial {
         }
         let n_paths = paths.len() / horizon;
         let mut rng = StdRng::seed_from_u64(seed);
-        let shocks = Shocks::latin_hypercube(n_paths, self.segments.len(), &mut rng);
+        // One stratified column per conditioned period (the first columns do not depend on
+        // how many follow, so a longer horizon leaves the earlier periods as they were).
+        let shocks = Shocks::latin_hypercube(n_paths, self.segments.len().min(horizon), &mut rng);
         for (h, g) in self.segments.iter().enumerate().take(horizon) {
             let first: Vec<f64> = (0..n_paths).map(|p| paths[p * horizon + h]).collect();
             let totals = g.totals(&first, self.level, |p| shocks.get(p, h));
