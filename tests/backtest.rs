@@ -761,6 +761,7 @@ fn a_backtest_is_the_same_on_one_thread_or_several() {
         to: d("2023-07-31"),
         settle_by: end_of_day(d("2024-06-30")),
         settled_only: false,
+        step: None,
     };
     let replay = |workers, settled_only| {
         let window = Window {

@@ -12,6 +12,7 @@ mod ingest;
 mod lags;
 mod landed;
 mod properties;
+mod partial;
 mod report;
 mod run;
 mod snapshot;

@@ -140,6 +140,13 @@ pub struct EvaluateArgs {
     /// distribution, per model and horizon: flat when calibrated, U-shaped when too narrow).
     #[arg(long)]
     pub pit: bool,
+    /// Instead: for each period starting in the window, forecast it as of every date from its
+    /// first day until its last day is published, and print the mean CRPS of its total by the
+    /// number of its days published, against the plain rule (published sum + remaining days ×
+    /// the mean of the last 28 published days). Daily counts only (`shanghai_calls`,
+    /// `portwatch.<port>.<field>`).
+    #[arg(long)]
+    pub by_known_days: bool,
 }
 
 /// The series must exist and be forecastable at the asked grid (weekly or monthly, never finer
@@ -209,10 +216,19 @@ pub fn forecast(
         fc.history.len(),
         settings.as_of.format("%Y-%m-%d")
     );
-    let mut columns: Vec<String> = ["series", "origin", "period", "horizon", "model", "mean"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut columns: Vec<String> = [
+        "series",
+        "origin",
+        "period",
+        "horizon",
+        "model",
+        "known_days",
+        "known_value",
+        "mean",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     columns.extend(args.quantiles.iter().map(|q| format!("q{q}")));
     columns.extend(
         args.threshold
@@ -228,8 +244,12 @@ pub fn forecast(
             period.to_string().into(),
             (h + 1).into(),
             fc.model.as_str().into(),
-            m.mean().into(),
         ];
+        // The period in progress: its published days and their sum (0 and empty otherwise).
+        let known = fc.known.filter(|k| k.period == *period);
+        row.push(known.map_or(0, |k| k.days).into());
+        row.push(known.and_then(|k| k.value).into());
+        row.extend([m.mean().into()]);
         for &q in &args.quantiles {
             row.push(m.quantile(q)?.into());
         }
@@ -359,6 +379,9 @@ pub fn evaluate(
     }
     crate::limits::check_flags(Some(args.horizon), args.paths)?;
     let store = Store::open(&settings.location)?;
+    if args.by_known_days {
+        return evaluate_known_days(settings, args, &store, from, to, out);
+    }
     let req = EvaluateRequest {
         series: args.series.clone(),
         freq: args.freq.map(Into::into),
@@ -455,6 +478,68 @@ pub fn evaluate(
             r.cover80.into(),
             r.cover90.into(),
             r.cover95.into(),
+        ]);
+    }
+    table.write(settings.format, out)?;
+    Ok(Exit::Ok)
+}
+
+/// `portcast evaluate --by-known-days`: one row per number of published days.
+fn evaluate_known_days(
+    settings: &Settings,
+    args: &EvaluateArgs,
+    store: &Store,
+    from: NaiveDate,
+    to: NaiveDate,
+    out: &mut dyn Write,
+) -> anyhow::Result<Exit> {
+    use crate::forecast::known_days::{KnownDaysRequest, evaluate_known_days as run};
+    let freq = args
+        .freq
+        .map(Frequency::from)
+        .or_else(|| crate::forecast::default_freq(&args.series))
+        .unwrap_or(Frequency::Month);
+    let req = KnownDaysRequest {
+        series: args.series.clone(),
+        freq,
+        from,
+        to,
+        as_of: settings.as_of,
+        model: ModelChoice::Auto,
+        n_paths: args.paths,
+        seed: args.seed,
+    };
+    let (cases, rows) = run(store, &req, &settings.config.forecast)
+        .with_context(|| format!("cannot evaluate {} by days published", args.series))?;
+    let below = cases
+        .iter()
+        .filter(|c| c.q_low < c.known_value - 1e-9)
+        .count();
+    tracing::info!(
+        "{} (period, as-of date) pairs; {below} with a 0.1% quantile below the published sum",
+        cases.len()
+    );
+    let mut table = Table::new(["known_days", "n", "crps_model", "crps_rule", "ratio"]);
+    let (mut n, mut m, mut r) = (0usize, 0.0, 0.0);
+    for row in &rows {
+        n += row.n;
+        m += row.crps_model * row.n as f64;
+        r += row.crps_rule * row.n as f64;
+        table.push(vec![
+            row.known_days.into(),
+            row.n.into(),
+            row.crps_model.into(),
+            row.crps_rule.into(),
+            (row.crps_model / row.crps_rule).into(),
+        ]);
+    }
+    if n > 0 {
+        table.push(vec![
+            "all".into(),
+            n.into(),
+            (m / n as f64).into(),
+            (r / n as f64).into(),
+            (m / r).into(),
         ]);
     }
     table.write(settings.format, out)?;

@@ -18,6 +18,7 @@ use crate::markets::file::{self, Market};
 use crate::markets::paths::ForecastPaths;
 use crate::markets::price::{self, PricedMarket};
 use crate::markets::sizing::Side;
+use crate::model::Frequency;
 use crate::output::{Cell, Table};
 use crate::settings::Settings;
 use crate::store::Store;
@@ -75,13 +76,19 @@ impl ForecastSpec {
         }
     }
 
-    /// Fresh sources: the model and the two references, sharing their training data.
+    /// Fresh sources: the model and the two references, sharing their training data. The
+    /// references are the plain period models: they ignore the published days of the period in
+    /// progress, so a score against them includes what those days are worth.
     pub fn sources(&self) -> ForecastSources {
         let model =
             ForecastPaths::new(self.cfg.clone(), ModelChoice::Auto, self.n_paths, self.seed);
         ForecastSources {
-            climatology: model.with_model(ModelChoice::Named(ModelKind::Climatology)),
-            seasonal_naive: model.with_model(ModelChoice::Named(ModelKind::SeasonalNaive)),
+            climatology: model
+                .with_model(ModelChoice::Named(ModelKind::Climatology))
+                .without_known_days(),
+            seasonal_naive: model
+                .with_model(ModelChoice::Named(ModelKind::SeasonalNaive))
+                .without_known_days(),
             model,
         }
     }
@@ -394,6 +401,29 @@ pub struct BacktestArgs {
     /// Table to print (table and CSV formats; JSON prints every section).
     #[arg(long, value_enum, default_value = "scores")]
     pub section: BacktestSection,
+    /// Decision dates on this grid (from --from: every day, every 7 days, every month) instead
+    /// of one per market period: `--step day` replays a monthly market at each publication day
+    /// of its month, so the scores show what the days already published are worth.
+    #[arg(long, value_enum)]
+    pub step: Option<StepArg>,
+}
+
+/// The grid of a backtest's decision dates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StepArg {
+    Day,
+    Week,
+    Month,
+}
+
+impl From<StepArg> for Frequency {
+    fn from(s: StepArg) -> Self {
+        match s {
+            StepArg::Day => Frequency::Day,
+            StepArg::Week => Frequency::Week,
+            StepArg::Month => Frequency::Month,
+        }
+    }
 }
 
 /// A finished backtest: per market the replay, and per strategy the trades and scores.
@@ -431,6 +461,8 @@ pub struct Window {
     /// nothing else, and pricing a step that can never be scored is most of the work when a
     /// series has stopped updating.
     pub settled_only: bool,
+    /// The grid of decision dates; `None`: each market's own period (one date per period).
+    pub step: Option<Frequency>,
 }
 
 /// Replay and evaluate `markets` over the window's dates.
@@ -459,6 +491,7 @@ pub fn run_backtest_on(
         to,
         settle_by,
         settled_only,
+        step,
     } = *window;
     // Date by date, every market stepping on that date: markets on one series share its
     // forecasts at the date (memoised per series, grid and as-of time), and the memo starts
@@ -469,7 +502,7 @@ pub fn run_backtest_on(
     // number of threads.
     let mut by_date: std::collections::BTreeMap<NaiveDate, Vec<usize>> = Default::default();
     for (i, m) in markets.iter().enumerate() {
-        for date in engine::step_dates(from, to, m.freq) {
+        for date in engine::step_dates(from, to, step.unwrap_or(m.freq)) {
             by_date.entry(date).or_default().push(i);
         }
     }
@@ -589,6 +622,7 @@ pub fn backtest(
         to,
         settle_by: settings.as_of,
         settled_only: args.settled_only,
+        step: args.step.map(Into::into),
     };
     let run = run_backtest(&store, &spec, &markets, &window, &strategies)
         .context("replaying the markets")?;

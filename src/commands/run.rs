@@ -169,6 +169,7 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
                     to,
                     settle_by: as_of,
                     settled_only: true,
+                    step: None,
                 },
                 &[Strategy::Model, Strategy::Rules],
             )

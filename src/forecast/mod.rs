@@ -10,6 +10,8 @@
 //! - [`shocks`]: the uniforms every model turns into errors (so several targets can share
 //!   correlated shocks), and the smoothed residual bootstrap;
 //! - [`select`]: model choice per target by rolling-origin CRPS on the training data only;
+//! - [`partial`]: the period in progress conditioned on its published days (a daily model of the
+//!   remaining days, reconciled with the period model's paths);
 //! - [`nowcast`]: official Shanghai monthly TEU estimated from vessel calls, benchmarked to the
 //!   official annual, year-to-date and monthly prints (Chow–Lin), bounds respected;
 //! - [`evaluate`]: rolling-origin evaluation through past store views (what `portcast evaluate`
@@ -25,9 +27,11 @@ pub mod config;
 pub mod ets;
 pub mod evaluate;
 pub mod history;
+pub mod known_days;
 pub mod naive;
 pub mod nowcast;
 pub mod optim;
+pub mod partial;
 pub mod regression;
 pub mod select;
 pub mod shocks;
@@ -250,6 +254,9 @@ pub struct Prepared {
     /// The models see the period's total divided by its number of days (monthly totals of
     /// daily counts: February's 28 days are not a 10% fall), and paths are multiplied back.
     pub per_day: bool,
+    /// For a daily count summed to weeks or months (for `shanghai_teu`: its vessel calls): the
+    /// period in progress with the days of it already published and the daily model of the rest.
+    pub partial: Option<partial::Partial>,
 }
 
 impl std::hash::Hash for Prepared {
@@ -259,6 +266,7 @@ impl std::hash::Hash for Prepared {
         self.data.hash(state);
         self.bridge.hash(state);
         self.per_day.hash(state);
+        self.partial.hash(state);
         self.shown.len().hash(state);
         for (p, v) in &self.shown {
             p.hash(state);
@@ -269,7 +277,8 @@ impl std::hash::Hash for Prepared {
 
 impl Prepared {
     /// A model's paths (path-major, `horizon` steps after `origin`) as paths of the target:
-    /// daily rates multiplied by each period's days, vessel calls mapped to official TEU.
+    /// daily rates multiplied by each period's days, the period in progress conditioned on its
+    /// published days, vessel calls mapped to official TEU.
     pub fn to_target(
         &self,
         origin: Period,
@@ -286,6 +295,13 @@ impl Prepared {
                     *v *= d;
                 }
             }
+        }
+        // The period in progress: its published days and the daily model of the rest.
+        if let Some(partial) = &self.partial
+            && partial.period == origin.next()
+        {
+            use rand::RngExt;
+            partial.condition(&mut paths, horizon, aux.random());
         }
         match &self.bridge {
             Some(bridge) => bridge.map(&paths, horizon, aux),
@@ -350,6 +366,9 @@ pub struct Forecast {
     pub selection: Vec<Candidate>,
     /// Models that could not be fitted before the one used, with the reason.
     pub skipped: Vec<Skipped>,
+    /// The period in progress (horizon index 0) and what of it is already published, when its
+    /// paths are conditioned on published days ([`partial`]).
+    pub known: Option<partial::Known>,
 }
 
 /// The natural forecasting grid of a series: SCFI-like weekly prints by ISO week, daily counts
@@ -405,6 +424,7 @@ pub fn prepare(
             &rates(&now.indicator_points(), per_day),
         )?;
         let drivers = build_drivers(store, nowcast::INDICATOR, freq, as_of, cfg)?;
+        let partial = partial_period(store, nowcast::INDICATOR, history.origin(), as_of)?;
         return Ok(Prepared {
             series: series.into(),
             freq,
@@ -412,6 +432,7 @@ pub fn prepare(
             shown: now.shown(),
             bridge: Some(now.bridge()),
             per_day,
+            partial,
         });
     }
     let spec = catalog::spec(series).ok_or_else(|| ForecastError::UnknownSeries(series.into()))?;
@@ -430,6 +451,7 @@ pub fn prepare(
     let per_day = per_day(series, freq, cfg);
     let history = History::from_points(series, freq, &rates(&values, per_day))?;
     let drivers = build_drivers(store, series, freq, as_of, cfg)?;
+    let partial = partial_period(store, series, history.origin(), as_of)?;
     Ok(Prepared {
         series: series.into(),
         freq,
@@ -437,6 +459,7 @@ pub fn prepare(
         data: TrainingData { history, drivers },
         bridge: None,
         per_day,
+        partial,
     })
 }
 
@@ -456,6 +479,33 @@ fn rates(points: &[(Period, f64)], per_day: bool) -> Vec<(Period, f64)> {
         .iter()
         .map(|&(p, v)| (p, if per_day { v / p.days() as f64 } else { v }))
         .collect()
+}
+
+/// The period after `origin` conditioned on its published days, for a daily count summed to
+/// coarser periods (see [`partial`]); `None` for other series or too short a daily history.
+fn partial_period(
+    store: &Store,
+    series: &str,
+    origin: Period,
+    as_of: DateTime<Utc>,
+) -> Result<Option<partial::Partial>, ForecastError> {
+    let Some(spec) = catalog::spec(series) else {
+        return Ok(None);
+    };
+    if spec.period != Frequency::Day
+        || spec.cadence != Frequency::Day
+        || spec.aggregation != catalog::Aggregation::Sum
+    {
+        return Ok(None);
+    }
+    let view = store.view_at(series, as_of, Some(Frequency::Day))?;
+    let days: Vec<(chrono::NaiveDate, f64)> = view
+        .points
+        .iter()
+        .filter(|p| p.precision.is_value())
+        .map(|p| (p.period.start(), p.value))
+        .collect();
+    Ok(partial::Partial::fit(&days, origin.next()))
 }
 
 fn build_drivers(
@@ -500,7 +550,8 @@ pub struct FittedTarget {
 }
 
 impl FittedTarget {
-    /// Simulate `shocks.n_paths()` paths over `shocks.horizon()` steps.
+    /// Simulate `shocks.n_paths()` paths over `shocks.horizon()` steps; the period in progress
+    /// is conditioned on its published days ([`partial`]) before any bridge to another unit.
     pub fn simulate(&self, shocks: &Shocks, aux: &mut StdRng) -> Vec<f64> {
         let paths = self.fitted.simulate(shocks, aux);
         self.prepared
@@ -805,7 +856,14 @@ fn finish(
     samples: Vec<f64>,
 ) -> Result<Forecast, ForecastError> {
     let origin = target.fitted.origin();
+    let known = target
+        .prepared
+        .partial
+        .as_ref()
+        .filter(|p| p.period == origin.next())
+        .map(|p| p.known(target.prepared.bridge.is_none()));
     Ok(Forecast {
+        known,
         model: target.describe(),
         series: target.prepared.series.clone(),
         freq: target.prepared.freq,

@@ -25,7 +25,11 @@
 //! of `β̂` under a flat prior).
 //!
 //! Lower-bound prints (annual 2021–2023 "exceeded …") are not values: they enter as the
-//! constraints `cᵢ·y ≥ bᵢ`. Draws come from the Gaussian truncated to them: the bound sums are
+//! constraints `bᵢ ≤ cᵢ·y < bᵢ + uᵢ`, `uᵢ` one unit of the printed number's last non-zero digit —
+//! a press release's "exceeded X" is a floor the figure sits just above (2021's "exceeded 47.0m"
+//! was 47.03M). Stated year-on-year changes are measurements with their own rounding
+//! ([`stated_growth`]): an annual change measures the year from the previous year's print, a
+//! monthly one the same month a year earlier. Draws come from the Gaussian truncated to them: the bound sums are
 //! drawn from their truncated joint normal by Gibbs sampling, then the months from the Gaussian
 //! conditional on those sums. The nowcast is the mean of the draws; intervals are their
 //! quantiles.
@@ -63,6 +67,9 @@ pub const TARGET: &str = "shanghai_teu";
 pub const INDICATOR: &str = "shanghai_calls";
 const ANNUAL: &str = "shanghai_teu_annual";
 const YTD: &str = "shanghai_teu_ytd";
+/// Year-on-year changes (percent) stated beside the monthly and the annual prints.
+pub const MONTHLY_YOY: &str = "shanghai_teu_yoy";
+pub const ANNUAL_YOY: &str = "shanghai_teu_annual_yoy";
 /// Internal unit: millions of TEU (keeps the matrices well scaled).
 const UNIT: f64 = 1e6;
 
@@ -105,6 +112,9 @@ pub enum BenchmarkKind {
     Annual,
     YearToDate,
     Monthly,
+    /// A stated year-on-year change read as a measurement of the earlier (monthly) or later
+    /// (annual) figure it relates to another print; see [`stated_growth`].
+    StatedGrowth,
 }
 
 /// One official print over a run of months of the span.
@@ -119,6 +129,9 @@ pub struct Benchmark {
     /// TEU.
     pub value: f64,
     pub precision: Precision,
+    /// Standard deviation of the measurement (TEU) when it is not the print's own rounding
+    /// (a stated growth rate's rounding carried to the figure it implies).
+    pub noise_sd: Option<f64>,
 }
 
 /// Hashes the exact content (the value by its bits).
@@ -133,13 +146,22 @@ impl std::hash::Hash for Benchmark {
         )
             .hash(state);
         self.value.to_bits().hash(state);
+        self.noise_sd.map(f64::to_bits).hash(state);
     }
 }
 
 impl Benchmark {
     /// Standard deviation of the print's rounding error (uniform over its width), in TEU.
     fn rounding_sd(&self) -> f64 {
-        self.rounding_width() / 12f64.sqrt()
+        self.noise_sd
+            .unwrap_or_else(|| self.rounding_width() / 12f64.sqrt())
+    }
+
+    /// The interval a floor ("exceeded 49 million") leaves the figure in: from the printed
+    /// number to one unit of its last non-zero digit above it (49,000,000 → [49.0M, 50.0M);
+    /// 47,303,000 → [47.303M, 47.304M)).
+    fn floor_interval(&self) -> (f64, f64) {
+        (self.value, self.value + trailing_unit(self.value))
     }
 
     /// Width of the interval the printed figure was rounded from, in TEU.
@@ -330,13 +352,13 @@ pub fn chow_lin(
     chow_lin_at(x, runs, z, tau2, rho, sigma).ok_or(NowcastError::Singular)
 }
 
-/// A bound on a benchmark sum: `c·y ≥ b` (`lower`) or `c·y ≤ b`.
+/// Bounds on a benchmark sum: `lo ≤ c·y ≤ hi` (either may be infinite).
 #[derive(Clone, Debug, PartialEq)]
 struct BoundForm {
     first: usize,
     last: usize,
-    value: f64,
-    lower: bool,
+    lo: f64,
+    hi: f64,
 }
 
 /// Draws of the months from the Chow–Lin posterior truncated to the bounds; path-major, n_paths
@@ -386,10 +408,10 @@ fn bounded_draws(
         .map(|a| {
             let b = active[a];
             let sd = s[(a, a)].sqrt();
-            if b.lower {
-                mu_w[a].max(b.value + 0.1 * sd)
+            if b.hi - b.lo < 0.2 * sd {
+                0.5 * (b.lo + b.hi)
             } else {
-                mu_w[a].min(b.value - 0.1 * sd)
+                mu_w[a].clamp(b.lo + 0.1 * sd, b.hi - 0.1 * sd)
             }
         })
         .collect();
@@ -404,7 +426,7 @@ fn bounded_draws(
             let sd = (1.0 / p[(a, a)]).sqrt();
             let b = active[a];
             let u: f64 = rng.random();
-            w[a] = truncated_normal(cond_mean, sd, b.value, b.lower, u);
+            w[a] = truncated_between(cond_mean, sd, b.lo, b.hi, u);
         }
     };
     const BURN_IN: usize = 200;
@@ -448,6 +470,38 @@ fn bounded_draws(
         }
     }
     out
+}
+
+/// A draw from `N(mean, sd²)` truncated to `[lo, hi]` (either may be infinite), by the inverse
+/// CDF at `u`, in the tail that keeps precision.
+fn truncated_between(mean: f64, sd: f64, lo: f64, hi: f64, u: f64) -> f64 {
+    match (lo.is_finite(), hi.is_finite()) {
+        (false, false) => mean + sd * normal_quantile(u.clamp(1e-12, 1.0 - 1e-12)),
+        (true, false) => truncated_normal(mean, sd, lo, true, u),
+        (false, true) => truncated_normal(mean, sd, hi, false, u),
+        (true, true) => {
+            let (alpha, beta) = ((lo - mean) / sd, (hi - mean) / sd);
+            if alpha < 0.0 && beta <= 0.0 {
+                // Lower tail: mirror into the upper one.
+                return -truncated_between(-mean, sd, -hi, -lo, 1.0 - u);
+            }
+            let std = Normal::standard();
+            let u = u.clamp(1e-12, 1.0 - 1e-12);
+            let z = if alpha > 0.0 {
+                // Both in the upper tail: work with survival probabilities.
+                let (sa, sb) = (std.sf(alpha), std.sf(beta));
+                if sa - sb <= 1e-300 {
+                    alpha
+                } else {
+                    -std.inverse_cdf((sa - u * (sa - sb)).max(1e-300))
+                }
+            } else {
+                let (ca, cb) = (std.cdf(alpha), std.cdf(beta));
+                normal_quantile(ca + u * (cb - ca))
+            };
+            mean + sd * z.clamp(alpha, beta)
+        }
+    }
 }
 
 /// A draw from `N(mean, sd²)` truncated to `≥ bound` (`lower`) or `≤ bound`, by the inverse CDF
@@ -645,15 +699,127 @@ fn read_inputs(store: &Store, as_of: DateTime<Utc>) -> Result<Inputs, NowcastErr
                 last: b,
                 value: p.value,
                 precision: p.precision,
+                noise_sd: None,
             });
         }
     }
+    benchmarks.extend(stated_growth(store, as_of, &index)?);
     Ok(Inputs {
         months,
         calls,
         official,
         benchmarks,
     })
+}
+
+/// The rounding unit of a printed decimal (3.6 → 0.1, 15.8 → 0.1, 1 → 1, −19.5 → 0.1).
+fn decimal_unit(v: f64) -> f64 {
+    (0..=4)
+        .map(|k| 10f64.powi(-k))
+        .find(|unit| {
+            let x = v / unit;
+            (x - x.round()).abs() < 1e-6
+        })
+        .unwrap_or(1e-4)
+}
+
+/// Stated year-on-year changes as measurements. A change `g` printed beside a figure relates it
+/// to the figure a year earlier, and its own rounding (3.6% is 3.55–3.65%) is its precision:
+///
+/// - beside a monthly print `v` of month `M`: month `M − 12` is measured as `v / (1 + g)`, with
+///   the variance of `g`'s rounding carried through (`v / (1 + g)² · width / √12`) plus `v`'s
+///   own rounding;
+/// - beside an annual print of year `Y`: year `Y` is measured as `base · (1 + g)`, `base` the
+///   print of year `Y − 1` (a floor taken at the middle of the interval its rounding leaves,
+///   with that interval's variance).
+///
+/// Only months inside the vessel-call span count (`index`).
+fn stated_growth(
+    store: &Store,
+    as_of: DateTime<Utc>,
+    index: &dyn Fn(Period) -> Option<usize>,
+) -> Result<Vec<Benchmark>, NowcastError> {
+    let print_sd = |value: f64, precision: Precision| {
+        Benchmark {
+            kind: BenchmarkKind::Monthly,
+            period: Period::Year(0),
+            first: 0,
+            last: 0,
+            value,
+            precision,
+            noise_sd: None,
+        }
+        .rounding_sd()
+    };
+    let mut out = Vec::new();
+    let monthly: BTreeMap<Period, (f64, Precision)> = store
+        .view(TARGET, as_of)?
+        .points
+        .into_iter()
+        .map(|p| (p.period, (p.value, p.precision)))
+        .collect();
+    for p in store.view(MONTHLY_YOY, as_of)?.points {
+        let Some(&(v, prec)) = monthly.get(&p.period) else {
+            continue;
+        };
+        let Some(i) = index(p.period.offset(-12)) else {
+            continue;
+        };
+        let g = 1.0 + p.value / 100.0;
+        if !prec.is_value() || g <= 0.0 {
+            continue;
+        }
+        let width = decimal_unit(p.value) / 100.0;
+        let sd = ((v / (g * g) * width).powi(2) / 12.0 + (print_sd(v, prec) / g).powi(2)).sqrt();
+        out.push(Benchmark {
+            kind: BenchmarkKind::StatedGrowth,
+            period: p.period,
+            first: i,
+            last: i,
+            value: v / g,
+            precision: Precision::Exact,
+            noise_sd: Some(sd),
+        });
+    }
+    let annual: BTreeMap<Period, (f64, Precision)> = store
+        .view(ANNUAL, as_of)?
+        .points
+        .into_iter()
+        .map(|p| (p.period, (p.value, p.precision)))
+        .collect();
+    for p in store.view(ANNUAL_YOY, as_of)?.points {
+        let Period::Year(y) = p.period else { continue };
+        let Some(&(prev, prec)) = annual.get(&Period::Year(y - 1)) else {
+            continue;
+        };
+        let (Some(a), Some(b)) = (
+            Period::month(y, 1).and_then(index),
+            Period::month(y, 12).and_then(index),
+        ) else {
+            continue;
+        };
+        let (base, base_var) = match prec {
+            Precision::LowerBound => {
+                let unit = trailing_unit(prev);
+                (prev + unit / 2.0, unit * unit / 12.0)
+            }
+            p if p.is_value() => (prev, print_sd(prev, p).powi(2)),
+            _ => continue,
+        };
+        let g = 1.0 + p.value / 100.0;
+        let width = decimal_unit(p.value) / 100.0;
+        let sd = ((base * width).powi(2) / 12.0 + g * g * base_var).sqrt();
+        out.push(Benchmark {
+            kind: BenchmarkKind::StatedGrowth,
+            period: p.period,
+            first: a,
+            last: b,
+            value: base * g,
+            precision: Precision::Exact,
+            noise_sd: Some(sd),
+        });
+    }
+    Ok(out)
 }
 
 /// Fit and draw from a set of benchmarks. Returns the fit and the draws (TEU, path-major).
@@ -684,11 +850,21 @@ fn estimate(
     let fit = chow_lin(&x, &runs, &z, &tau2)?;
     let forms: Vec<BoundForm> = bounds
         .iter()
-        .map(|b| BoundForm {
-            first: b.first,
-            last: b.last,
-            value: b.value / UNIT,
-            lower: b.precision == Precision::LowerBound,
+        .map(|b| {
+            // A floor ("exceeded 49 million") also has the ceiling its rounding implies.
+            let (lo, hi) = match b.precision {
+                Precision::LowerBound => {
+                    let (lo, hi) = b.floor_interval();
+                    (lo / UNIT, hi / UNIT)
+                }
+                _ => (f64::NEG_INFINITY, b.value / UNIT),
+            };
+            BoundForm {
+                first: b.first,
+                last: b.last,
+                lo,
+                hi,
+            }
         })
         .collect();
     let draws = bounded_draws(&fit, &forms, n_paths, rng)
@@ -783,6 +959,8 @@ pub fn nowcast(
                 .filter(|o| {
                     !(o.period == b.period
                         && matches!(o.kind, BenchmarkKind::Monthly | BenchmarkKind::YearToDate))
+                        && !(o.kind == BenchmarkKind::StatedGrowth
+                            && (o.period == b.period || (o.first, o.last) == (b.first, b.last)))
                 })
                 .collect();
             let mut loo_rng = StdRng::seed_from_u64(options.seed ^ 0x5eed);
@@ -886,6 +1064,7 @@ mod tests {
             last: 11,
             value,
             precision,
+            noise_sd: None,
         };
         let w = |value, precision| b(value, precision).rounding_width();
         assert_eq!(w(43_500_000.0, Precision::Rounded), 100_000.0);
@@ -926,6 +1105,7 @@ mod tests {
             last,
             value: value * UNIT,
             precision,
+            noise_sd: None,
         };
         let marks = [
             b(0, 2, 33.0, Precision::Exact),

@@ -44,6 +44,9 @@ pub struct ForecastPaths {
     pub model: ModelChoice,
     pub n_paths: usize,
     pub seed: u64,
+    /// Condition the period in progress on its published days (`crate::forecast::partial`);
+    /// off for the references a backtest compares with, which are the plain period models.
+    pub known_days: bool,
     prepared: Rc<RefCell<HashMap<PreparedKey, Result<Prepared, String>>>>,
     cache: RefCell<HashMap<PathsKey, Vec<SeriesPaths>>>,
     latest: RefCell<HashMap<LatestKey, (u128, Vec<SeriesPaths>)>>,
@@ -56,6 +59,7 @@ impl ForecastPaths {
             model,
             n_paths,
             seed,
+            known_days: true,
             prepared: Rc::default(),
             cache: RefCell::default(),
             latest: RefCell::default(),
@@ -70,10 +74,18 @@ impl ForecastPaths {
             model,
             n_paths: self.n_paths,
             seed: self.seed,
+            known_days: true,
             prepared: Rc::clone(&self.prepared),
             cache: RefCell::default(),
             latest: RefCell::default(),
         }
+    }
+
+    /// The same source, ignoring the days already published of the period in progress (a
+    /// reference that shows what the published days add).
+    pub fn without_known_days(mut self) -> Self {
+        self.known_days = false;
+        self
     }
 
     /// Forget every memoised forecast and training data (e.g. after each backtest date, to
@@ -176,10 +188,15 @@ impl PathSource for ForecastPaths {
             )),
             _ => Ok(()),
         };
-        let data = series
+        let mut data = series
             .iter()
             .map(|s| self.with_prepared(store, s, freq, as_of, Clone::clone))
             .collect::<Result<Vec<_>, _>>()?;
+        if !self.known_days {
+            for d in &mut data {
+                d.partial = None;
+            }
+        }
         let latest_key = (key.0.clone(), freq);
         let inputs = forecast::fingerprint(&(&data, horizon, self.model, self.n_paths, self.seed));
         if let Some((fp, paths)) = self.latest.borrow().get(&latest_key)

@@ -142,6 +142,8 @@ const CATALOG: &[Entry] = &[
     e("shanghai_teu", "Port of Shanghai container throughput, official monthly", "TEU", Month, Month, Sum, true, MONTHLY_TEU_LAG),
     e("shanghai_teu_ytd", "Port of Shanghai container throughput, year to date", "TEU", Month, Month, Sum, true, MONTHLY_TEU_LAG),
     e("shanghai_teu_annual", "Port of Shanghai container throughput, calendar year", "TEU", Year, Year, Sum, true, ANNUAL_LAG),
+    e("shanghai_teu_yoy", "Port of Shanghai container throughput, official monthly: stated year-on-year change", "percent", Month, Month, Mean, false, MONTHLY_TEU_LAG),
+    e("shanghai_teu_annual_yoy", "Port of Shanghai container throughput, calendar year: stated year-on-year change", "percent", Year, Year, Mean, false, ANNUAL_LAG),
     e("shanghai_calls", "Container vessel calls at Shanghai (PortWatch port1188 + Yangshan port2027)", "calls", Day, Day, Sum, true, PORTWATCH_LAG),
     e("shanghai_calls_all", "Vessel calls of all types at Shanghai (port1188 + port2027)", "calls", Day, Day, Sum, true, PORTWATCH_LAG),
     e("scfi", "Shanghai Containerized Freight Index, composite (print date)", "index points (2009-10-16 = 1000)", Day, Week, Mean, false, SCFI_LAG),

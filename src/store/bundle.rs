@@ -247,15 +247,36 @@ pub fn load_file(
                         l.value(row, period, col, id, p, &source);
                     }
                 }
+                // The change stated beside the print, as printed (its decimals are its
+                // precision).
+                l.value(
+                    row,
+                    period,
+                    "yoy_pct_stated",
+                    "shanghai_teu_yoy",
+                    Precision::Exact,
+                    &source,
+                );
             });
         }
         "shanghai_teu_annual.csv" => {
-            l.columns(&["year", "teu", "source"], &["precision", "note"]);
+            l.columns(
+                &["year", "teu", "source"],
+                &["precision", "yoy_pct_stated", "note"],
+            );
             l.each_row("year", Frequency::Year, |l, row, period| {
                 let source = l.source(row);
                 if let Some(p) = l.precision_from_words(row, "teu") {
                     l.value(row, period, "teu", "shanghai_teu_annual", p, &source);
                 }
+                l.value(
+                    row,
+                    period,
+                    "yoy_pct_stated",
+                    "shanghai_teu_annual_yoy",
+                    Precision::Exact,
+                    &source,
+                );
             });
         }
         "la_teu_monthly.csv" => {
