@@ -245,6 +245,56 @@ impl StateSpace {
         }
     }
 
+    /// `out = T P Tᵀ` where `p` is zero outside the rows and columns `active`: only the rows
+    /// of the result that can be non-zero are computed (after an update, the differencing
+    /// states are known exactly and the covariance lives on the ARMA block and the few states
+    /// the next observation feeds). `mask`/`rows` are scratch.
+    fn predict_cov_active(
+        &self,
+        p: &[f64],
+        active: &[usize],
+        mask: &mut [bool],
+        rows: &mut Vec<usize>,
+        tmp: &mut [f64],
+        out: &mut [f64],
+    ) {
+        let n = self.n;
+        mask.fill(false);
+        for &j in active {
+            mask[j] = true;
+        }
+        rows.clear();
+        rows.extend((0..n).filter(|&i| self.t[i].iter().any(|&(j, _)| mask[j])));
+        out.fill(0.0);
+        for &i in rows.iter() {
+            let dst = &mut tmp[i * n..(i + 1) * n];
+            for &c in active {
+                dst[c] = 0.0;
+            }
+            for &(j, v) in &self.t[i] {
+                if mask[j] {
+                    let src = &p[j * n..(j + 1) * n];
+                    for &c in active {
+                        dst[c] += v * src[c];
+                    }
+                }
+            }
+        }
+        for (a, &i) in rows.iter().enumerate() {
+            let src = &tmp[i * n..(i + 1) * n];
+            for &k in &rows[a..] {
+                let mut s = 0.0;
+                for &(j, v) in &self.t[k] {
+                    if mask[j] {
+                        s += v * src[j];
+                    }
+                }
+                out[i * n + k] = s;
+                out[k * n + i] = s;
+            }
+        }
+    }
+
     fn add_rrt(&self, p: &mut [f64]) {
         let (n, a0) = (self.n, self.nd);
         for i in a0..n {
@@ -361,6 +411,9 @@ pub struct FilterOutput {
     pub cov: Vec<f64>,
 }
 
+/// A state whose variance is below this share of the largest is treated as known exactly.
+const ACTIVE_TOL: f64 = 1e-13;
+
 /// Tolerance below which `F_∞` counts as zero.
 const DIFFUSE_TOL: f64 = 1e-9;
 
@@ -385,6 +438,9 @@ pub fn filter(
         pinf[i * n + i] = 1.0;
     }
     let mut diffuse = ss.nd > 0;
+    let mut active: Vec<usize> = (0..n).collect();
+    let mut mask = vec![false; n];
+    let mut rows = Vec::with_capacity(n);
     let mut tmp = vec![0.0; n * n];
     let mut scratch = vec![0.0; n * n];
     let mut m_star = vec![0.0; n];
@@ -482,8 +538,10 @@ pub fn filter(
                         ac[i] += m_star[i] * v[c] / f_star;
                     }
                 }
-                for i in 0..n {
-                    for j in 0..n {
+                rows.clear();
+                rows.extend((0..n).filter(|&i| m_star[i] != 0.0));
+                for &i in &rows {
+                    for &j in &rows {
                         pstar[i * n + j] -= m_star[i] * m_star[j] / f_star;
                     }
                 }
@@ -503,7 +561,24 @@ pub fn filter(
             pinf.copy_from_slice(&scratch);
             diffuse = pinf.iter().any(|v| v.abs() > DIFFUSE_TOL);
         }
-        ss.predict_cov(&pstar, &mut tmp, &mut scratch);
+        if diffuse {
+            ss.predict_cov(&pstar, &mut tmp, &mut scratch);
+        } else {
+            // States whose variance vanished (known exactly) leave the active set; their rows
+            // and columns are cleared so that round-off does not accumulate.
+            let max_diag = (0..n).map(|i| pstar[i * n + i]).fold(0.0f64, f64::max);
+            let cut = ACTIVE_TOL * max_diag;
+            active.clear();
+            active.extend((0..n).filter(|&i| pstar[i * n + i] > cut));
+            ss.predict_cov_active(
+                &pstar,
+                &active,
+                &mut mask,
+                &mut rows,
+                &mut tmp,
+                &mut scratch,
+            );
+        }
         pstar.copy_from_slice(&scratch);
         ss.add_rrt(&mut pstar);
         // Converged: the predicted covariance repeats after a full update + prediction step.
