@@ -335,6 +335,18 @@ impl StateSpace {
 /// The stationary covariance of the Harvey-form ARMA states (unit shock variance): the solution
 /// of `P = T P Tᵀ + R Rᵀ` by the doubling algorithm.
 fn stationary_cov(phi: &[f64], rsel: &[f64], r: usize) -> Vec<f64> {
+    if phi.iter().all(|f| *f == 0.0) {
+        // Pure moving average: T is the shift, `(Tᵏ R)_i = R_{i+k}`, and the sum is finite.
+        let mut p = vec![0.0; r * r];
+        for i in 0..r {
+            for j in i..r {
+                let v: f64 = (0..r - j).map(|k| rsel[i + k] * rsel[j + k]).sum();
+                p[i * r + j] = v;
+                p[j * r + i] = v;
+            }
+        }
+        return p;
+    }
     let mut a = vec![0.0; r * r];
     for i in 0..r {
         if let Some(&f) = phi.get(i) {
@@ -377,9 +389,10 @@ fn stationary_cov(phi: &[f64], rsel: &[f64], r: usize) -> Vec<f64> {
             *x += d;
             change = change.max(d.abs());
         }
-        matmul(&a.clone(), &a.clone(), &mut tmp, false);
+        matmul(&a, &a, &mut tmp, false);
         a.copy_from_slice(&tmp);
-        if change < 1e-15 || a.iter().all(|v| v.abs() < 1e-300) {
+        let rest = a.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        if change < 1e-15 || rest < 1e-9 {
             break;
         }
         if !change.is_finite() {
