@@ -107,8 +107,8 @@ pub struct Effort {
 impl Effort {
     /// What model selection uses.
     pub const FAST: Effort = Effort {
-        tol: 1e-5,
-        max_evals: 200,
+        tol: 1e-3,
+        max_evals: 120,
         steady_tol: STEADY_TOL,
         approximate: true,
     };
@@ -360,7 +360,7 @@ fn seasonal_strength(x: &[Option<f64>], m: usize) -> Option<f64> {
         let mut s = 0.0;
         let mut ok = true;
         for j in 0..=2 * half {
-            let w = if m % 2 == 0 && (j == 0 || j == 2 * half) {
+            let w = if m.is_multiple_of(2) && (j == 0 || j == 2 * half) {
                 0.5
             } else {
                 1.0
@@ -546,9 +546,7 @@ fn stepwise(
         (1, 1, 0, 0),
     ];
     for _ in 0..94 {
-        let Some((cur, c)) = best.clone() else {
-            return None;
-        };
+        let (cur, c) = best.clone()?;
         let o = cur.orders;
         let with_c = c != Constant::None;
         let mut improved = false;
