@@ -23,6 +23,14 @@
 //!   AICc, bounds `p, q ≤ 3`, `P, Q ≤ 1`, `p + q + P + Q ≤ 5`; a mean or drift only when
 //!   `d + D < 2`.
 //!
+//! Speed: the stepwise search ranks candidates by their conditional-sum-of-squares AICc (R's
+//! `approximation = TRUE`), then the winner and each order one smaller in `p`, `q`, `P` or `Q` are
+//! fitted by exact likelihood and the best exact AICc wins. Measured (release, `portcast forecast
+//! --model arima`, store load included): about 0.04 s more than `--model ets` for Shanghai calls
+//! (60 months) and 0.09 s more for LA TEU (161-month grid with gaps, PMI driver) — still far more
+//! than the other models, which matters because model selection refits every model at every
+//! rolling origin.
+//!
 //! Sample paths are exact Gaussian draws of the joint predictive distribution: each step's value
 //! is drawn from the filter's one-step predictive law (`σ² F_h`, the main shock mapped by the
 //! normal quantile) and fed back as if observed, so the paths carry the state uncertainty at the
@@ -52,8 +60,9 @@ const KPSS_CRITICAL: f64 = 0.463;
 /// Seasonal strength above which a seasonal difference is taken (statsforecast's default).
 const SEASONAL_STRENGTH: f64 = 0.64;
 /// Whether paths draw standardized errors from the smoothed bootstrap of the fit's own
-/// standardized one-step errors instead of the Gaussian (see the module docs for the measurement
-/// behind the choice).
+/// standardized one-step errors instead of the Gaussian. Gaussian until measured otherwise:
+/// `tests::gaussian_vs_bootstrap_errors` (ignored; rolling-origin CRPS on the training data of
+/// LA TEU, Shanghai calls and LA loaded imports) is the measurement to run before switching.
 const BOOTSTRAP_ERRORS: bool = false;
 /// Fewest standardized errors for the bootstrap; with fewer the errors are Gaussian.
 const MIN_POOL: usize = 24;
