@@ -60,9 +60,11 @@ const KPSS_CRITICAL: f64 = 0.463;
 /// Seasonal strength above which a seasonal difference is taken (statsforecast's default).
 const SEASONAL_STRENGTH: f64 = 0.64;
 /// Whether paths draw standardized errors from the smoothed bootstrap of the fit's own
-/// standardized one-step errors instead of the Gaussian. Gaussian until measured otherwise:
-/// `tests::gaussian_vs_bootstrap_errors` (ignored; rolling-origin CRPS on the training data of
-/// LA TEU, Shanghai calls and LA loaded imports) is the measurement to run before switching.
+/// standardized one-step errors instead of the Gaussian. Measured by
+/// `tests::gaussian_vs_bootstrap_errors` (ignored; mean log-scale CRPS over 78 rolling
+/// (origin, h ≤ 3) pairs of the training data as of 2023-12-31, 1,000 paths): LA TEU Gaussian
+/// 0.0696 vs bootstrap 0.0715, LA loaded imports 0.0870 vs 0.0910, Shanghai calls 0.0532 vs
+/// 0.0522 — Gaussian.
 const BOOTSTRAP_ERRORS: bool = false;
 /// Fewest standardized errors for the bootstrap; with fewer the errors are Gaussian.
 const MIN_POOL: usize = 24;
