@@ -474,6 +474,36 @@ contract = { type = "binary", strike = "greater", k = 800_000 }
     group.finish();
 }
 
+/// One automatic ARIMA fit (KPSS / seasonal-strength differencing, stepwise search, exact
+/// likelihood) on 96 months of bundled LA log TEU (2016–2023, 9 months missing): what model
+/// selection repeats at every rolling origin.
+fn arima_auto(c: &mut Criterion) {
+    use portcast::forecast::arima::{Effort, auto_fit};
+    use portcast::forecast::{ForecastConfig, prepare};
+    let loc = StoreLocation {
+        data_dir: DataDir::Embedded,
+        store_dir: None,
+        lags: ReleaseLags::default(),
+    };
+    let store = Store::open(&loc).expect("bundled data loads");
+    let as_of = end_of_day(chrono::NaiveDate::from_ymd_opt(2024, 1, 31).expect("date"));
+    let prepared = prepare(
+        &store,
+        "la_teu",
+        Some(Frequency::Month),
+        as_of,
+        &ForecastConfig::default(),
+        100,
+        1,
+    )
+    .expect("prepared");
+    let logs = prepared.data.history.logs();
+    let y = logs[logs.len().saturating_sub(96)..].to_vec();
+    c.bench_function("arima auto fit, 96 months of LA TEU", |b| {
+        b.iter(|| black_box(auto_fit(&y, &[], 12, Effort::FAST).map(|f| f.0.aicc)))
+    });
+}
+
 criterion_group!(
     benches,
     snapshot,
@@ -481,6 +511,7 @@ criterion_group!(
     report_charts,
     lead_lag,
     forecasting,
-    sweep
+    sweep,
+    arima_auto
 );
 criterion_main!(benches);

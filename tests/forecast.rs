@@ -565,6 +565,7 @@ fn evaluate_shanghai_calls_monthly_at_h1_against_seasonal_naive() {
             "auto",
             "regression",
             "ets",
+            "arima",
             "snaive",
             "naive",
             "climatology"

@@ -45,6 +45,8 @@ pub enum ModelArg {
     Regression,
     /// Holt–Winters exponential smoothing (additive seasonality on logs, optional damped trend).
     Ets,
+    /// Seasonal ARIMA with regression on the drivers, orders chosen automatically (AICc).
+    Arima,
     /// Seasonal naive: the same period a year earlier.
     Snaive,
     /// Naive: the last value.
@@ -59,6 +61,7 @@ impl From<ModelArg> for ModelChoice {
             ModelArg::Auto => ModelChoice::Auto,
             ModelArg::Regression => ModelChoice::Named(ModelKind::Regression),
             ModelArg::Ets => ModelChoice::Named(ModelKind::Ets),
+            ModelArg::Arima => ModelChoice::Named(ModelKind::Arima),
             ModelArg::Snaive => ModelChoice::Named(ModelKind::SeasonalNaive),
             ModelArg::Naive => ModelChoice::Named(ModelKind::Naive),
             ModelArg::Climatology => ModelChoice::Named(ModelKind::Climatology),

@@ -33,6 +33,10 @@ pub struct ForecastConfig {
     /// Model monthly totals of daily counts (vessel calls) as daily rates, so the number of days
     /// in a month is not mistaken for a change (default true).
     pub daily_rate: Option<bool>,
+    /// Models left out of `auto` (not scored, not combined), e.g. `["arima"]` for speed. A named
+    /// `--model` is unaffected.
+    #[serde(default)]
+    pub exclude: Vec<String>,
 }
 
 /// Driver lists per target, one table per frequency.
@@ -99,6 +103,20 @@ impl ForecastConfig {
         })
     }
 
+    /// The models `auto` scores and combines: every model but the excluded ones.
+    pub fn auto_models(&self) -> Vec<super::ModelKind> {
+        super::ModelKind::ALL
+            .iter()
+            .copied()
+            .filter(|k| {
+                !self
+                    .exclude
+                    .iter()
+                    .any(|e| super::ModelKind::parse(e) == Some(*k))
+            })
+            .collect()
+    }
+
     /// Whether monthly totals of daily counts are modelled as daily rates.
     pub fn daily_rate(&self) -> bool {
         self.daily_rate.unwrap_or(true)
@@ -144,6 +162,16 @@ impl ForecastConfig {
         }
         if self.selection_paths == Some(0) {
             return Err("forecast.selection_paths must be at least 1".into());
+        }
+        for e in &self.exclude {
+            if super::ModelKind::parse(e).is_none() {
+                return Err(format!(
+                    "forecast.exclude: `{e}` is not a model (regression, ets, arima, snaive, naive, climatology)"
+                ));
+            }
+        }
+        if self.auto_models().is_empty() {
+            return Err("forecast.exclude leaves no model for auto".into());
         }
         if self.selection_horizon == Some(0) {
             return Err("forecast.selection_horizon must be at least 1".into());

@@ -6,7 +6,8 @@
 //! - the models, one file per family, behind the [`Model`] / [`Fitted`] traits: [`naive`] (naive
 //!   and seasonal naive), [`climatology`], [`regression`] (year-on-year log growth on lagged
 //!   drivers, Chinese New Year share and structural breaks), [`ets`] (Holt–Winters-class
-//!   exponential smoothing, with [`optim`]'s Nelder–Mead);
+//!   exponential smoothing, with [`optim`]'s Nelder–Mead), [`arima`] (seasonal ARIMA with
+//!   regression on the drivers, exact likelihood by [`kalman`], automatic orders);
 //! - [`shocks`]: the uniforms every model turns into errors (so several targets can share
 //!   correlated shocks), and the smoothed residual bootstrap;
 //! - [`select`]: model choice per target by rolling-origin CRPS on the training data only;
@@ -21,12 +22,14 @@
 //! The result is a [`PredictiveDistribution`] (`crate::analysis::distribution`): `n_paths` joint
 //! paths over the horizons, horizon index 0 = one period after the origin.
 
+pub mod arima;
 pub mod climatology;
 pub mod combine;
 pub mod config;
 pub mod ets;
 pub mod evaluate;
 pub mod history;
+pub mod kalman;
 pub mod known_days;
 pub mod naive;
 pub mod nowcast;
@@ -63,6 +66,7 @@ use shocks::{Shocks, normal_cdf, normal_quantile};
 pub enum ModelKind {
     Regression,
     Ets,
+    Arima,
     SeasonalNaive,
     Naive,
     Climatology,
@@ -70,9 +74,10 @@ pub enum ModelKind {
 
 impl ModelKind {
     /// Every model, in order of preference.
-    pub const ALL: [ModelKind; 5] = [
+    pub const ALL: [ModelKind; 6] = [
         ModelKind::Regression,
         ModelKind::Ets,
+        ModelKind::Arima,
         ModelKind::SeasonalNaive,
         ModelKind::Naive,
         ModelKind::Climatology,
@@ -83,6 +88,7 @@ impl ModelKind {
         match self {
             ModelKind::Regression => "regression",
             ModelKind::Ets => "ets",
+            ModelKind::Arima => "arima",
             ModelKind::SeasonalNaive => "snaive",
             ModelKind::Naive => "naive",
             ModelKind::Climatology => "climatology",
@@ -93,6 +99,7 @@ impl ModelKind {
         match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
             "regression" => Some(ModelKind::Regression),
             "ets" | "holt-winters" => Some(ModelKind::Ets),
+            "arima" | "sarima" => Some(ModelKind::Arima),
             "snaive" | "seasonal-naive" => Some(ModelKind::SeasonalNaive),
             "naive" => Some(ModelKind::Naive),
             "climatology" => Some(ModelKind::Climatology),
@@ -105,6 +112,7 @@ impl ModelKind {
         match self {
             ModelKind::Regression => Box::new(regression::Regression),
             ModelKind::Ets => Box::new(ets::Ets),
+            ModelKind::Arima => Box::new(arima::Arima),
             ModelKind::SeasonalNaive => Box::new(naive::SeasonalNaive),
             ModelKind::Naive => Box::new(naive::Naive),
             ModelKind::Climatology => Box::new(climatology::Climatology),
@@ -684,11 +692,12 @@ fn combination(
         cfg.selection_origins(freq),
         cfg.selection_paths(),
     );
-    let key = fingerprint(&(data, freq, horizon, origins, paths, seed));
+    let models = cfg.auto_models();
+    let key = fingerprint(&(data, freq, &models, horizon, origins, paths, seed));
     if let Some(hit) = COMBINATIONS.lock().expect("combination memo").get(&key) {
         return hit.clone();
     }
-    let scoring = select::score(data, horizon, origins, paths, seed);
+    let scoring = select::score(data, &models, horizon, origins, paths, seed);
     let selection = scoring.ranking();
     let result = (combine::fit(&scoring, &selection), selection);
     let mut memo = COMBINATIONS.lock().expect("combination memo");
@@ -1118,7 +1127,7 @@ mod tests {
             ModelKind::parse("seasonal_naive"),
             Some(ModelKind::SeasonalNaive)
         );
-        assert_eq!(ModelKind::parse("arima"), None);
+        assert_eq!(ModelKind::parse("arima"), Some(ModelKind::Arima));
     }
 
     /// Synthetic data (stated as such): two monthly random walks, 200 months, whose log

@@ -116,12 +116,12 @@ impl Driver {
     }
 
     /// The driver's period that enters the equation of target period `t`.
-    fn period_for(&self, t: Period) -> Period {
+    pub(super) fn period_for(&self, t: Period) -> Period {
         t.offset(-(self.lag as i64)).coarsen(self.freq)
     }
 
     /// Values after the transform (levels, or year-on-year log growth).
-    fn transformed(&self) -> BTreeMap<Period, f64> {
+    pub(super) fn transformed(&self) -> BTreeMap<Period, f64> {
         match self.transform {
             DriverTransform::Level => self.values.clone(),
             DriverTransform::Yoy => {
@@ -137,7 +137,7 @@ impl Driver {
         }
     }
 
-    fn label(&self) -> String {
+    pub(super) fn label(&self) -> String {
         match self.transform {
             DriverTransform::Level => format!("{}@{}", self.series, self.lag),
             DriverTransform::Yoy => format!("{}.yoy@{}", self.series, self.lag),
@@ -157,7 +157,7 @@ enum Column {
 }
 
 /// A driver's known values and the AR(1) that extends them along a path.
-struct DriverPath {
+pub(super) struct DriverPath {
     known: BTreeMap<Period, f64>,
     last: Period,
     intercept: f64,
@@ -166,7 +166,7 @@ struct DriverPath {
 }
 
 impl DriverPath {
-    fn fit(d: &Driver) -> Result<DriverPath, FitError> {
+    pub(super) fn fit(d: &Driver) -> Result<DriverPath, FitError> {
         let known = d.transformed();
         let err = |reason: String| FitError::Driver {
             model: NAME,
@@ -194,7 +194,7 @@ impl DriverPath {
 
     /// The value at driver period `p` on this path: known, carried forward over a gap, or
     /// simulated (`sim` holds this path's simulated values after `last`, extended on demand).
-    fn value(&self, p: Period, sim: &mut Vec<f64>, aux: &mut StdRng) -> f64 {
+    pub(super) fn value(&self, p: Period, sim: &mut Vec<f64>, aux: &mut StdRng) -> f64 {
         if p <= self.last {
             return self
                 .known

@@ -109,6 +109,7 @@ impl Scoring {
 /// module docs).
 pub fn score(
     data: &TrainingData,
+    models: &[ModelKind],
     horizon: usize,
     origins: usize,
     n_paths: usize,
@@ -130,6 +131,7 @@ pub fn score(
         let steps = horizon.min(len - 1 - o);
         out.origins.push(origin_scores(
             &train,
+            models,
             &values[o + 1..o + 1 + steps],
             n_paths,
             seed,
@@ -146,7 +148,7 @@ pub fn rank(
     n_paths: usize,
     seed: u64,
 ) -> Vec<Candidate> {
-    score(data, horizon, origins, n_paths, seed).ranking()
+    score(data, &ModelKind::ALL, horizon, origins, n_paths, seed).ranking()
 }
 
 /// A memo entry: the values scored (by their bits) and the scores.
@@ -192,6 +194,7 @@ const MEMO_CAPACITY: usize = 5_000;
 /// values of the periods after the origin, up to the horizon), memoised.
 fn origin_scores(
     train: &TrainingData,
+    models: &[ModelKind],
     actual: &[Option<f64>],
     n_paths: usize,
     seed: u64,
@@ -200,7 +203,7 @@ fn origin_scores(
     // every as-of date that scores it.
     let origin_day = train.history.origin().start().num_days_from_ce() as u64;
     let seed_o = seed ^ (origin_day.wrapping_add(1)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    let key = fingerprint(&(train, n_paths, seed_o));
+    let key = fingerprint(&(train, models, n_paths, seed_o));
     let bits: Vec<Option<u64>> = actual.iter().map(|v| v.map(f64::to_bits)).collect();
     if let Some(hit) = MEMO
         .lock()
@@ -211,7 +214,7 @@ fn origin_scores(
         return hit;
     }
     let entry = OriginEntry {
-        scores: score_origin(train, actual, n_paths, seed_o),
+        scores: score_origin(train, models, actual, n_paths, seed_o),
         actual: bits,
     };
     let scores = entry.scores.clone();
@@ -235,6 +238,7 @@ fn origin_scores(
 /// each step with a value: per model, the CRPS and quantiles per step.
 fn score_origin(
     train: &TrainingData,
+    models: &[ModelKind],
     actual: &[Option<f64>],
     n_paths: usize,
     seed_o: u64,
@@ -246,6 +250,9 @@ fn score_origin(
     let models = ModelKind::ALL
         .iter()
         .map(|kind| {
+            if !models.contains(kind) {
+                return None;
+            }
             let fitted = super::fit_model(*kind, train).ok()?;
             let mut aux = aux_rng(seed_o, 0);
             let paths = fitted.simulate(&shocks, &mut aux);
@@ -321,8 +328,9 @@ mod tests {
             let o = data.history.len() - 9;
             let train = data.prefix(o + 1).expect("prefix");
             let actual = &data.history.values()[o + 1..o + 9];
-            let long = score_origin(&train, actual, 200, 7).models;
-            let short = score_origin(&train, &actual[..3], 200, 7).models;
+            let all = &ModelKind::ALL;
+            let long = score_origin(&train, all, actual, 200, 7).models;
+            let short = score_origin(&train, all, &actual[..3], 200, 7).models;
             assert_eq!(long.len(), ModelKind::ALL.len());
             for (kind, (l, s)) in ModelKind::ALL.iter().zip(long.iter().zip(&short)) {
                 match (l, s) {

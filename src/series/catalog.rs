@@ -51,6 +51,8 @@ impl SeriesSpec {
             "TEU" => (0.0, 1e9),
             "calls" => (0.0, 1e5),
             "metric tonnes" => (0.0, 1e10),
+            // A stated change: a volume can fall by at most 100% and rarely grows tenfold.
+            "percent" => (-100.0, 1000.0),
             _ if self.count => (0.0, 1e12),
             // Freight rates (USD per box) and index points.
             _ => (f64::MIN_POSITIVE, 1e5),
