@@ -654,8 +654,9 @@ pub fn fit_target(
 /// A model fitted at one as-of date is the model a later date's rolling-origin scoring fits at
 /// that origin, and a backtest asks for the same target and data on many dates, so each is
 /// fitted once per process. Bounded (cleared when full); never changes a result.
-static FITS: LazyLock<Mutex<HashMap<u128, Result<Arc<dyn Fitted>, FitError>>>> =
-    LazyLock::new(Default::default);
+static FITS: LazyLock<Mutex<FitMemo>> = LazyLock::new(Default::default);
+
+type FitMemo = HashMap<u128, Result<Arc<dyn Fitted>, FitError>>;
 
 /// Entries kept before [`FITS`] is cleared (a fitted model holds a few kilobytes).
 const FITS_CAPACITY: usize = 20_000;
