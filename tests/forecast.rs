@@ -737,7 +737,7 @@ fn a_within_market_is_never_cheaper_than_a_month_it_contains() {
         let fair = |id: &str| {
             rows.iter()
                 .find(|r| r[col("market")] == id)
-                .map(|r| r[col("fair")].parse::<f64>().unwrap())
+                .map(|r| r[col("fair_per_payout")].parse::<f64>().unwrap())
         };
         if let (Some(single), Some(within)) =
             (fair("shanghai-teu-next-over-4.3m"), fair("rule-pmi52-no53"))

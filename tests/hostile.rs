@@ -262,10 +262,13 @@ fn a_settled_market_is_reported_as_settled() {
         .arg(&path));
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("ERROR"), "{err}");
-    let (_, rows) = csv_rows(&out);
+    let (header, rows) = csv_rows(&out);
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     assert_eq!(rows.len(), 1, "{out}");
     assert!(rows[0][1].contains("settled at"), "{out}");
-    assert!(rows[0][2] == "0" || rows[0][2] == "1", "payout: {out}");
+    let payout = &rows[0][col("fair_per_payout")];
+    assert!(payout == "0" || payout == "1", "payout: {out}");
+    assert_eq!(rows[0][col("status")], "settled", "{out}");
     assert!(err.contains("settled"), "{err}");
 }
 
@@ -307,9 +310,10 @@ price = 0.55
         .arg(&path));
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("do not reach"), "{err}");
-    let (_, rows) = csv_rows(&out);
+    let (header, rows) = csv_rows(&out);
     assert_eq!(rows.len(), 1, "{out}");
-    let fair: f64 = rows[0][2].parse().unwrap();
+    let col = header.iter().position(|h| h == "fair_per_payout").unwrap();
+    let fair: f64 = rows[0][col].parse().unwrap();
     assert!((0.0..=1.0).contains(&fair), "{out}");
 }
 

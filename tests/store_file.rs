@@ -113,14 +113,16 @@ fn fixed() -> Vec<Observation> {
             "tiny",
             "2024-03-31T00:00:00Z",
         ),
+        // The largest plausible TEU figure (a value beyond a series' plausible range, such as
+        // 1e21, is refused on load since the plausibility checks).
         obs(
-            "pmi",
+            "la_teu",
             "2024-04",
-            1e21,
-            "index (50 = no change)",
+            999_999_999.0,
+            "TEU",
             Exact,
             "huge",
-            "2024-04-30T00:00:00Z",
+            "2024-05-20T00:00:00Z",
         ),
         obs(
             "shanghai_teu_annual",
@@ -153,7 +155,7 @@ lines\",2024-01-05T09:30:00.120Z
 pmi,2024-01,49.2,index (50 = no change),exact,,2024-01-31T00:00:00Z
 pmi,2024-02,-0,index (50 = no change),upper-bound,negative zero,2024-02-29T23:59:59.999Z
 pmi,2024-03,0.0000001,index (50 = no change),exact,tiny,2024-03-31T00:00:00Z
-pmi,2024-04,1000000000000000000000,index (50 = no change),exact,huge,2024-04-30T00:00:00Z
+la_teu,2024-04,999999999,TEU,exact,huge,2024-05-20T00:00:00Z
 shanghai_teu_annual,2023,49158000,TEU,lower-bound,over 49.158 million,2024-01-20T00:00:00Z
 shanghai_calls,2024-02-29,0,calls,exact,\"leap day, no calls\",2024-03-09T00:00:00Z
 ";

@@ -306,15 +306,18 @@ pub const PRICE_COLUMNS: [&str; 11] = [
     "status",
 ];
 
-/// One row per contract: [`PRICE_COLUMNS`]; `status` is `live` or why the market is awaiting
-/// its figure.
+/// One row per contract: [`PRICE_COLUMNS`]; `status` is `live`, `settled` (its figure is
+/// published: `fair` is the payout) or why the market is awaiting its figure.
 pub fn price_table(priced: &[PricedMarket], awaiting: &[Awaiting]) -> Table {
     let mut t = Table::new(PRICE_COLUMNS);
     for p in priced {
-        let status = awaiting
-            .iter()
-            .find(|a| a.market == p.market)
-            .map_or_else(|| "live".to_string(), Awaiting::status);
+        let status = match p.settled {
+            Some(_) => "settled".to_string(),
+            None => awaiting
+                .iter()
+                .find(|a| a.market == p.market)
+                .map_or_else(|| "live".to_string(), Awaiting::status),
+        };
         for r in &p.rows {
             t.push(vec![
                 r.market.as_str().into(),

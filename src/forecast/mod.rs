@@ -558,6 +558,27 @@ pub struct FittedTarget {
 }
 
 impl FittedTarget {
+    /// A fitted target; the models that could not be fitted are logged with their reasons.
+    fn new(
+        prepared: Prepared,
+        fitted: Arc<dyn Fitted>,
+        kind: ModelKind,
+        selection: Vec<Candidate>,
+        skipped: Vec<Skipped>,
+    ) -> FittedTarget {
+        for s in &skipped {
+            let Skipped { kind, reason } = s;
+            tracing::info!("{}: {kind} not used: {reason}", prepared.series);
+        }
+        FittedTarget {
+            prepared,
+            fitted,
+            kind,
+            selection,
+            skipped,
+        }
+    }
+
     /// Simulate `shocks.n_paths()` paths over `shocks.horizon()` steps; the period in progress
     /// is conditioned on its published days ([`partial`]) before any bridge to another unit.
     pub fn simulate(&self, shocks: &Shocks, aux: &mut StdRng) -> Vec<f64> {
@@ -612,10 +633,6 @@ pub fn fit_target(
             }
         }
         if !parts.is_empty() && parts.len() == comb.weights.len() {
-            for s in &skipped {
-                let Skipped { kind, reason } = s;
-                tracing::info!("{}: {kind} not used: {reason}", prepared.series);
-            }
             for p in &mut parts {
                 p.1 = comb
                     .weights
@@ -631,13 +648,9 @@ pub fn fit_target(
                 } else {
                     Arc::new(combine::Combined::new(parts, comb))
                 };
-            return Ok(FittedTarget {
-                prepared,
-                fitted,
-                kind,
-                selection,
-                skipped,
-            });
+            return Ok(FittedTarget::new(
+                prepared, fitted, kind, selection, skipped,
+            ));
         }
         // Nothing of the combination could be fitted: fall back to the preference order.
         return fit_in_order(prepared, ModelKind::ALL.to_vec(), selection, skipped);
@@ -719,17 +732,9 @@ fn fit_in_order(
     for kind in order {
         match fit_model(kind, &prepared.data) {
             Ok(fitted) => {
-                for s in &skipped {
-                    let Skipped { kind, reason } = s;
-                    tracing::info!("{}: {kind} not used: {reason}", prepared.series);
-                }
-                return Ok(FittedTarget {
-                    prepared,
-                    fitted,
-                    kind,
-                    selection,
-                    skipped,
-                });
+                return Ok(FittedTarget::new(
+                    prepared, fitted, kind, selection, skipped,
+                ));
             }
             Err(reason) => {
                 if !skipped.iter().any(|s: &Skipped| s.kind == kind) {
