@@ -280,6 +280,7 @@ fn lead_lag(c: &mut Criterion) {
 fn forecasting(c: &mut Criterion) {
     use portcast::forecast::evaluate::{EvaluateRequest, evaluate};
     use portcast::forecast::shocks::Shocks;
+    use portcast::forecast::shocks::SimRng;
     use portcast::forecast::{
         ForecastConfig, ForecastRequest, ModelChoice, ModelKind, forecast, prepare,
     };
@@ -312,7 +313,7 @@ fn forecasting(c: &mut Criterion) {
                 let mut total = 0.0;
                 for kind in ModelKind::ALL {
                     let fitted = kind.model().fit(&prepared.data).expect("fits");
-                    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+                    let mut rng = SimRng::seed_from_u64(1);
                     let shocks = Shocks::latin_hypercube(10_000, 6, &mut rng);
                     let paths = fitted.simulate(&shocks, &mut rng);
                     total += paths[0];

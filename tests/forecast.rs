@@ -9,12 +9,12 @@ use std::path::Path;
 use chrono::Datelike;
 use portcast::analysis::distribution::PredictiveDistribution;
 use portcast::config::ReleaseLags;
+use portcast::forecast::shocks::SimRng;
 use portcast::forecast::shocks::{Shocks, normal_quantile};
 use portcast::forecast::{ForecastConfig, ForecastRequest, ModelChoice, forecast, forecast_joint};
 use portcast::model::{Frequency, end_of_day};
 use portcast::store::{DataDir, Store, StoreLocation};
 use rand::SeedableRng;
-use rand::rngs::StdRng;
 use statrs::distribution::{Continuous, ContinuousCDF, Normal};
 
 use crate::util::{copy_of_data, csv_rows, portcast, run};
@@ -35,7 +35,7 @@ fn as_of(s: &str) -> chrono::DateTime<chrono::Utc> {
 /// 10,000 draws of N(μ, σ²) as every model draws its errors: stratified uniforms
 /// (`Shocks::latin_hypercube`, fixed seed) through an inverse CDF.
 fn normal_forecast(mu: f64, sigma: f64) -> PredictiveDistribution {
-    let mut rng = StdRng::seed_from_u64(20240601);
+    let mut rng = SimRng::seed_from_u64(20240601);
     let shocks = Shocks::latin_hypercube(10_000, 1, &mut rng);
     let samples = (0..10_000)
         .map(|p| mu + sigma * normal_quantile(shocks.get(p, 0)))

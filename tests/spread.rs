@@ -22,12 +22,12 @@
 //! Not here: ETS (`ets.rs` is being rewritten; its tests come with it).
 
 use portcast::forecast::evaluate::{EvalRow, EvaluateRequest, evaluate};
+use portcast::forecast::shocks::SimRng;
 use portcast::forecast::shocks::{ErrorPool, Shocks, normal_quantile};
 use portcast::forecast::{Fitted, ForecastConfig, History, Model, TrainingData};
 use portcast::model::{Frequency, Observation, Period, Precision, end_of_day};
 use portcast::store::Store;
 use rand::SeedableRng;
-use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
 
 /// The synthetic series' noise sd (log scale): about a Shanghai month's.
@@ -53,7 +53,7 @@ fn training(freq: Frequency, start: Period, logs: &[f64]) -> TrainingData {
 }
 
 fn noise(seed: u64, n: usize) -> Vec<f64> {
-    let mut rng = StdRng::seed_from_u64(seed);
+    let mut rng = SimRng::seed_from_u64(seed);
     (0..n)
         .map(|_| {
             let z: f64 = StandardNormal.sample(&mut rng);
@@ -64,7 +64,7 @@ fn noise(seed: u64, n: usize) -> Vec<f64> {
 
 /// Standard deviation of the one-step log forecast over `PATHS` stratified paths.
 fn one_step_sd(fitted: &dyn Fitted) -> f64 {
-    let mut rng = StdRng::seed_from_u64(11);
+    let mut rng = SimRng::seed_from_u64(11);
     let shocks = Shocks::latin_hypercube(PATHS, 1, &mut rng);
     let logs: Vec<f64> = fitted
         .simulate(&shocks, &mut rng)
@@ -281,8 +281,9 @@ fn the_error_pools_kernel_has_the_width_of_its_bandwidth() {
         "{} vs {want}",
         sd_pop(&all)
     );
-    // With 40 errors h is 0.21 sd: a doubled bandwidth would add 12% to the spread.
-    assert!(h > 0.2 * sd_pop(&errors));
+    // With 40 errors h is 0.45·n^(−1/5) ≈ 0.22 of min(sd, IQR/1.34): at least 0.15 sd on any
+    // draw, so a doubled bandwidth adds at least 3% to the spread (the checks above are 0.1%).
+    assert!(h > 0.15 * sd_pop(&errors), "{h}");
     // Scaling scales the kernel too.
     let scaled = pool.clone().scaled(2.0);
     let d = |p: &ErrorPool, u: f64| p.draw(u);

@@ -7,7 +7,7 @@
 //! with them, as a trader's "a typical November" would. It is a baseline: it ignores the recent
 //! level entirely.
 
-use rand::rngs::StdRng;
+use crate::forecast::shocks::SimRng;
 
 use super::naive::MIN_ERRORS;
 use super::shocks::{ErrorPool, Shocks};
@@ -86,7 +86,7 @@ impl Fitted for FittedClimatology {
         &self.residuals
     }
 
-    fn simulate(&self, shocks: &Shocks, _aux: &mut StdRng) -> Vec<f64> {
+    fn simulate(&self, shocks: &Shocks, _aux: &mut SimRng) -> Vec<f64> {
         let horizon = shocks.horizon();
         let slots: Vec<usize> = (1..=horizon as i64)
             .map(|h| super::history::season_of(self.origin.offset(h)))
@@ -131,7 +131,7 @@ mod tests {
                 .iter()
                 .all(|r| (r.1 - 2f64.ln()).abs() < 1e-12)
         );
-        let mut rng = StdRng::seed_from_u64(5);
+        let mut rng = SimRng::seed_from_u64(5);
         let shocks = Shocks::latin_hypercube(10, 2, &mut rng);
         let paths = fitted.simulate(&shocks, &mut rng);
         // Origin 2021-11: December's centre is ln 100 (one value); January's is ln √(100·200).

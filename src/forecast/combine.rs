@@ -31,7 +31,7 @@
 
 use std::sync::Arc;
 
-use rand::rngs::StdRng;
+use crate::forecast::shocks::SimRng;
 
 use super::select::{QUANTILES, Scoring, tau};
 use super::shocks::Shocks;
@@ -144,7 +144,7 @@ impl Fitted for Combined {
         &self.residuals
     }
 
-    fn simulate(&self, shocks: &Shocks, aux: &mut StdRng) -> Vec<f64> {
+    fn simulate(&self, shocks: &Shocks, aux: &mut SimRng) -> Vec<f64> {
         let horizon = shocks.horizon();
         let mut out = vec![0.0; shocks.n_paths() * horizon];
         for (_, w, f) in &self.parts {

@@ -43,10 +43,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, LazyLock, Mutex};
 
+use crate::forecast::shocks::SimRng;
 use chrono::{DateTime, Utc};
 use nalgebra::{DMatrix, SymmetricEigen};
 use rand::SeedableRng;
-use rand::rngs::StdRng;
 use thiserror::Error;
 
 use crate::analysis::distribution::{DistributionError, PredictiveDistribution};
@@ -221,7 +221,7 @@ pub trait Fitted: Send + Sync {
     /// Sample paths, path-major (`out[path * horizon + h]`, `h = 0` one period ahead), of the
     /// series' levels. Step `h` of path `p` takes its main error from `shocks.get(p, h)`;
     /// `aux` serves any other randomness (e.g. a driver's own future).
-    fn simulate(&self, shocks: &Shocks, aux: &mut StdRng) -> Vec<f64>;
+    fn simulate(&self, shocks: &Shocks, aux: &mut SimRng) -> Vec<f64>;
 }
 
 /// What a model is fitted to: the target's history and its regression drivers, all as known at
@@ -292,7 +292,7 @@ impl Prepared {
         origin: Period,
         mut paths: Vec<f64>,
         horizon: usize,
-        aux: &mut StdRng,
+        aux: &mut SimRng,
     ) -> Vec<f64> {
         if self.per_day {
             let days: Vec<f64> = (1..=horizon as i64)
@@ -581,7 +581,7 @@ impl FittedTarget {
 
     /// Simulate `shocks.n_paths()` paths over `shocks.horizon()` steps; the period in progress
     /// is conditioned on its published days ([`partial`]) before any bridge to another unit.
-    pub fn simulate(&self, shocks: &Shocks, aux: &mut StdRng) -> Vec<f64> {
+    pub fn simulate(&self, shocks: &Shocks, aux: &mut SimRng) -> Vec<f64> {
         let paths = self.fitted.simulate(shocks, aux);
         self.prepared
             .to_target(self.fitted.origin(), paths, shocks.horizon(), aux)
@@ -785,13 +785,13 @@ pub(crate) fn fingerprint(value: &impl std::hash::Hash) -> u128 {
 
 /// The random number generators of a request: the shocks' and the auxiliary one (derived, so
 /// adding a draw to one never shifts the other).
-fn rngs(seed: u64) -> (StdRng, StdRng) {
-    (StdRng::seed_from_u64(seed), aux_rng(seed, 0))
+fn rngs(seed: u64) -> (SimRng, SimRng) {
+    (SimRng::seed_from_u64(seed), aux_rng(seed, 0))
 }
 
 /// The auxiliary generator of stream `stream` (one per target of a joint forecast).
-pub(crate) fn aux_rng(seed: u64, stream: u64) -> StdRng {
-    StdRng::seed_from_u64(seed ^ 0x9e37_79b9_7f4a_7c15 ^ stream.wrapping_mul(0xbf58_476d_1ce4_e5b9))
+pub(crate) fn aux_rng(seed: u64, stream: u64) -> SimRng {
+    SimRng::seed_from_u64(seed ^ 0x9e37_79b9_7f4a_7c15 ^ stream.wrapping_mul(0xbf58_476d_1ce4_e5b9))
 }
 
 /// Forecast one target: its predictive distribution over `req.horizon` periods after the last
@@ -1143,7 +1143,7 @@ mod tests {
     fn shock_correlation_recovers_a_known_correlation_from_model_errors() {
         use rand_distr::{Distribution, StandardNormal};
         let start = Period::parse("2000-01", Frequency::Month).unwrap();
-        let mut rng = StdRng::seed_from_u64(11);
+        let mut rng = SimRng::seed_from_u64(11);
         for rho in [0.0, 0.6, -0.4, 0.9] {
             let (mut a, mut b) = (7.0f64, 9.0f64);
             let (mut pa, mut pb) = (Vec::new(), Vec::new());

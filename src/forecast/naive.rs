@@ -8,7 +8,7 @@
 //! the random walk (`x_{T+h} = x_{T+h−1} + e`) and the seasonal random walk
 //! (`x_{T+h} = x_{T+h−m} + e`), which make the joint paths consistent: a bad month stays bad.
 
-use rand::rngs::StdRng;
+use crate::forecast::shocks::SimRng;
 
 use super::shocks::{ErrorPool, Shocks};
 use super::{FitError, Fitted, History, Model, ModelKind, TrainingData};
@@ -59,7 +59,7 @@ impl Fitted for FittedWalk {
         &self.residuals
     }
 
-    fn simulate(&self, shocks: &Shocks, _aux: &mut StdRng) -> Vec<f64> {
+    fn simulate(&self, shocks: &Shocks, _aux: &mut SimRng) -> Vec<f64> {
         let horizon = shocks.horizon();
         let mut out = vec![0.0; shocks.n_paths() * horizon];
         let mut path_logs = vec![0.0; horizon];
@@ -174,7 +174,7 @@ mod tests {
             .collect();
         let fitted = SeasonalNaive.fit(&monthly(&values)).unwrap();
         assert_eq!(fitted.residuals().len(), 24);
-        let mut rng = StdRng::seed_from_u64(1);
+        let mut rng = SimRng::seed_from_u64(1);
         let shocks = Shocks::latin_hypercube(100, 14, &mut rng);
         let paths = fitted.simulate(&shocks, &mut rng);
         // Every error is exactly 0.1: the kernel has zero bandwidth, the forecast is exact.

@@ -46,9 +46,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::forecast::shocks::SimRng;
 use chrono::{DateTime, Utc};
 use nalgebra::{Cholesky, DMatrix, DVector, Dyn, SymmetricEigen};
-use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 use statrs::distribution::{ContinuousCDF, Normal};
@@ -367,7 +367,7 @@ fn bounded_draws(
     fit: &ChowLin,
     bounds: &[BoundForm],
     n_paths: usize,
-    rng: &mut StdRng,
+    rng: &mut SimRng,
 ) -> Vec<f64> {
     let n = fit.mean.len();
     // Factor of the (singular) posterior covariance by eigenvalue clipping: F = V·diag(√λ⁺).
@@ -415,7 +415,7 @@ fn bounded_draws(
             }
         })
         .collect();
-    let gibbs_sweep = |w: &mut Vec<f64>, rng: &mut StdRng| {
+    let gibbs_sweep = |w: &mut Vec<f64>, rng: &mut SimRng| {
         let Some(p) = &precision else { return };
         for a in 0..r {
             let shift: f64 = (0..r)
@@ -615,7 +615,7 @@ impl std::hash::Hash for Bridge {
 impl Bridge {
     /// `y_{T+h} = β·calls_{T+h} + u_{T+h}`, `u_{T+h} = ρ u_{T+h−1} + σ√(1−ρ²) ε`, with
     /// `u_T` a random draw of the last month's nowcast residual.
-    pub fn map(&self, calls: &[f64], horizon: usize, aux: &mut StdRng) -> Vec<f64> {
+    pub fn map(&self, calls: &[f64], horizon: usize, aux: &mut SimRng) -> Vec<f64> {
         let innovation = self.sigma * (1.0 - self.rho * self.rho).max(0.0).sqrt();
         let mut out = Vec::with_capacity(calls.len());
         let n_paths = calls.len() / horizon;
@@ -827,7 +827,7 @@ fn estimate(
     calls: &[f64],
     benchmarks: &[&Benchmark],
     n_paths: usize,
-    rng: &mut StdRng,
+    rng: &mut SimRng,
 ) -> Result<(ChowLin, Vec<f64>), NowcastError> {
     let n = calls.len();
     let x = DMatrix::from_fn(n, 1, |i, _| calls[i]);
@@ -914,7 +914,7 @@ fn estimate_memo(
         }
     };
     let compute = || {
-        let mut rng = StdRng::seed_from_u64(seed);
+        let mut rng = SimRng::seed_from_u64(seed);
         estimate(calls, benchmarks, n_paths, &mut rng)
     };
     let mut failure = None;
@@ -963,7 +963,7 @@ pub fn nowcast(
                             && (o.period == b.period || (o.first, o.last) == (b.first, b.last)))
                 })
                 .collect();
-            let mut loo_rng = StdRng::seed_from_u64(options.seed ^ 0x5eed);
+            let mut loo_rng = SimRng::seed_from_u64(options.seed ^ 0x5eed);
             match estimate(&inputs.calls, &kept, LOO_PATHS, &mut loo_rng) {
                 Ok((_, d)) => {
                     let est =
@@ -1114,7 +1114,7 @@ mod tests {
             b(3, 5, 40.0, Precision::LowerBound),
         ];
         let refs: Vec<&Benchmark> = marks.iter().collect();
-        let mut rng = StdRng::seed_from_u64(4);
+        let mut rng = SimRng::seed_from_u64(4);
         let (_, draws) = estimate(&calls, &refs, 2000, &mut rng).unwrap();
         for p in 0..2000 {
             let year2: f64 = draws[p * 6 + 3..p * 6 + 6].iter().sum();

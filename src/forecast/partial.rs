@@ -57,9 +57,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::forecast::shocks::SimRng;
 use chrono::{Datelike, Duration, NaiveDate};
 use rand::SeedableRng;
-use rand::rngs::StdRng;
 
 use super::shocks::{ErrorPool, Shocks};
 use crate::analysis::calendar::cny_date;
@@ -413,7 +413,7 @@ impl Partial {
             return;
         }
         let n_paths = paths.len() / horizon;
-        let mut rng = StdRng::seed_from_u64(seed);
+        let mut rng = SimRng::seed_from_u64(seed);
         // One stratified column per conditioned period (the first columns do not depend on
         // how many follow, so a longer horizon leaves the earlier periods as they were).
         let shocks = Shocks::latin_hypercube(n_paths, self.segments.len().min(horizon), &mut rng);

@@ -244,7 +244,7 @@ fn score_origin(
     seed_o: u64,
 ) -> OriginScores {
     let steps = actual.len();
-    let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed_o);
+    let mut rng = <super::shocks::SimRng as rand::SeedableRng>::seed_from_u64(seed_o);
     let shocks = Shocks::latin_hypercube(n_paths, steps, &mut rng);
     let mut marginal = vec![0.0; n_paths];
     let models = ModelKind::ALL

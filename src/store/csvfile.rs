@@ -249,7 +249,13 @@ fn has_valid_thousands_separators(t: &str) -> bool {
 /// midnight timestamp; any other time of day is refused rather than silently truncated).
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
     let t = s.trim();
-    let (day, rest) = t.split_at(t.len().min(10));
+    // Ten bytes of an ASCII date; a multi-byte character there is not a date (and not a place
+    // to split a string).
+    let cut = t.len().min(10);
+    if !t.is_char_boundary(cut) {
+        return Err(format!("`{t}` is not a date (YYYY-MM-DD)"));
+    }
+    let (day, rest) = t.split_at(cut);
     let rest = rest.trim();
     let midnight = [
         "",
@@ -316,6 +322,10 @@ mod tests {
 
     #[test]
     fn dates_in_both_forms() {
+        // Found by the property tests: a multi-byte character across the tenth byte was a panic
+        // (a string split inside a character), now a located error.
+        assert!(parse_date("20.] \u{fffd}\u{fffd}]1").is_err());
+        assert!(parse_date("2023-01-0é").is_err());
         let d = NaiveDate::from_ymd_opt(2023, 1, 2).unwrap();
         assert_eq!(parse_date("2023-01-02"), Ok(d));
         assert_eq!(parse_date("2023-01-02 00:00:00+00:00"), Ok(d));
