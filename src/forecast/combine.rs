@@ -160,7 +160,7 @@ impl Fitted for Combined {
 /// Weight of the stacking solution against the inverse-CRPS reference weights.
 const STACKING_SHARE: f64 = 0.5;
 /// Iterations of the exponentiated subgradient descent.
-const ITERATIONS: usize = 60;
+const ITERATIONS: usize = 30;
 /// Weights below this are dropped.
 const MIN_WEIGHT: f64 = 0.01;
 /// Pseudo-origins of shrinkage for the dispersion factors (towards the pooled factor, and that
