@@ -241,6 +241,28 @@ mod tests {
     }
 
     #[test]
+    fn auto_leaves_out_arima_unless_told_and_checks_the_names() {
+        use crate::forecast::ModelKind;
+        let default = ForecastConfig::default();
+        assert!(!default.auto_models().contains(&ModelKind::Arima));
+        assert_eq!(default.auto_models().len(), ModelKind::ALL.len() - 1);
+        let all: ForecastConfig = toml::from_str("exclude = []").unwrap();
+        assert_eq!(all.auto_models(), ModelKind::ALL.to_vec());
+        let some: ForecastConfig =
+            toml::from_str("exclude = [\"climatology\", \"naive\"]").unwrap();
+        some.validate().unwrap();
+        assert!(some.auto_models().contains(&ModelKind::Arima));
+        assert_eq!(some.auto_models().len(), ModelKind::ALL.len() - 2);
+        let bad: ForecastConfig = toml::from_str("exclude = [\"foo\"]").unwrap();
+        assert!(bad.validate().unwrap_err().contains("`foo` is not a model"));
+        let none: ForecastConfig = toml::from_str(
+            "exclude = [\"regression\", \"ets\", \"arima\", \"snaive\", \"naive\", \"climatology\"]",
+        )
+        .unwrap();
+        assert!(none.validate().unwrap_err().contains("leaves no model"));
+    }
+
+    #[test]
     fn the_example_config_parses_with_its_drivers_uncommented() {
         let text = include_str!("../../portcast.example.toml");
         let path = std::path::Path::new("portcast.example.toml");
