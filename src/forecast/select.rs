@@ -140,17 +140,6 @@ pub fn score(
     out
 }
 
-/// Rank every model for `data` by rolling-origin CRPS ([`score`], then [`Scoring::ranking`]).
-pub fn rank(
-    data: &TrainingData,
-    horizon: usize,
-    origins: usize,
-    n_paths: usize,
-    seed: u64,
-) -> Vec<Candidate> {
-    score(data, &ModelKind::ALL, horizon, origins, n_paths, seed).ranking()
-}
-
 /// A memo entry: the values scored (by their bits) and the scores.
 #[derive(Clone, Debug)]
 struct OriginEntry {
@@ -348,6 +337,16 @@ mod tests {
 
     /// A ranking served from the memo — filled by a longer horizon first, then asked again —
     /// equals one computed with the memo empty.
+    fn rank(
+        data: &TrainingData,
+        horizon: usize,
+        origins: usize,
+        n: usize,
+        seed: u64,
+    ) -> Vec<Candidate> {
+        score(data, &ModelKind::ALL, horizon, origins, n, seed).ranking()
+    }
+
     #[test]
     fn a_memoised_ranking_equals_a_fresh_one() {
         let data = training("la_teu", Frequency::Month);
