@@ -403,8 +403,10 @@ fn forecasting(c: &mut Criterion) {
 /// (`evaluate`), and the same through the ranked sweep table `portcast backtest --sweep` prints.
 fn sweep(c: &mut Criterion) {
     use portcast::backtest::evaluate::{Strategy, Sweep, evaluate, variants};
-    use portcast::commands::markets::{ForecastSpec, Window, run_backtest, sweep_table};
+    use portcast::backtest::run::{Window, run_backtest};
+    use portcast::commands::markets::sweep_table;
     use portcast::forecast::ForecastConfig;
+    use portcast::markets::paths::ForecastSpec;
 
     let store = Store::open(&StoreLocation {
         data_dir: DataDir::Embedded,

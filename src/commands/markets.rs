@@ -5,17 +5,17 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 
 use super::UsageError;
 use crate::analysis::distribution::DEFAULT_PATHS;
-use crate::backtest::engine::{self, Replay, Sources};
-use crate::backtest::evaluate::{self, Scores, Strategy, Sweep, Trade, Variant};
+use crate::backtest::evaluate::{self, Scores, Strategy, Sweep};
+use crate::backtest::run::{BacktestRun, Window, default_window, pooled_scores, run_backtest};
 use crate::exit::Exit;
-use crate::forecast::{ForecastConfig, ModelChoice, ModelKind};
+use crate::markets::book::{Awaiting, Book, price_all};
 use crate::markets::file::{self, Market};
-use crate::markets::paths::ForecastPaths;
+use crate::markets::paths::ForecastSpec;
 use crate::markets::price::{self, PricedMarket};
 use crate::markets::sizing::Side;
 use crate::model::Frequency;
@@ -57,72 +57,6 @@ pub fn load_markets(settings: &Settings, args: &MarketsArgs) -> anyhow::Result<V
     }
 }
 
-/// What the forecast sources of a pricing or a backtest are made from: the `[forecast]` config,
-/// sample paths and seed. Plain data (`Send + Sync`), so each worker thread of a backtest makes
-/// its own [`ForecastSources`] (whose memo is single-threaded) from one spec.
-#[derive(Clone, Debug)]
-pub struct ForecastSpec {
-    pub cfg: ForecastConfig,
-    pub n_paths: usize,
-    pub seed: u64,
-}
-
-impl ForecastSpec {
-    pub fn new(settings: &Settings, n_paths: usize, seed: u64) -> Self {
-        ForecastSpec {
-            cfg: settings.config.forecast.clone(),
-            n_paths,
-            seed,
-        }
-    }
-
-    /// Fresh sources: the model and the two references, sharing their training data. The
-    /// references are the plain period models: they ignore the published days of the period in
-    /// progress, so a score against them includes what those days are worth.
-    pub fn sources(&self) -> ForecastSources {
-        let model =
-            ForecastPaths::new(self.cfg.clone(), ModelChoice::Auto, self.n_paths, self.seed);
-        ForecastSources {
-            climatology: model
-                .with_model(ModelChoice::Named(ModelKind::Climatology))
-                .without_known_days(),
-            seasonal_naive: model
-                .with_model(ModelChoice::Named(ModelKind::SeasonalNaive))
-                .without_known_days(),
-            model,
-        }
-    }
-}
-
-/// The forecast sources: the model, and the two references.
-pub struct ForecastSources {
-    pub model: ForecastPaths,
-    pub climatology: ForecastPaths,
-    pub seasonal_naive: ForecastPaths,
-}
-
-impl ForecastSources {
-    /// The three sources share their training data (one nowcast per series and date).
-    pub fn new(settings: &Settings, n_paths: usize, seed: u64) -> Self {
-        ForecastSpec::new(settings, n_paths, seed).sources()
-    }
-
-    /// Forget every memoised forecast.
-    pub fn clear(&self) {
-        self.model.clear();
-        self.climatology.clear();
-        self.seasonal_naive.clear();
-    }
-
-    pub fn sources(&self) -> Sources<'_> {
-        Sources {
-            model: &self.model,
-            climatology: &self.climatology,
-            seasonal_naive: &self.seasonal_naive,
-        }
-    }
-}
-
 /// `portcast price`.
 #[derive(Debug, Args)]
 pub struct PriceArgs {
@@ -133,10 +67,18 @@ pub struct PriceArgs {
 pub fn price(settings: &Settings, args: &PriceArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let markets = load_markets(settings, &args.markets)?;
     let store = Store::open(&settings.location)?;
-    let sources = ForecastSources::new(settings, args.markets.paths, args.markets.seed);
+    let spec = ForecastSpec::new(
+        &settings.config.forecast,
+        args.markets.paths,
+        args.markets.seed,
+    );
+    let sources = spec.sources();
     let lags = &settings.location.lags;
-    let (priced, failures, awaiting) =
-        price_all(&store, &sources.model, &markets, lags, settings.as_of);
+    let Book {
+        priced,
+        failures,
+        awaiting,
+    } = price_all(&store, &sources.model, &markets, lags, settings.as_of);
     price_table(&priced, &awaiting).write(settings.format, out)?;
     for (id, e) in &failures {
         tracing::error!(
@@ -173,121 +115,6 @@ pub fn in_file(settings: &Settings, args: &MarketsArgs, e: &price::PriceError) -
         }
         _ => e.to_string(),
     }
-}
-
-/// A market whose target figure was due long ago (more than a week past its release lag) and
-/// is not in the store: it is awaiting its figure, not a live market, so it gets no edge, side
-/// or stake (its `fair` is only the model's guess at a figure already published somewhere).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Awaiting {
-    pub market: String,
-    pub target: crate::model::Period,
-    /// When the figure was due (end of the period + release lag).
-    pub due: NaiveDate,
-    /// Days from `due` to the as-of date.
-    pub overdue_days: i64,
-}
-
-impl Awaiting {
-    /// The `status` cell: "awaiting figure of 2024-01 (due 2024-02-20, 2.8 years ago)".
-    pub fn status(&self) -> String {
-        format!(
-            "awaiting figure of {} (due {}, {} ago)",
-            self.target,
-            self.due,
-            crate::freshness::human_days(self.overdue_days)
-        )
-    }
-}
-
-/// Price every market; a market that cannot be priced is reported, not fatal. A market whose
-/// target figure is long overdue is returned in the third list, its rows stripped of edge, fee,
-/// side and stake.
-pub fn price_all(
-    store: &Store,
-    source: &ForecastPaths,
-    markets: &[Market],
-    lags: &crate::config::ReleaseLags,
-    as_of: chrono::DateTime<chrono::Utc>,
-) -> (
-    Vec<PricedMarket>,
-    Vec<(String, price::PriceError)>,
-    Vec<Awaiting>,
-) {
-    let mut priced = Vec::new();
-    let mut failures = Vec::new();
-    let mut awaiting = Vec::new();
-    for m in markets {
-        match price::price_market(store, source, m, as_of) {
-            Ok(mut p) => {
-                // A rolling target counts from the last figure known: when a series has not been
-                // updated, its target's figure may be long overdue. Then the market is awaiting
-                // its figure (which may well be public already), not a market to trade on.
-                let lag = m
-                    .kind
-                    .series()
-                    .iter()
-                    .filter_map(|s| crate::series::catalog::spec(s))
-                    .map(|spec| lags.lag_days(&spec))
-                    .max()
-                    .unwrap_or(0);
-                if let Some(t) = p.rows.first().and_then(|r| r.target.last().copied())
-                    && let Some(due) = crate::freshness::awaited_since(t, lag, as_of)
-                {
-                    let a = Awaiting {
-                        market: m.id.clone(),
-                        target: t,
-                        due,
-                        overdue_days: (as_of.date_naive() - due).num_days(),
-                    };
-                    tracing::warn!(
-                        "market `{}`: {}; not priced as a live market: the data of {} need `portcast fetch` (or `portcast data add`)",
-                        m.id,
-                        a.status(),
-                        m.kind.series().join(", ")
-                    );
-                    for r in &mut p.rows {
-                        r.edge = None;
-                        r.fee = None;
-                        r.edge_after_fees = None;
-                        r.side = None;
-                        r.kelly_fraction = None;
-                    }
-                    awaiting.push(a);
-                }
-                if let Some(o) = p.overround {
-                    tracing::info!(
-                        "market `{}`: the bucket prices' overround is {:+.4}",
-                        m.id,
-                        o
-                    );
-                }
-                priced.push(p);
-            }
-            // A market whose figure is published is settled: reported with its payout, not
-            // as a failure (it would fail every cron run until the file is edited).
-            Err(price::PriceError::AlreadyKnown { target, value, .. }) => {
-                match price::settled_market(store, m, target, value, as_of) {
-                    Ok(p) => {
-                        tracing::info!(
-                            "market `{}`: settled: {target} is published ({}), payout {}",
-                            m.id,
-                            crate::output::format_number(value),
-                            p.rows
-                                .iter()
-                                .map(|r| crate::output::format_number(r.fair))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        );
-                        priced.push(p);
-                    }
-                    Err(e) => failures.push((m.id.clone(), e)),
-                }
-            }
-            Err(e) => failures.push((m.id.clone(), e)),
-        }
-    }
-    (priced, failures, awaiting)
 }
 
 /// The columns of `portcast price` and the report's `markets.csv`. Prices, edges and fees are
@@ -429,156 +256,6 @@ impl From<StepArg> for Frequency {
     }
 }
 
-/// A finished backtest: per market the replay, and per strategy the trades and scores.
-pub struct BacktestRun {
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    pub replays: Vec<(Market, Replay)>,
-    pub results: Vec<(Strategy, Vec<Trade>, Vec<Scores>)>,
-}
-
-/// The default window: three years ending at the as-of date or at the last date anything
-/// became known, whichever is earlier (so the bundled snapshot backtests over its last years).
-pub fn default_window(
-    store: &Store,
-    as_of: chrono::DateTime<chrono::Utc>,
-) -> (NaiveDate, NaiveDate) {
-    let last_known = store
-        .last_known_at(as_of)
-        .map_or(as_of.date_naive(), |t| t.date_naive());
-    let to = last_known.min(as_of.date_naive());
-    let from = NaiveDate::from_ymd_opt(to.year() - 3, to.month(), to.day().min(28))
-        .unwrap_or(to - Duration::days(3 * 365));
-    (from, to)
-}
-
-/// The dates a backtest replays and how its steps settle.
-#[derive(Clone, Copy, Debug)]
-pub struct Window {
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    /// Steps settle on first prints known by this time (the run's as-of time).
-    pub settle_by: chrono::DateTime<chrono::Utc>,
-    /// Replay only the steps whose target has a first print by `settle_by`; the others are
-    /// listed as skipped, unpriced. A summary that scores forecasts against outcomes needs
-    /// nothing else, and pricing a step that can never be scored is most of the work when a
-    /// series has stopped updating.
-    pub settled_only: bool,
-    /// The grid of decision dates; `None`: each market's own period (one date per period).
-    pub step: Option<Frequency>,
-}
-
-/// Replay and evaluate `markets` over the window's dates.
-pub fn run_backtest(
-    store: &Store,
-    spec: &ForecastSpec,
-    markets: &[Market],
-    window: &Window,
-    strategies: &[Strategy],
-) -> anyhow::Result<BacktestRun> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    run_backtest_on(store, spec, markets, window, strategies, workers)
-}
-
-/// [`run_backtest`] on `workers` threads (the result is the same for any number).
-pub fn run_backtest_on(
-    store: &Store,
-    spec: &ForecastSpec,
-    markets: &[Market],
-    window: &Window,
-    strategies: &[Strategy],
-    workers: usize,
-) -> anyhow::Result<BacktestRun> {
-    let Window {
-        from,
-        to,
-        settle_by,
-        settled_only,
-        step,
-    } = *window;
-    // Date by date, every market stepping on that date: markets on one series share its
-    // forecasts at the date (memoised per series, grid and as-of time), and the memo starts
-    // empty at each date. Each (series, grid, as-of) is asked for by the markets in file order,
-    // as a market-by-market replay would, so the paths and the results are the same. Dates are
-    // independent of each other, so they are split into contiguous runs replayed on parallel
-    // threads (one per core) and joined back in date order: the result does not depend on the
-    // number of threads.
-    let mut by_date: std::collections::BTreeMap<NaiveDate, Vec<usize>> = Default::default();
-    for (i, m) in markets.iter().enumerate() {
-        for date in engine::step_dates(from, to, step.unwrap_or(m.freq)) {
-            by_date.entry(date).or_default().push(i);
-        }
-    }
-    let dates: Vec<(NaiveDate, Vec<usize>)> = by_date.into_iter().collect();
-    let workers = workers.clamp(1, dates.len().max(1));
-    let replay_dates = |chunk: &[(NaiveDate, Vec<usize>)]| {
-        let sources = spec.sources();
-        let mut steps: Vec<(usize, Replay)> = Vec::new();
-        for (date, indices) in chunk {
-            for &i in indices {
-                let step = engine::replay(
-                    store,
-                    &markets[i],
-                    &sources.sources(),
-                    &[*date],
-                    settle_by,
-                    settled_only,
-                    |_, _| {},
-                )?;
-                steps.push((i, step));
-            }
-            sources.clear();
-        }
-        Ok::<_, crate::store::StoreError>(steps)
-    };
-    let chunk_len = dates.len().div_ceil(workers).max(1);
-    let chunks: Vec<Result<Vec<(usize, Replay)>, _>> = if workers <= 1 {
-        vec![replay_dates(&dates)]
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = dates
-                .chunks(chunk_len)
-                .map(|chunk| scope.spawn(move || replay_dates(chunk)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("backtest worker panicked"))
-                .collect()
-        })
-    };
-    let mut replays: Vec<(Market, Replay)> = markets
-        .iter()
-        .map(|m| (m.clone(), Replay::default()))
-        .collect();
-    for chunk in chunks {
-        for (i, step) in chunk? {
-            let replay = &mut replays[i].1;
-            replay.rows.extend(step.rows);
-            replay.skipped.extend(step.skipped);
-        }
-    }
-    let mut results = Vec::new();
-    for &s in strategies {
-        let mut trades = Vec::new();
-        let mut scores = Vec::new();
-        for (m, r) in &replays {
-            if s == Strategy::Rules && m.rule.is_none() {
-                continue;
-            }
-            let (t, sc) = evaluate::evaluate(m, &r.rows, s, &Variant::default());
-            trades.extend(t);
-            scores.push(sc);
-        }
-        results.push((s, trades, scores));
-    }
-    Ok(BacktestRun {
-        from,
-        to,
-        replays,
-        results,
-    })
-}
-
 pub fn backtest(
     settings: &Settings,
     args: &BacktestArgs,
@@ -618,7 +295,11 @@ pub fn backtest(
         StrategyArg::Rules => vec![Strategy::Rules],
         StrategyArg::All => vec![Strategy::Model, Strategy::Rules],
     };
-    let spec = ForecastSpec::new(settings, args.markets.paths, args.markets.seed);
+    let spec = ForecastSpec::new(
+        &settings.config.forecast,
+        args.markets.paths,
+        args.markets.seed,
+    );
     tracing::info!("backtest {from} .. {to}: {} market(s)", markets.len());
     let window = Window {
         from,
@@ -709,45 +390,6 @@ fn score_row(s: &Scores) -> Vec<Cell> {
         s.pnl.into(),
         s.max_drawdown.into(),
     ]
-}
-
-/// All markets' settled rows scored together (CRPS is left out: units differ by market).
-pub fn pooled_scores(run: &BacktestRun, strategy: Strategy, trades: &[Trade]) -> Scores {
-    let mut all_rows = Vec::new();
-    for (m, r) in &run.replays {
-        if strategy == Strategy::Rules && m.rule.is_none() {
-            continue;
-        }
-        all_rows.extend(r.rows.iter().map(|row| {
-            let mut row = row.clone();
-            row.crps = None;
-            row
-        }));
-    }
-    let pseudo = run.replays.first().map(|(m, _)| m.clone());
-    let mut scores = match pseudo {
-        Some(m) => {
-            evaluate::evaluate(
-                &m,
-                &all_rows,
-                Strategy::Model,
-                &Variant {
-                    min_edge: Some(f64::INFINITY),
-                    ..Variant::default()
-                },
-            )
-            .1
-        }
-        None => Scores::default(),
-    };
-    scores.market = "ALL".into();
-    scores.strategy = strategy.as_str().into();
-    let pnl: Vec<f64> = trades.iter().map(|t| t.pnl).collect();
-    scores.trades = trades.len();
-    scores.pnl = pnl.iter().fold(0.0, |a, b| a + b);
-    scores.hit_rate = crate::backtest::score::hit_rate(&pnl).ok();
-    scores.max_drawdown = crate::backtest::score::max_drawdown(&pnl).unwrap_or(0.0);
-    scores
 }
 
 pub fn trades_table(run: &BacktestRun) -> Table {

@@ -19,17 +19,20 @@ use clap::Args;
 use serde_json::json;
 
 use super::UsageError;
-use super::markets::{self, ForecastSources, ForecastSpec, MarketsArgs};
+use super::markets::{self, MarketsArgs};
 use crate::analysis::lags::{self, LagOptions, PairSpec};
 use crate::backtest::evaluate::Strategy;
+use crate::backtest::run::{BacktestRun, pooled_scores, run_backtest, summary_window};
 use crate::exit::Exit;
 use crate::forecast::{self, ForecastRequest, ModelChoice};
 use crate::ingest::fetch::{FetchOptions, FetchReport};
 use crate::ingest::settings::IngestSettings;
+use crate::markets::book::{Awaiting, Book, price_all};
 use crate::markets::contract::Contract;
 use crate::markets::file::{Market, MarketKind};
+use crate::markets::paths::ForecastSpec;
 use crate::markets::price::PricedMarket;
-use crate::model::{Frequency, Period};
+use crate::model::Frequency;
 use crate::report::ReportError;
 use crate::report::chart::{
     Axis, Bucket, BucketChart, CcfBar, CcfChart, CdfChart, FanChart, FanStep, Labels, LineChart,
@@ -148,29 +151,22 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
 
     // The backtest summary (step 6) is the largest piece of work and independent of steps
     // 3–5: it runs on its own threads meanwhile (its result does not depend on the timing).
-    let bt_spec = ForecastSpec::new(settings, args.backtest_paths, args.markets.seed);
-    let (_, to) = markets::default_window(&store, as_of);
-    let months_back = args.backtest_steps.saturating_sub(1);
-    let from = Period::containing(to, Frequency::Month)
-        .offset(-i64::from(months_back))
-        .start()
-        .max(to - chrono::Duration::days(3660));
-    let from = from.min(to);
+    let bt_spec = ForecastSpec::new(
+        &settings.config.forecast,
+        args.backtest_paths,
+        args.markets.seed,
+    );
+    let bt_window = summary_window(&store, as_of, args.backtest_steps);
+    let (from, to) = (bt_window.from, bt_window.to);
     std::thread::scope(|scope| -> anyhow::Result<Exit> {
         let mut drawings = Drawings::new(scope, &dir);
         let backtest = scope.spawn(|| {
             let _t = ThreadTimer::new("backtest");
-            markets::run_backtest(
+            run_backtest(
                 &store,
                 &bt_spec,
                 &markets_list,
-                &markets::Window {
-                    from,
-                    to,
-                    settle_by: as_of,
-                    settled_only: true,
-                    step: None,
-                },
+                &bt_window,
                 &[Strategy::Model, Strategy::Rules],
             )
         });
@@ -223,8 +219,17 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
         });
 
         // 4. Markets priced now.
-        let sources = ForecastSources::new(settings, args.markets.paths, args.markets.seed);
-        let (priced, failures, awaiting) = markets::price_all(
+        let sources = ForecastSpec::new(
+            &settings.config.forecast,
+            args.markets.paths,
+            args.markets.seed,
+        )
+        .sources();
+        let Book {
+            priced,
+            failures,
+            awaiting,
+        } = price_all(
             &store,
             &sources.model,
             &markets_list,
@@ -434,7 +439,7 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
                 ));
                 backtest_report(&bt, &dir, as_of, &mut backtest_section, &mut drawings)?
             }
-            Err(e) => problems.push(format!("backtest: {e:#}")),
+            Err(e) => problems.push(format!("backtest: {:#}", anyhow::Error::from(e))),
         }
 
         lap.done("backtest");
@@ -1079,7 +1084,7 @@ fn market_chart(
 }
 
 fn backtest_report(
-    bt: &markets::BacktestRun,
+    bt: &BacktestRun,
     dir: &std::path::Path,
     as_of: DateTime<Utc>,
     section: &mut Section,
@@ -1100,7 +1105,7 @@ fn backtest_report(
         as_of.format("%Y-%m-%d")
     );
     if let Some((_, trades, scores_m)) = bt.results.iter().find(|(s, _, _)| *s == Strategy::Model) {
-        let pooled = markets::pooled_scores(bt, Strategy::Model, trades);
+        let pooled = pooled_scores(bt, Strategy::Model, trades);
         let rel = ReliabilityChart {
             labels: Labels::new(
                 "Reliability of the model's probabilities (all markets)",
@@ -1199,7 +1204,7 @@ struct SummaryInputs<'a> {
     out_dir: &'a std::path::Path,
     report_dir: &'a std::path::Path,
     priced: &'a [PricedMarket],
-    awaiting: &'a [markets::Awaiting],
+    awaiting: &'a [Awaiting],
     freshness: &'a [crate::freshness::Freshness],
     fetch: Option<&'a FetchReport>,
     problems: &'a [String],
