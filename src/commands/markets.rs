@@ -10,16 +10,19 @@ use clap::{Args, ValueEnum};
 
 use super::UsageError;
 use crate::analysis::distribution::DEFAULT_PATHS;
-use crate::backtest::evaluate::{self, Scores, Strategy, Sweep};
-use crate::backtest::run::{BacktestRun, Window, default_window, pooled_scores, run_backtest};
+use crate::backtest::evaluate::{Strategy, Sweep};
+use crate::backtest::run::{Window, default_window, run_backtest};
 use crate::exit::Exit;
-use crate::markets::book::{Awaiting, Book, price_all};
+use crate::markets::book::{Book, price_all};
 use crate::markets::file::{self, Market};
 use crate::markets::paths::ForecastSpec;
-use crate::markets::price::{self, PricedMarket};
-use crate::markets::sizing::Side;
+use crate::markets::price::{self};
 use crate::model::Frequency;
-use crate::output::{Cell, Table};
+use crate::present::backtest::{
+    reliability_table, scores_table, skipped_table, steps_table, sweep_table, trades_table,
+};
+use crate::present::json_rows;
+use crate::present::markets::price_table;
 use crate::settings::Settings;
 use crate::store::Store;
 
@@ -114,70 +117,6 @@ pub fn in_file(settings: &Settings, args: &MarketsArgs, e: &price::PriceError) -
             format!("{file}: {e}")
         }
         _ => e.to_string(),
-    }
-}
-
-/// The columns of `portcast price` and the report's `markets.csv`. Prices, edges and fees are
-/// per contract, as a share of its payout (a contract pays 1): hence `_per_payout`.
-pub const PRICE_COLUMNS: [&str; 11] = [
-    "market",
-    "contract",
-    "target",
-    "fair_per_payout",
-    "price_per_payout",
-    "edge_per_payout",
-    "fee_per_payout",
-    "edge_after_fees_per_payout",
-    "side",
-    "kelly_fraction",
-    "status",
-];
-
-/// One row per contract: [`PRICE_COLUMNS`]; `status` is `live`, `settled` (its figure is
-/// published: `fair` is the payout) or why the market is awaiting its figure.
-pub fn price_table(priced: &[PricedMarket], awaiting: &[Awaiting]) -> Table {
-    let mut t = Table::new(PRICE_COLUMNS);
-    for p in priced {
-        let status = match p.settled {
-            Some(_) => "settled".to_string(),
-            None => awaiting
-                .iter()
-                .find(|a| a.market == p.market)
-                .map_or_else(|| "live".to_string(), Awaiting::status),
-        };
-        for r in &p.rows {
-            t.push(vec![
-                r.market.as_str().into(),
-                r.contract.as_str().into(),
-                target_label(&r.target).into(),
-                r.fair.into(),
-                r.price.into(),
-                r.edge.into(),
-                r.fee.into(),
-                r.edge_after_fees.into(),
-                r.side.map(side_name).into(),
-                r.kelly_fraction.into(),
-                status.as_str().into(),
-            ]);
-        }
-    }
-    t
-}
-
-/// `2024-01`, or `2024-01..2024-02` for a `within` market's span.
-pub fn target_label(target: &[crate::model::Period]) -> String {
-    match (target.first(), target.last()) {
-        (Some(a), Some(b)) if a != b => format!("{a}..{b}"),
-        (Some(a), _) => a.to_string(),
-        _ => String::new(),
-    }
-}
-
-pub fn side_name(s: Side) -> &'static str {
-    match s {
-        Side::Yes => "yes",
-        Side::No => "no",
-        Side::None => "none",
     }
 }
 
@@ -318,11 +257,11 @@ pub fn backtest(
         let json = serde_json::json!({
             "from": from.to_string(),
             "to": to.to_string(),
-            "scores": table_json(&scores_table(&run)),
-            "trades": table_json(&trades_table(&run)),
-            "reliability": table_json(&reliability_table(&run)),
-            "steps": table_json(&steps_table(&run)),
-            "skipped": table_json(&skipped_table(&run)),
+            "scores": json_rows(&scores_table(&run)),
+            "trades": json_rows(&trades_table(&run)),
+            "reliability": json_rows(&reliability_table(&run)),
+            "steps": json_rows(&steps_table(&run)),
+            "skipped": json_rows(&skipped_table(&run)),
         });
         serde_json::to_writer_pretty(&mut *out, &json)?;
         writeln!(out)?;
@@ -337,233 +276,4 @@ pub fn backtest(
     };
     table.write(settings.format, out)?;
     Ok(Exit::Ok)
-}
-
-fn table_json(t: &Table) -> serde_json::Value {
-    let mut buf = Vec::new();
-    t.write(crate::output::Format::Json, &mut buf)
-        .expect("in-memory JSON");
-    serde_json::from_slice(&buf).expect("valid JSON")
-}
-
-/// Per market and strategy, then an overall row per strategy (all markets pooled).
-pub fn scores_table(run: &BacktestRun) -> Table {
-    let mut t = Table::new([
-        "market",
-        "strategy",
-        "n",
-        "brier",
-        "log_score",
-        "bss_climatology",
-        "bss_seasonal_naive",
-        "bss_market",
-        "crps",
-        "trades",
-        "hit_rate",
-        "pnl_after_fees_payouts",
-        "max_drawdown_payouts",
-    ]);
-    for (strategy, trades, scores) in &run.results {
-        for s in scores {
-            t.push(score_row(s));
-        }
-        // Pooled: every settled event of every market.
-        let pooled = pooled_scores(run, *strategy, trades);
-        t.push(score_row(&pooled));
-    }
-    t
-}
-
-fn score_row(s: &Scores) -> Vec<Cell> {
-    vec![
-        s.market.as_str().into(),
-        s.strategy.as_str().into(),
-        s.n.into(),
-        s.brier.into(),
-        s.log_score.into(),
-        s.bss_climatology.into(),
-        s.bss_seasonal_naive.into(),
-        s.bss_market.into(),
-        s.crps.into(),
-        s.trades.into(),
-        s.hit_rate.into(),
-        s.pnl.into(),
-        s.max_drawdown.into(),
-    ]
-}
-
-pub fn trades_table(run: &BacktestRun) -> Table {
-    let mut t = Table::new([
-        "strategy",
-        "as_of",
-        "market",
-        "contract",
-        "side",
-        "price",
-        "reference",
-        "fair",
-        "payout",
-        "fee",
-        "pnl",
-        "kelly_fraction",
-    ]);
-    for (strategy, trades, _) in &run.results {
-        for tr in trades {
-            t.push(vec![
-                strategy.as_str().into(),
-                tr.as_of.as_str().into(),
-                tr.market.as_str().into(),
-                tr.contract.as_str().into(),
-                tr.side.into(),
-                tr.price.into(),
-                tr.reference.into(),
-                tr.fair.into(),
-                tr.payout.into(),
-                tr.fee.into(),
-                tr.pnl.into(),
-                tr.stake_fraction.into(),
-            ]);
-        }
-    }
-    t
-}
-
-pub fn reliability_table(run: &BacktestRun) -> Table {
-    let mut t = Table::new([
-        "strategy",
-        "bin_low",
-        "bin_high",
-        "n",
-        "mean_predicted",
-        "observed",
-        "low_90",
-        "high_90",
-    ]);
-    for (strategy, trades, _) in &run.results {
-        if *strategy != Strategy::Model {
-            continue; // the model's probabilities do not depend on the strategy
-        }
-        let pooled = pooled_scores(run, *strategy, trades);
-        for b in &pooled.reliability {
-            t.push(vec![
-                "model".into(),
-                b.lower.into(),
-                b.upper.into(),
-                b.count.into(),
-                b.mean_predicted.into(),
-                b.observed_frequency.into(),
-                b.interval_low.into(),
-                b.interval_high.into(),
-            ]);
-        }
-    }
-    t
-}
-
-pub fn steps_table(run: &BacktestRun) -> Table {
-    let mut t = Table::new([
-        "as_of",
-        "market",
-        "contract",
-        "target",
-        "fair_model",
-        "fair_climatology",
-        "fair_seasonal_naive",
-        "market_price",
-        "rule_holds",
-        "outcome",
-        "value",
-        "crps",
-    ]);
-    for (_, r) in &run.replays {
-        for s in &r.rows {
-            t.push(vec![
-                s.as_of.to_string().into(),
-                s.market.as_str().into(),
-                s.contract.as_str().into(),
-                s.target
-                    .iter()
-                    .map(|p| p.to_string())
-                    .collect::<Vec<_>>()
-                    .join(" ")
-                    .into(),
-                s.fair_model.into(),
-                s.fair_climatology.into(),
-                s.fair_seasonal_naive.into(),
-                s.market_price.into(),
-                s.rule_holds.into(),
-                s.outcome.into(),
-                s.value.into(),
-                s.crps.into(),
-            ]);
-        }
-    }
-    t
-}
-
-pub fn skipped_table(run: &BacktestRun) -> Table {
-    let mut t = Table::new(["as_of", "market", "reason"]);
-    for (_, r) in &run.replays {
-        for s in &r.skipped {
-            t.push(vec![
-                s.as_of.to_string().into(),
-                s.market.as_str().into(),
-                s.reason.as_str().into(),
-            ]);
-        }
-    }
-    t
-}
-
-/// Every variant of the sweeps on every market, ranked by P&L after fees, with the number of
-/// variants tried beside each (a best-of-many result needs that caveat).
-pub fn sweep_table(run: &BacktestRun, sweeps: &[Sweep], strategies: &[Strategy]) -> Table {
-    let variants = evaluate::variants(sweeps);
-    let mut rows: Vec<(f64, Vec<Cell>)> = Vec::new();
-    for (m, r) in &run.replays {
-        for &s in strategies {
-            if s == Strategy::Rules && m.rule.is_none() {
-                continue;
-            }
-            for v in &variants {
-                let (_, sc) = evaluate::evaluate(m, &r.rows, s, v);
-                rows.push((
-                    sc.pnl,
-                    vec![
-                        m.id.as_str().into(),
-                        s.as_str().into(),
-                        v.describe().into(),
-                        sc.n.into(),
-                        sc.brier.into(),
-                        sc.trades.into(),
-                        sc.hit_rate.into(),
-                        sc.pnl.into(),
-                        sc.max_drawdown.into(),
-                        sc.kelly_bankroll.into(),
-                        variants.len().into(),
-                    ],
-                ));
-            }
-        }
-    }
-    rows.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let mut t = Table::new([
-        "market",
-        "strategy",
-        "variant",
-        "n",
-        "brier",
-        "trades",
-        "hit_rate",
-        "pnl_after_fees_payouts",
-        "max_drawdown_payouts",
-        "kelly_bankroll",
-        "variants_tried",
-    ]);
-    for (rank, (_, mut row)) in rows.into_iter().enumerate() {
-        row.insert(0, (rank + 1).into());
-        t.rows.push(row);
-    }
-    t.columns.insert(0, "rank".into());
-    t
 }

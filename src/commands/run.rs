@@ -14,34 +14,27 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use clap::Args;
-use serde_json::json;
 
 use super::UsageError;
 use super::markets::{self, MarketsArgs};
 use crate::analysis::lags::{self, LagOptions, PairSpec};
 use crate::backtest::evaluate::Strategy;
-use crate::backtest::run::{BacktestRun, pooled_scores, run_backtest, summary_window};
+use crate::backtest::run::{BacktestRun, run_backtest, summary_window};
 use crate::exit::Exit;
 use crate::forecast::{self, ForecastRequest, ModelChoice};
 use crate::ingest::fetch::{FetchOptions, FetchReport};
 use crate::ingest::settings::IngestSettings;
-use crate::markets::book::{Awaiting, Book, price_all};
-use crate::markets::contract::Contract;
-use crate::markets::file::{Market, MarketKind};
+use crate::markets::book::{Book, price_all};
 use crate::markets::paths::ForecastSpec;
-use crate::markets::price::PricedMarket;
 use crate::model::Frequency;
+use crate::present::{
+    self,
+    summary::{RunFacts, SummaryInputs, summary_json},
+};
 use crate::report::ReportError;
-use crate::report::chart::{
-    Axis, Bucket, BucketChart, CcfBar, CcfChart, CdfChart, FanChart, FanStep, Labels, LineChart,
-    PnlChart, ReliabilityChart, ReliabilityPoint, Series, SeriesStyle, SkillBar, SkillChart,
-    Strike, empirical_cdf,
-};
-use crate::report::html::{
-    self, Figure, Page, RunState, Section, SourceRow, SourceState, TableBlock,
-};
+use crate::report::html::{self, Figure, Page, RunState, Section, TableBlock};
 use crate::report::rundir::{OutputDir, RunLock};
 use crate::report::{self as report_files, csv as report_csv};
 use crate::settings::Settings;
@@ -131,20 +124,20 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
     let mut page = Page {
         title: "portcast report".into(),
         as_of: as_of.format("%Y-%m-%d").to_string(),
-        footer: footer(),
+        footer: present::page::footer(),
         ..Page::default()
     };
 
     lap.done("fetch");
     // 2. Data freshness per source: stale data is the first thing the page says.
     let freshness = crate::freshness::assess(&store, &settings.location.lags, as_of);
-    page.sources = source_rows(&freshness, fetch.as_ref());
+    page.sources = present::page::source_rows(&freshness, fetch.as_ref());
     page.stale = freshness
         .iter()
         .filter(|f| f.stale)
         .map(|f| f.message())
         .collect();
-    let data_list = super::data::list_table(&store, as_of)?;
+    let data_list = present::data::list_table(&store, as_of)?;
     report_csv::write_table(&dir.join("data_list.csv"), &data_list)?;
 
     lap.done("store and freshness");
@@ -242,14 +235,14 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
                 markets::in_file(settings, &args.markets, e)
             ));
         }
-        let price_table = markets::price_table(&priced, &awaiting);
+        let price_table = present::markets::price_table(&priced, &awaiting);
         report_csv::write_table(&dir.join("markets.csv"), &price_table)?;
         page.markets = Some(TableBlock {
         caption: "Markets: fair prices from the forecast (per contract, as a share of its payout); edge, fee per contract, side and fractional-Kelly stake where a price is given; a market whose figure is long overdue is awaiting it, not traded".into(),
         table: price_table,
         csv: Some("markets.csv".into()),
     });
-        let market_section = section(
+        let market_section = present::page::section(
             "Market distributions",
             "Each market's predictive distribution with its strike(s) and the market price.",
         );
@@ -257,7 +250,7 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
             // A settled market has no distribution left to draw: its row says what it paid.
             if p.settled.is_none()
                 && let Some(m) = markets_list.iter().find(|m| m.id == p.market)
-                && let Some(chart) = market_chart(m, p, as_of)
+                && let Some(chart) = present::markets::market_chart(m, p, as_of)
             {
                 let stem = format!("market_{}", m.id);
                 drawings.draw(&market_section.title, &stem, chart, m.question.clone());
@@ -265,14 +258,14 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
         }
 
         lap.done("pricing and market charts");
-        let forecast_section = section(
+        let forecast_section = present::page::section(
             "Forecasts",
             "History, the forecast median and 50/80/95% intervals (auto-selected model, seeded sample paths).",
         );
         for (series, freq, job) in forecast_jobs {
             match job.join().expect("a forecast thread panicked") {
                 Ok(f) => {
-                    let chart = fan_chart(&store, &f, as_of);
+                    let chart = present::page::fan_chart(&store, &f, as_of);
                     let caption =
                         format!("{series} by {freq}: model {}, origin {}", f.model, f.origin);
                     drawings.draw(
@@ -287,7 +280,7 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
         }
         match nowcast_job.join().expect("the nowcast thread panicked") {
             Ok(now) => {
-                let chart = nowcast_chart(&now);
+                let chart = present::page::nowcast_chart(&now);
                 let mape = now.mape.map_or("n/a".into(), |m| format!("{m:.2}%"));
                 let caption = format!(
                     "Official Shanghai TEU nowcast from vessel calls (Chow–Lin); leave-one-out MAPE {mape} on {} official months",
@@ -305,7 +298,7 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
 
         lap.done("forecast and nowcast charts");
         // 5. Lead-lag tables and the audit.
-        let mut lag_section = section(
+        let mut lag_section = present::page::section(
             "Lead-lag",
             "Pre-whitened cross-correlations of year-on-year growth (positive lag: x leads y), with the confidence band; the rolling best lag shows whether a relation held.",
         );
@@ -322,7 +315,7 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
         };
         match lags::analyse_pairs(&store, as_of, &pairs, &LagOptions::default()) {
             Ok(reports) => {
-                let t = super::lags::tables(&reports);
+                let t = present::lags::tables(&reports);
                 for (name, table, caption) in [
                     ("lags.csv", &t.lags, "Cross-correlation by lag"),
                     ("granger.csv", &t.granger, "Granger causality F-tests"),
@@ -340,60 +333,12 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
                 }
                 for r in &reports {
                     let Ok(a) = &r.outcome else { continue };
-                    let stem = format!("ccf_{}_{}", r.pair.x, r.pair.y);
-                    let chart = CcfChart {
-                        labels: Labels::new(
-                            format!(
-                                "{} → {} ({}, {})",
-                                r.pair.x,
-                                r.pair.y,
-                                r.freq,
-                                r.transform.as_str()
-                            ),
-                            Axis::new("lag", format!("{}s; positive: {} leads", r.freq, r.pair.x)),
-                            Axis::new("correlation", ""),
-                            source_line(&[&r.pair.x, &r.pair.y], as_of),
-                        ),
-                        bars: a
-                            .ccf
-                            .lags
-                            .iter()
-                            .map(|l| CcfBar {
-                                lag: l.lag as i64,
-                                r: l.r,
-                                band_low: l.band_low,
-                                band_high: l.band_high,
-                            })
-                            .collect(),
-                        best_lag: Some(a.ccf.best.lag as i64),
-                        band_label: format!("{:.0}% band", a.ccf.level * 100.0),
-                    };
-                    let caption = format!(
-                        "best lag {} (r = {:.2}, n = {}, adjusted p = {:.2})",
-                        a.ccf.best.lag, a.ccf.best.r, a.ccf.best.n, a.ccf.best.p_adjusted
-                    );
+                    let (stem, chart, caption) = present::lags::ccf_chart(r, a, as_of);
                     drawings.draw(&lag_section.title, &stem, Box::new(chart), caption);
-                    let points: Vec<(NaiveDate, f64)> = a
-                        .stability
-                        .rows
-                        .iter()
-                        .filter_map(|w| w.best.as_ref().ok().map(|b| (w.to.end(), b.lag as f64)))
-                        .collect();
-                    if !points.is_empty() {
-                        let chart = LineChart {
-                            labels: Labels::new(
-                                format!("Rolling best lag: {} → {}", r.pair.x, r.pair.y),
-                                Axis::new("window end", ""),
-                                Axis::new("best lag", format!("{}s", r.freq)),
-                                source_line(&[&r.pair.x, &r.pair.y], as_of),
-                            ),
-                            series: vec![Series::new("best lag", points, SeriesStyle::Step)],
-                            ref_lines: vec![],
-                            integer_y: true,
-                        };
+                    if let Some((stem, chart)) = present::lags::stability_chart(r, a, as_of) {
                         drawings.draw(
                             &lag_section.title,
-                            &format!("stability_{}_{}", r.pair.x, r.pair.y),
+                            &stem,
                             Box::new(chart),
                             "Best lag per rolling window",
                         );
@@ -403,13 +348,13 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
             Err(e) => problems.push(format!("lead-lag: {e}")),
         }
         lap.done("lead-lag");
-        let mut audit_section = section(
+        let mut audit_section = present::page::section(
             "Trading guide's claims",
             "Each claim of the guide measured on the data, with n, interval and verdict.",
         );
         match crate::analysis::audit::audit(&store, as_of) {
             Ok(rows) => {
-                let t = super::audit::table(&rows);
+                let t = present::audit::table(&rows);
                 report_csv::write_table(&dir.join("audit.csv"), &t)?;
                 audit_section.tables.push(TableBlock {
                     caption: "Audit".into(),
@@ -422,7 +367,7 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
 
         lap.done("audit");
         // 6. Backtest summary.
-        let mut backtest_section = section("Backtest", "");
+        let mut backtest_section = present::page::section("Backtest", "");
         backtest_section.paragraphs.push(format!(
         "Replayed point-in-time from {from} to {to} (each step sees only what was published by then; markets settle on first prints); {} sample paths per forecast. Only steps whose target has been printed by the as-of date are priced and scored; the others are listed in backtest_skipped.csv (the backtest command prices every step).",
         args.backtest_paths
@@ -452,7 +397,7 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
             backtest_section,
         ];
         if let Some(path) = &settings.config.shipment_file {
-            let mut landed = section("Landed cost", "");
+            let mut landed = present::page::section("Landed cost", "");
             let result = crate::trade::landed::Shipment::read(path)
                 .map_err(anyhow::Error::from)
                 .and_then(|shipment| {
@@ -467,9 +412,9 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
                 });
             match result {
                 Ok(r) => {
-                    let t = super::landed::summary_table(&r);
+                    let t = present::landed::summary_table(&r);
                     report_csv::write_table(&dir.join("landed_cost_summary.csv"), &t)?;
-                    match super::landed::landed_chart(&r, &dir) {
+                    match present::landed::landed_chart(&r, &dir) {
                         Ok(fig) => landed.figures.push(fig),
                         Err(e) => problems.push(format!("landed-cost chart: {e}")),
                     }
@@ -498,7 +443,8 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
         } else {
             RunState::Ok
         };
-        page.status_message = status_message(fetch.as_ref(), args.offline, &problems, &freshness);
+        page.status_message =
+            present::page::status_message(fetch.as_ref(), args.offline, &problems, &freshness);
         if !problems.is_empty() {
             page.sections.insert(
                 0,
@@ -509,10 +455,28 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
                 },
             );
         }
+        let facts = RunFacts {
+            as_of,
+            as_of_given: settings.as_of_given,
+            offline: args.offline,
+            seed: args.markets.seed,
+            sample_paths: args.markets.paths,
+            backtest_paths: args.backtest_paths,
+            store_dir: settings.store_dir.clone(),
+            data_dir: match &settings.location.data_dir {
+                crate::store::DataDir::Path(p) => Some(p.clone()),
+                crate::store::DataDir::Embedded => None,
+            },
+            config: settings.config_path.clone().filter(|p| p.exists()),
+            markets_file: args
+                .markets
+                .markets
+                .clone()
+                .or_else(|| settings.config.markets_file.clone()),
+        };
         let summary = summary_json(&SummaryInputs {
             page: &page,
-            settings,
-            args,
+            run: &facts,
             out_dir: &out_dir,
             report_dir: &out_dir.join(as_of.format("%Y-%m-%d").to_string()),
             priced: &priced,
@@ -610,18 +574,6 @@ impl Lap {
             (now - self.0).as_secs_f64() * 1e3
         );
         self.0 = now;
-    }
-}
-
-fn section(title: &str, intro: &str) -> Section {
-    Section {
-        title: title.into(),
-        paragraphs: if intro.is_empty() {
-            vec![]
-        } else {
-            vec![intro.into()]
-        },
-        ..Section::default()
     }
 }
 
@@ -759,330 +711,6 @@ fn fetch_all(settings: &Settings, now: DateTime<Utc>) -> anyhow::Result<FetchRep
     Ok(report)
 }
 
-fn source_rows(
-    freshness: &[crate::freshness::Freshness],
-    fetch: Option<&FetchReport>,
-) -> Vec<SourceRow> {
-    freshness
-        .iter()
-        .map(|f| {
-            let (state, detail) = match fetch
-                .and_then(|r| r.sources.iter().find(|s| s.source.as_str() == f.source.id))
-            {
-                None if f.source.id == "shanghai" => (
-                    SourceState::Skipped,
-                    "no API: `portcast data add`".to_string(),
-                ),
-                None => (SourceState::Skipped, "offline: stored data".to_string()),
-                Some(s) if s.failed => (
-                    SourceState::Failed,
-                    s.error.clone().unwrap_or_else(|| "failed".into()),
-                ),
-                Some(s) => (
-                    SourceState::Ok,
-                    format!(
-                        "{} new, {} revised, {} unchanged",
-                        s.new, s.revised, s.unchanged
-                    ),
-                ),
-            };
-            SourceRow {
-                source: f.source.label.into(),
-                state,
-                detail,
-                latest_period: f.latest.map(|(p, _)| p.to_string()),
-                known_at: f.latest.map(|(_, k)| k.format("%Y-%m-%d").to_string()),
-                freshness: Some(freshness_cell(f)),
-            }
-        })
-        .collect()
-}
-
-/// The data column of the freshness table: "fresh (next due 2024-01-31)", "stale: 2.9 years old".
-fn freshness_cell(f: &crate::freshness::Freshness) -> String {
-    match (f.stale, f.age_days, f.next_due) {
-        (true, Some(age), Some(due)) => format!(
-            "stale: {} old, next was due {due}",
-            crate::freshness::human_days(age)
-        ),
-        (false, _, Some(due)) => format!("fresh (next due {due})"),
-        _ => f.word().to_string(),
-    }
-}
-
-fn status_message(
-    fetch: Option<&FetchReport>,
-    offline: bool,
-    problems: &[String],
-    freshness: &[crate::freshness::Freshness],
-) -> String {
-    let failed: Vec<&str> = fetch.map_or(vec![], |f| {
-        f.sources
-            .iter()
-            .filter(|s| s.failed)
-            .map(|s| s.source.as_str())
-            .collect()
-    });
-    let mut parts = Vec::new();
-    if offline {
-        parts.push("offline: computed from stored data".to_string());
-    } else if failed.is_empty() {
-        parts.push("all sources fetched".to_string());
-    } else {
-        parts.push(format!(
-            "source(s) failed, stored data used: {}",
-            failed.join(", ")
-        ));
-    }
-    let stale: Vec<&str> = freshness
-        .iter()
-        .filter(|f| f.stale)
-        .map(|f| f.source.id)
-        .collect();
-    if stale.is_empty() {
-        parts.push("every source is current".to_string());
-    } else {
-        parts.push(format!(
-            "stale data from {} source(s): {}",
-            stale.len(),
-            stale.join(", ")
-        ));
-    }
-    if !problems.is_empty() {
-        parts.push(format!(
-            "{} part(s) of the report could not be computed (see Problems)",
-            problems.len()
-        ));
-    }
-    parts.join("; ")
-}
-
-fn source_line(series: &[&str], as_of: DateTime<Utc>) -> String {
-    let mut src = Vec::new();
-    for s in series {
-        let name = if s.starts_with("shanghai_calls") || s.starts_with("portwatch") {
-            "IMF PortWatch (Kpler; UN Global Platform)"
-        } else if s.starts_with("pmi") {
-            "NBS China"
-        } else if s.starts_with("scfi") {
-            "Shanghai Shipping Exchange"
-        } else if s.starts_with("la_") {
-            "Port of Los Angeles"
-        } else if s.starts_with("shanghai_teu") {
-            "SIPG / Ministry of Transport"
-        } else {
-            "see data/SOURCES.md"
-        };
-        if !src.contains(&name) {
-            src.push(name);
-        }
-    }
-    format!(
-        "Source: {}; portcast as of {}",
-        src.join("; "),
-        as_of.format("%Y-%m-%d")
-    )
-}
-
-fn fan_chart(store: &Store, f: &forecast::Forecast, as_of: DateTime<Utc>) -> FanChart {
-    let spec = crate::series::catalog::spec(&f.series);
-    let unit = spec.as_ref().map_or(String::new(), |s| s.unit.clone());
-    // Two years of history before the forecast.
-    let keep = f.freq.periods_per_year() * 2;
-    let history: Vec<(NaiveDate, f64)> = f
-        .history
-        .iter()
-        .rev()
-        .take(keep)
-        .rev()
-        .map(|(p, v)| (p.start(), *v))
-        .collect();
-    let first = history.first().map(|h| h.0);
-    let official: Vec<(NaiveDate, f64)> = if f.series == "shanghai_teu" {
-        store
-            .view("shanghai_teu", as_of)
-            .map(|v| {
-                v.complete_values()
-                    .into_iter()
-                    .map(|(p, v)| (p.start(), v))
-                    .filter(|(d, _)| first.is_none_or(|f| *d >= f))
-                    .collect()
-            })
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    let q = [0.025, 0.1, 0.25, 0.5, 0.75, 0.9, 0.975];
-    let forecast = f
-        .periods
-        .iter()
-        .enumerate()
-        .map(|(h, p)| {
-            FanStep::from_quantiles(
-                p.start(),
-                q.map(|q| f.dist.quantile(h, q).unwrap_or(f64::NAN)),
-            )
-        })
-        .collect();
-    FanChart {
-        labels: Labels::new(
-            format!("{} by {}: forecast from {}", f.series, f.freq, f.origin),
-            Axis::new(f.freq.as_str(), ""),
-            Axis::new(&f.series, &unit),
-            source_line(&[&f.series], as_of),
-        ),
-        history,
-        official,
-        forecast,
-        // The as-of line only where it falls within the chart (stale data would stretch it).
-        as_of: f
-            .periods
-            .last()
-            .map(|p| p.end())
-            .filter(|end| as_of.date_naive() <= *end)
-            .map(|_| as_of.date_naive()),
-    }
-}
-
-fn nowcast_chart(now: &forecast::nowcast::Nowcast) -> LineChart {
-    let mut mean = Vec::new();
-    let mut band = Vec::new();
-    let mut official = Vec::new();
-    for (i, m) in now.months.iter().enumerate() {
-        let d = m.start();
-        if let (Ok(mu), Ok(lo), Ok(hi)) = (
-            now.draws.mean(i),
-            now.draws.quantile(i, 0.05),
-            now.draws.quantile(i, 0.95),
-        ) {
-            mean.push((d, mu));
-            band.push((d, lo, hi));
-        }
-        if let Some((v, p)) = now.official[i]
-            && p.is_value()
-        {
-            official.push((d, v));
-        }
-    }
-    LineChart {
-        labels: Labels::new(
-            "Port of Shanghai monthly TEU: nowcast vs official prints",
-            Axis::new("month", ""),
-            Axis::new("container throughput", "TEU"),
-            format!(
-                "Source: IMF PortWatch vessel calls; SIPG / MoT prints; portcast as of {}",
-                now.as_of.format("%Y-%m-%d")
-            ),
-        ),
-        series: vec![
-            Series::new("nowcast (mean)", mean, SeriesStyle::Line).with_band("90% interval", band),
-            Series::new("official print", official, SeriesStyle::Markers),
-        ],
-        ref_lines: vec![],
-        integer_y: false,
-    }
-}
-
-fn market_chart(
-    m: &Market,
-    p: &PricedMarket,
-    as_of: DateTime<Utc>,
-) -> Option<Box<dyn crate::report::chart::Chart + Send>> {
-    let series: Vec<&str> = m.kind.series();
-    let unit = crate::series::catalog::spec(series[0]).map_or(String::new(), |s| s.unit);
-    let labels =
-        |title: String, x: Axis, y: Axis| Labels::new(title, x, y, source_line(&series, as_of));
-    match &m.kind {
-        MarketKind::Buckets { .. } => Some(Box::new(BucketChart {
-            labels: labels(
-                format!("{}: bucket probabilities", m.id),
-                Axis::new("bucket", &unit),
-                Axis::new("probability", ""),
-            ),
-            buckets: p
-                .rows
-                .iter()
-                .map(|r| Bucket {
-                    label: r
-                        .contract
-                        .rsplit_once(' ')
-                        .map_or(r.contract.clone(), |(_, b)| b.to_string()),
-                    model: r.fair,
-                    market: r.price,
-                })
-                .collect(),
-        })),
-        MarketKind::Single { contract, .. } | MarketKind::Basket { contract, .. } => {
-            let samples = p.value_samples.as_ref()?;
-            let row = p.rows.first()?;
-            let strikes = match contract {
-                Contract::Binary { strike, .. } => {
-                    let k = p.strike?;
-                    // The chart's curve is P(X ≤ x): a market on "X > k" shows 1 − price.
-                    let upper = matches!(
-                        strike,
-                        crate::markets::contract::Strike::Greater
-                            | crate::markets::contract::Strike::GreaterOrEqual
-                    );
-                    vec![Strike {
-                        label: format!(
-                            "{} {}",
-                            strike.symbol(),
-                            crate::report::chart::format_short(k)
-                        ),
-                        value: k,
-                        model: Some(if upper { 1.0 - row.fair } else { row.fair }),
-                        market: row.price.map(|pr| if upper { 1.0 - pr } else { pr }),
-                    }]
-                }
-                Contract::Bracket { a, b } => vec![
-                    Strike {
-                        label: format!("a {}", crate::report::chart::format_short(*a)),
-                        value: *a,
-                        model: None,
-                        market: None,
-                    },
-                    Strike {
-                        label: format!("b {}", crate::report::chart::format_short(*b)),
-                        value: *b,
-                        model: None,
-                        market: None,
-                    },
-                ],
-                Contract::Scalar { lower, upper } => vec![
-                    Strike {
-                        label: format!("L {}", crate::report::chart::format_short(*lower)),
-                        value: *lower,
-                        model: None,
-                        market: None,
-                    },
-                    Strike {
-                        label: format!("U {}", crate::report::chart::format_short(*upper)),
-                        value: *upper,
-                        model: None,
-                        market: None,
-                    },
-                ],
-            };
-            let what = if matches!(m.kind, MarketKind::Basket { .. }) {
-                "composite"
-            } else {
-                series[0]
-            };
-            Some(Box::new(CdfChart {
-                labels: labels(
-                    format!("{}: predictive CDF", m.id),
-                    Axis::new(what, if what == "composite" { "" } else { &unit }),
-                    Axis::new("P(X ≤ x)", ""),
-                ),
-                curve: empirical_cdf(samples, 400),
-                curve_label: "model".into(),
-                strikes,
-            }))
-        }
-    }
-}
-
 fn backtest_report(
     bt: &BacktestRun,
     dir: &std::path::Path,
@@ -1090,99 +718,22 @@ fn backtest_report(
     section: &mut Section,
     drawings: &mut Drawings<'_>,
 ) -> anyhow::Result<()> {
-    let scores = markets::scores_table(bt);
+    let scores = present::backtest::scores_table(bt);
     report_csv::write_table(&dir.join("backtest_scores.csv"), &scores)?;
-    report_csv::write_table(&dir.join("backtest_trades.csv"), &markets::trades_table(bt))?;
-    report_csv::write_table(&dir.join("backtest_steps.csv"), &markets::steps_table(bt))?;
+    report_csv::write_table(
+        &dir.join("backtest_trades.csv"),
+        &present::backtest::trades_table(bt),
+    )?;
+    report_csv::write_table(
+        &dir.join("backtest_steps.csv"),
+        &present::backtest::steps_table(bt),
+    )?;
     report_csv::write_table(
         &dir.join("backtest_skipped.csv"),
-        &markets::skipped_table(bt),
+        &present::backtest::skipped_table(bt),
     )?;
-    let src = format!(
-        "Source: portcast backtest {} .. {} (as of {})",
-        bt.from,
-        bt.to,
-        as_of.format("%Y-%m-%d")
-    );
-    if let Some((_, trades, scores_m)) = bt.results.iter().find(|(s, _, _)| *s == Strategy::Model) {
-        let pooled = pooled_scores(bt, Strategy::Model, trades);
-        let rel = ReliabilityChart {
-            labels: Labels::new(
-                "Reliability of the model's probabilities (all markets)",
-                Axis::new("predicted probability", ""),
-                Axis::new("observed frequency", ""),
-                src.clone(),
-            ),
-            bins: pooled
-                .reliability
-                .iter()
-                .map(|b| ReliabilityPoint {
-                    predicted: b.mean_predicted,
-                    observed: b.observed_frequency,
-                    low: b.interval_low,
-                    high: b.interval_high,
-                    count: b.count,
-                })
-                .collect(),
-            interval_label: "Wilson 90%".into(),
-        };
-        drawings.draw(
-            &section.title,
-            "backtest_reliability",
-            Box::new(rel),
-            "Predicted vs observed frequency per bin, Wilson 90% intervals",
-        );
-        let mut cum = 0.0;
-        let mut sorted: Vec<_> = trades.iter().collect();
-        sorted.sort_by(|a, b| a.as_of.cmp(&b.as_of));
-        let cumulative: Vec<(NaiveDate, f64)> = sorted
-            .iter()
-            .filter_map(|t| {
-                cum += t.pnl;
-                NaiveDate::parse_from_str(&t.as_of, "%Y-%m-%d")
-                    .ok()
-                    .map(|d| (d, cum))
-            })
-            .collect();
-        let pnl = PnlChart {
-            labels: Labels::new(
-                "Model strategy: cumulative P&L after fees",
-                Axis::new("as-of date", ""),
-                Axis::new("P&L", "per order of the markets' contracts"),
-                src.clone(),
-            ),
-            cumulative,
-        };
-        drawings.draw(
-            &section.title,
-            "backtest_pnl",
-            Box::new(pnl),
-            "Cumulative P&L after fees; drawdowns shaded",
-        );
-        let skill = SkillChart {
-            labels: Labels::new(
-                "Brier skill against climatology, by market",
-                Axis::new("Brier skill score", ""),
-                Axis::new("market", ""),
-                src.clone(),
-            ),
-            bars: scores_m
-                .iter()
-                .filter_map(|s| {
-                    s.bss_climatology.map(|k| SkillBar {
-                        market: s.market.clone(),
-                        skill: k,
-                        n: Some(s.n),
-                    })
-                })
-                .collect(),
-        };
-        drawings.draw(
-            &section.title,
-            "backtest_skill",
-            Box::new(skill),
-            "Brier skill score vs climatology (1 perfect, 0 no better)",
-        );
+    for (stem, chart, caption) in present::backtest::backtest_charts(bt, as_of) {
+        drawings.draw(&section.title, stem, chart, caption);
     }
     section.tables.push(TableBlock {
         caption: "Scores per market and strategy".into(),
@@ -1190,127 +741,6 @@ fn backtest_report(
         csv: Some("backtest_scores.csv".into()),
     });
     Ok(())
-}
-
-/// The version of `summary.json`'s layout (docs/summary-json.md): bumped when a field is
-/// renamed or removed or changes meaning; new fields do not bump it.
-pub const SUMMARY_SCHEMA_VERSION: u32 = 1;
-
-/// What `summary.json` is made from.
-struct SummaryInputs<'a> {
-    page: &'a Page,
-    settings: &'a Settings,
-    args: &'a RunArgs,
-    out_dir: &'a std::path::Path,
-    report_dir: &'a std::path::Path,
-    priced: &'a [PricedMarket],
-    awaiting: &'a [Awaiting],
-    freshness: &'a [crate::freshness::Freshness],
-    fetch: Option<&'a FetchReport>,
-    problems: &'a [String],
-}
-
-/// `summary.json`: see docs/summary-json.md for every field.
-fn summary_json(i: &SummaryInputs<'_>) -> serde_json::Value {
-    let (status, exit) = match i.page.state {
-        RunState::Ok => ("ok", Exit::Ok),
-        RunState::Stale => ("stale", Exit::Stale),
-        RunState::Degraded => ("degraded", Exit::Degraded),
-        RunState::Failed => ("failed", Exit::Failure),
-    };
-    let markets: Vec<serde_json::Value> = i
-        .priced
-        .iter()
-        .flat_map(|p| &p.rows)
-        .map(|r| {
-            let awaiting = i.awaiting.iter().find(|a| a.market == r.market);
-            json!({
-                "market": r.market,
-                "contract": r.contract,
-                "target": r.target.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
-                "status": if awaiting.is_some() { "awaiting" } else { "live" },
-                "awaiting": awaiting.map(|a| json!({
-                    "due": a.due.to_string(),
-                    "overdue_days": a.overdue_days,
-                    "message": a.status(),
-                })),
-                "fair_per_payout": r.fair,
-                "price_per_payout": r.price,
-                "edge_per_payout": r.edge,
-                "fee_per_payout": r.fee,
-                "edge_after_fees_per_payout": r.edge_after_fees,
-                "side": r.side.map(markets::side_name),
-                "kelly_fraction": r.kelly_fraction,
-            })
-        })
-        .collect();
-    let fetch: Vec<serde_json::Value> = match i.fetch {
-        Some(f) => f
-            .sources
-            .iter()
-            .map(|s| json!({"source": s.source.as_str(), "status": s.status.as_str(), "failed": s.failed, "new": s.new, "revised": s.revised, "unchanged": s.unchanged, "error": s.error}))
-            .collect(),
-        None => vec![],
-    };
-    let freshness: Vec<serde_json::Value> = i
-        .freshness
-        .iter()
-        .map(|f| {
-            json!({
-                "source": f.source.id,
-                "label": f.source.label,
-                "series": f.source.series,
-                "state": f.word(),
-                "stale": f.stale,
-                "latest_period": f.latest.map(|(p, _)| p.to_string()),
-                "known_at": f.latest.map(|(_, k)| k.format("%Y-%m-%d").to_string()),
-                "next_due": f.next_due.map(|d| d.to_string()),
-                "age_days": f.age_days,
-                "overdue_days": f.overdue_days,
-                "remedy": f.source.remedy,
-                "message": f.stale.then(|| f.message()),
-            })
-        })
-        .collect();
-    let settings = i.settings;
-    let path = |p: &std::path::Path| p.display().to_string();
-    json!({
-        "schema_version": SUMMARY_SCHEMA_VERSION,
-        "portcast_version": env!("CARGO_PKG_VERSION"),
-        "status": status,
-        "exit_code": exit as u8,
-        "message": i.page.status_message,
-        "as_of": settings.as_of.format("%Y-%m-%d").to_string(),
-        "as_of_given": settings.as_of_given,
-        "offline": i.args.offline,
-        "seed": i.args.markets.seed,
-        "sample_paths": i.args.markets.paths,
-        "backtest_paths": i.args.backtest_paths,
-        "paths": {
-            "out_dir": path(i.out_dir),
-            "report_dir": path(i.report_dir),
-            "store_dir": path(&settings.store_dir),
-            "data_dir": match &settings.location.data_dir {
-                crate::store::DataDir::Path(p) => Some(path(p)),
-                crate::store::DataDir::Embedded => None,
-            },
-            "config": settings.config_path.as_deref().filter(|p| p.exists()).map(path),
-            "markets_file": i.args.markets.markets.clone().or_else(|| settings.config.markets_file.clone()).map(|p| path(&p)),
-        },
-        "stale": i.freshness.iter().any(|f| f.stale),
-        "freshness": freshness,
-        "fetch": fetch,
-        "markets": markets,
-        "problems": i.problems,
-    })
-}
-
-fn footer() -> Vec<String> {
-    vec![
-        "IMF PortWatch figures — Sources: Kpler; UN Global Platform; IMF PortWatch (portwatch.imf.org).".into(),
-        "PMI: National Bureau of Statistics of China. SCFI: Shanghai Shipping Exchange. Port of Los Angeles container statistics. Port of Shanghai (SIPG) and Ministry of Transport releases.".into(),
-        "Every figure carries its provenance in data/SOURCES.md and the store; forecasts are seeded and reproducible with --as-of.".into(),
-    ]
 }
 
 /// Test seam (tests/run.rs, the killed-run test): with `PORTCAST_TEST_HOLD_BEFORE_PUBLISH=FILE`,
