@@ -13,10 +13,10 @@ use crate::analysis::distribution::DEFAULT_PATHS;
 use crate::backtest::evaluate::{Strategy, Sweep};
 use crate::backtest::run::{Window, default_window, run_backtest};
 use crate::exit::Exit;
-use crate::markets::book::{Book, price_all};
-use crate::markets::file::{self, Market};
+use crate::markets::book::{self, Book, price_all};
+use crate::markets::file::Market;
 use crate::markets::paths::ForecastSpec;
-use crate::markets::price::{self};
+use crate::markets::price;
 use crate::model::Frequency;
 use crate::present::backtest::{
     reliability_table, scores_table, skipped_table, steps_table, sweep_table, trades_table,
@@ -25,9 +25,6 @@ use crate::present::json_rows;
 use crate::present::markets::price_table;
 use crate::settings::Settings;
 use crate::store::Store;
-
-/// The example markets file, used when neither `--markets` nor the config names one.
-pub const EXAMPLE_MARKETS: &str = include_str!("../../data/markets.example.toml");
 
 /// Flags shared by `price` and `backtest`.
 #[derive(Debug, Args, Clone)]
@@ -44,20 +41,17 @@ pub struct MarketsArgs {
     pub paths: usize,
 }
 
+/// The markets file named by `--markets` or the config; `None`: the bundled example.
+pub fn markets_file(settings: &Settings, args: &MarketsArgs) -> Option<PathBuf> {
+    args.markets
+        .clone()
+        .or_else(|| settings.config.markets_file.clone())
+}
+
 /// Read the markets named by the flags or the config, or the bundled example.
 pub fn load_markets(settings: &Settings, args: &MarketsArgs) -> anyhow::Result<Vec<Market>> {
     crate::limits::check_flags(None, args.paths)?;
-    match args
-        .markets
-        .clone()
-        .or_else(|| settings.config.markets_file.clone())
-    {
-        Some(path) => Ok(file::read(&path)?),
-        None => Ok(file::parse(
-            "data/markets.example.toml (bundled)",
-            EXAMPLE_MARKETS,
-        )?),
-    }
+    Ok(book::load(markets_file(settings, args).as_deref())?)
 }
 
 /// `portcast price`.
@@ -102,22 +96,9 @@ pub fn price(settings: &Settings, args: &PriceArgs, out: &mut dyn Write) -> anyh
     })
 }
 
-/// A pricing error, prefixed with the markets file when it is about the file's content (a
-/// target beyond the limits names its line and key; this names the file).
+/// A pricing error, prefixed with the markets file when it is about the file's content.
 pub fn in_file(settings: &Settings, args: &MarketsArgs, e: &price::PriceError) -> String {
-    match e {
-        price::PriceError::TooFar { .. } => {
-            let file = args
-                .markets
-                .clone()
-                .or_else(|| settings.config.markets_file.clone())
-                .map_or("data/markets.example.toml (bundled)".to_string(), |p| {
-                    p.display().to_string()
-                });
-            format!("{file}: {e}")
-        }
-        _ => e.to_string(),
-    }
+    book::error_in_file(markets_file(settings, args).as_deref(), e)
 }
 
 /// Strategies to run.

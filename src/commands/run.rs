@@ -1,44 +1,27 @@
-//! `portcast run`: the batch a user puts in crontab. Fetch what is due (unless `--offline`), then
-//! lead-lag tables, the claims audit, forecasts for every target, prices for every market, a
-//! backtest summary, and the report — PNG charts, CSV tables, `summary.json` and one static
-//! `index.html` — into `<out>/<as-of date>/`, published only when complete, with `<out>/latest`
-//! pointing at the newest complete report.
+//! `portcast run`: the batch a user puts in crontab (`crate::pipeline`: fetch, prices,
+//! forecasts, lead-lag, audit, backtest summary, landed cost → a report in
+//! `<out>/<as-of date>/`, `<out>/latest` pointing at the newest complete one). This file holds
+//! the flags, their limits, the default report directory and what is printed: with
+//! `--format json` the summary, with `csv` the markets table, else the page's path (nothing
+//! under `--quiet`); problems, stale data and failed sources on stderr.
 //!
-//! Cron safety: the store lock is held for the whole run (a second run exits 75 at once); the
-//! report is written to a temporary directory and renamed into place (a killed run leaves
-//! `latest` on the previous complete report); every path comes from a flag, the config or the
-//! platform data directory, never the working directory; a quiet run prints nothing unless
-//! something failed. The same as-of date and seed give the same report.
+//! Every path comes from a flag, the config or the platform data directory, never the working
+//! directory; a quiet run prints nothing unless something failed.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use chrono::{DateTime, Utc};
 use clap::Args;
 
 use super::UsageError;
-use super::markets::{self, MarketsArgs};
-use crate::analysis::lags::{self, LagOptions, PairSpec};
-use crate::backtest::evaluate::Strategy;
-use crate::backtest::run::{BacktestRun, run_backtest, summary_window};
+use super::markets::MarketsArgs;
 use crate::exit::Exit;
-use crate::forecast::{self, ForecastRequest, ModelChoice};
-use crate::ingest::fetch::{FetchOptions, FetchReport};
-use crate::ingest::settings::IngestSettings;
-use crate::markets::book::{Book, price_all};
-use crate::markets::paths::ForecastSpec;
 use crate::model::Frequency;
-use crate::present::{
-    self,
-    summary::{RunFacts, SummaryInputs, summary_json},
-};
-use crate::report::ReportError;
-use crate::report::html::{self, Figure, Page, RunState, Section, TableBlock};
-use crate::report::rundir::{OutputDir, RunLock};
-use crate::report::{self as report_files, csv as report_csv};
+use crate::output::Format;
+use crate::pipeline::{self, RunOptions, RunReport, chart_horizon};
+use crate::report::html::RunState;
 use crate::settings::Settings;
-use crate::store::Store;
 
 /// `portcast run`.
 #[derive(Debug, Args)]
@@ -64,16 +47,6 @@ pub struct RunArgs {
     pub backtest_paths: usize,
 }
 
-/// The forecast targets charted in every report: (series, grid).
-pub const TARGETS: &[(&str, Frequency)] = &[
-    ("shanghai_calls", Frequency::Month),
-    ("shanghai_calls", Frequency::Week),
-    ("scfi", Frequency::Week),
-    ("la_teu", Frequency::Month),
-    ("la_loaded_imports", Frequency::Month),
-    ("shanghai_teu", Frequency::Month),
-];
-
 /// The default report directory: `reports` under the platform data directory.
 fn default_out() -> anyhow::Result<PathBuf> {
     directories::ProjectDirs::from("org", "portcast", "portcast")
@@ -92,666 +65,67 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
         Some(d) => d,
         None => default_out()?,
     };
-    // The documented limits (README, Limits): weekly charts reach 13/3 × the horizon in weeks.
+    check_limits(args)?;
+    let opts = RunOptions {
+        offline: args.offline,
+        out_dir,
+        markets_file: super::markets::markets_file(settings, &args.markets),
+        seed: args.markets.seed,
+        paths: args.markets.paths,
+        horizon: args.horizon,
+        backtest_steps: args.backtest_steps,
+        backtest_paths: args.backtest_paths,
+    };
+    let report = pipeline::run(settings, &opts)?;
+    print(settings, &report, out)?;
+    Ok(match report.state {
+        RunState::Failed => Exit::Failure,
+        RunState::Degraded => Exit::Degraded,
+        RunState::Stale => Exit::Stale,
+        RunState::Ok => Exit::Ok,
+    })
+}
+
+/// The documented limits (README, Limits): weekly charts reach 13/3 × the horizon in weeks.
+fn check_limits(args: &RunArgs) -> Result<(), UsageError> {
     crate::limits::check_flags(Some(args.horizon), args.markets.paths)?;
-    crate::limits::check_flags(Some(args.horizon * 13 / 3), args.markets.paths).map_err(|e| {
+    let weekly = chart_horizon(args.horizon, Frequency::Week);
+    crate::limits::check_flags(Some(weekly), args.markets.paths).map_err(|e| {
         UsageError(format!(
             "--horizon {} (weekly: ×13/3): {}",
             args.horizon, e.0
         ))
     })?;
     crate::limits::check_flags(None, args.backtest_paths)
-        .map_err(|e| UsageError(e.0.replace("--paths", "--backtest-paths")))?;
-    let _lock = RunLock::acquire(&settings.store_dir)?;
-    let as_of = settings.as_of;
-    let mut lap = Lap::start();
+        .map_err(|e| UsageError(e.0.replace("--paths", "--backtest-paths")))
+}
 
-    // 1. Fetch what is due; a failed source degrades the run, it does not stop it.
-    let fetch = if args.offline {
-        None
-    } else {
-        Some(fetch_all(settings, as_of).context("fetching")?)
-    };
-    let degraded = fetch.as_ref().is_some_and(FetchReport::any_failed);
-
-    let store = Store::open(&settings.location)?;
-    let markets_list = markets::load_markets(settings, &args.markets)?;
-    std::fs::create_dir_all(&out_dir)
-        .with_context(|| format!("cannot create {}", out_dir.display()))?;
-    let report_dir = OutputDir::create(&out_dir, as_of.date_naive())?;
-    let dir = report_dir.path().to_path_buf();
-    let mut problems: Vec<String> = Vec::new();
-    let mut page = Page {
-        title: "portcast report".into(),
-        as_of: as_of.format("%Y-%m-%d").to_string(),
-        footer: present::page::footer(),
-        ..Page::default()
-    };
-
-    lap.done("fetch");
-    // 2. Data freshness per source: stale data is the first thing the page says.
-    let freshness = crate::freshness::assess(&store, &settings.location.lags, as_of);
-    page.sources = present::page::source_rows(&freshness, fetch.as_ref());
-    page.stale = freshness
-        .iter()
-        .filter(|f| f.stale)
-        .map(|f| f.message())
-        .collect();
-    let data_list = present::data::list_table(&store, as_of)?;
-    report_csv::write_table(&dir.join("data_list.csv"), &data_list)?;
-
-    lap.done("store and freshness");
-
-    // The backtest summary (step 6) is the largest piece of work and independent of steps
-    // 3–5: it runs on its own threads meanwhile (its result does not depend on the timing).
-    let bt_spec = ForecastSpec::new(
-        &settings.config.forecast,
-        args.backtest_paths,
-        args.markets.seed,
-    );
-    let bt_window = summary_window(&store, as_of, args.backtest_steps);
-    let (from, to) = (bt_window.from, bt_window.to);
-    std::thread::scope(|scope| -> anyhow::Result<Exit> {
-        let mut drawings = Drawings::new(scope, &dir);
-        let backtest = scope.spawn(|| {
-            let _t = ThreadTimer::new("backtest");
-            run_backtest(
-                &store,
-                &bt_spec,
-                &markets_list,
-                &bt_window,
-                &[Strategy::Model, Strategy::Rules],
-            )
-        });
-
-        // 3. Forecasts for every target and the nowcast: independent computations, each on its
-        // own thread while the markets are priced; their charts are drawn below, in a fixed order.
-        let forecast_jobs: Vec<_> = TARGETS
-            .iter()
-            .map(|&(series, freq)| {
-                let horizon = if freq == Frequency::Week {
-                    args.horizon * 13 / 3
-                } else {
-                    args.horizon
-                };
-                let req = ForecastRequest {
-                    series: series.into(),
-                    freq: Some(freq),
-                    horizon: horizon.max(1),
-                    as_of,
-                    model: ModelChoice::Auto,
-                    n_paths: args.markets.paths,
-                    seed: args.markets.seed,
-                };
-                let (store, cfg) = (&store, &settings.config.forecast);
-                (
-                    series,
-                    freq,
-                    scope.spawn(move || {
-                        let _t = ThreadTimer::new(if freq == Frequency::Week {
-                            "a weekly forecast chart"
-                        } else {
-                            "a monthly forecast chart"
-                        });
-                        forecast::forecast(store, &req, cfg)
-                    }),
-                )
-            })
-            .collect();
-        let nowcast_job = scope.spawn(|| {
-            let _t = ThreadTimer::new("nowcast");
-            forecast::nowcast::nowcast(
-                &store,
-                as_of,
-                &forecast::nowcast::NowcastOptions {
-                    n_paths: args.markets.paths,
-                    seed: args.markets.seed,
-                    leave_one_out: true,
-                },
-            )
-        });
-
-        // 4. Markets priced now.
-        let sources = ForecastSpec::new(
-            &settings.config.forecast,
-            args.markets.paths,
-            args.markets.seed,
-        )
-        .sources();
-        let Book {
-            priced,
-            failures,
-            awaiting,
-        } = price_all(
-            &store,
-            &sources.model,
-            &markets_list,
-            &settings.location.lags,
-            as_of,
-        );
-        for (id, e) in &failures {
-            problems.push(format!(
-                "market `{id}` not priced: {}",
-                markets::in_file(settings, &args.markets, e)
-            ));
-        }
-        let price_table = present::markets::price_table(&priced, &awaiting);
-        report_csv::write_table(&dir.join("markets.csv"), &price_table)?;
-        page.markets = Some(TableBlock {
-        caption: "Markets: fair prices from the forecast (per contract, as a share of its payout); edge, fee per contract, side and fractional-Kelly stake where a price is given; a market whose figure is long overdue is awaiting it, not traded".into(),
-        table: price_table,
-        csv: Some("markets.csv".into()),
-    });
-        let market_section = present::page::section(
-            "Market distributions",
-            "Each market's predictive distribution with its strike(s) and the market price.",
-        );
-        for p in &priced {
-            // A settled market has no distribution left to draw: its row says what it paid.
-            if p.settled.is_none()
-                && let Some(m) = markets_list.iter().find(|m| m.id == p.market)
-                && let Some(chart) = present::markets::market_chart(m, p, as_of)
-            {
-                let stem = format!("market_{}", m.id);
-                drawings.draw(&market_section.title, &stem, chart, m.question.clone());
-            }
-        }
-
-        lap.done("pricing and market charts");
-        let forecast_section = present::page::section(
-            "Forecasts",
-            "History, the forecast median and 50/80/95% intervals (auto-selected model, seeded sample paths).",
-        );
-        for (series, freq, job) in forecast_jobs {
-            match job.join().expect("a forecast thread panicked") {
-                Ok(f) => {
-                    let chart = present::page::fan_chart(&store, &f, as_of);
-                    let caption =
-                        format!("{series} by {freq}: model {}, origin {}", f.model, f.origin);
-                    drawings.draw(
-                        &forecast_section.title,
-                        &format!("forecast_{series}_{freq}"),
-                        Box::new(chart),
-                        caption,
-                    );
-                }
-                Err(e) => problems.push(format!("forecast of {series} by {freq}: {e}")),
-            }
-        }
-        match nowcast_job.join().expect("the nowcast thread panicked") {
-            Ok(now) => {
-                let chart = present::page::nowcast_chart(&now);
-                let mape = now.mape.map_or("n/a".into(), |m| format!("{m:.2}%"));
-                let caption = format!(
-                    "Official Shanghai TEU nowcast from vessel calls (Chow–Lin); leave-one-out MAPE {mape} on {} official months",
-                    now.loo.len()
-                );
-                drawings.draw(
-                    &forecast_section.title,
-                    "nowcast_shanghai_teu",
-                    Box::new(chart),
-                    caption,
-                );
-            }
-            Err(e) => problems.push(format!("nowcast: {e}")),
-        }
-
-        lap.done("forecast and nowcast charts");
-        // 5. Lead-lag tables and the audit.
-        let mut lag_section = present::page::section(
-            "Lead-lag",
-            "Pre-whitened cross-correlations of year-on-year growth (positive lag: x leads y), with the confidence band; the rolling best lag shows whether a relation held.",
-        );
-        let pairs: Vec<PairSpec> = match &settings.config.lags.pairs {
-            Some(p) => p
-                .iter()
-                .map(|p| PairSpec {
-                    x: p.x.clone(),
-                    y: p.y.clone(),
-                    freq: p.freq,
-                })
-                .collect(),
-            None => lags::default_pairs(),
-        };
-        match lags::analyse_pairs(&store, as_of, &pairs, &LagOptions::default()) {
-            Ok(reports) => {
-                let t = present::lags::tables(&reports);
-                for (name, table, caption) in [
-                    ("lags.csv", &t.lags, "Cross-correlation by lag"),
-                    ("granger.csv", &t.granger, "Granger causality F-tests"),
-                    ("stability.csv", &t.stability, "Rolling-window best lag"),
-                    ("lags_summary.csv", &t.summary, "Summary per pair"),
-                ] {
-                    report_csv::write_table(&dir.join(name), table)?;
-                    if name == "lags_summary.csv" {
-                        lag_section.tables.push(TableBlock {
-                            caption: caption.into(),
-                            table: table.clone(),
-                            csv: Some(name.into()),
-                        });
-                    }
-                }
-                for r in &reports {
-                    let Ok(a) = &r.outcome else { continue };
-                    let (stem, chart, caption) = present::lags::ccf_chart(r, a, as_of);
-                    drawings.draw(&lag_section.title, &stem, Box::new(chart), caption);
-                    if let Some((stem, chart)) = present::lags::stability_chart(r, a, as_of) {
-                        drawings.draw(
-                            &lag_section.title,
-                            &stem,
-                            Box::new(chart),
-                            "Best lag per rolling window",
-                        );
-                    }
-                }
-            }
-            Err(e) => problems.push(format!("lead-lag: {e}")),
-        }
-        lap.done("lead-lag");
-        let mut audit_section = present::page::section(
-            "Trading guide's claims",
-            "Each claim of the guide measured on the data, with n, interval and verdict.",
-        );
-        match crate::analysis::audit::audit(&store, as_of) {
-            Ok(rows) => {
-                let t = present::audit::table(&rows);
-                report_csv::write_table(&dir.join("audit.csv"), &t)?;
-                audit_section.tables.push(TableBlock {
-                    caption: "Audit".into(),
-                    table: t,
-                    csv: Some("audit.csv".into()),
-                });
-            }
-            Err(e) => problems.push(format!("audit: {e}")),
-        }
-
-        lap.done("audit");
-        // 6. Backtest summary.
-        let mut backtest_section = present::page::section("Backtest", "");
-        backtest_section.paragraphs.push(format!(
-        "Replayed point-in-time from {from} to {to} (each step sees only what was published by then; markets settle on first prints); {} sample paths per forecast. Only steps whose target has been printed by the as-of date are priced and scored; the others are listed in backtest_skipped.csv (the backtest command prices every step).",
-        args.backtest_paths
-    ));
-        match backtest.join().expect("the backtest thread panicked") {
-            Ok(bt) => {
-                let (priced, skipped) = bt.replays.iter().fold((0, 0), |(p, s), (_, r)| {
-                    let steps: std::collections::BTreeSet<_> =
-                        r.rows.iter().map(|row| row.as_of).collect();
-                    (p + steps.len(), s + r.skipped.len())
-                });
-                backtest_section.paragraphs.push(format!(
-                    "{priced} market steps priced and settled; {skipped} skipped (not settled yet, or not priceable: see the reasons)."
-                ));
-                backtest_report(&bt, &dir, as_of, &mut backtest_section, &mut drawings)?
-            }
-            Err(e) => problems.push(format!("backtest: {:#}", anyhow::Error::from(e))),
-        }
-
-        lap.done("backtest");
-        // 7. Landed cost of the configured shipment, if any.
-        let mut sections = vec![
-            market_section,
-            forecast_section,
-            lag_section,
-            audit_section,
-            backtest_section,
-        ];
-        if let Some(path) = &settings.config.shipment_file {
-            let mut landed = present::page::section("Landed cost", "");
-            let result = crate::trade::landed::Shipment::read(path)
-                .map_err(anyhow::Error::from)
-                .and_then(|shipment| {
-                    crate::markets::freight::landed_cost(
-                        &store,
-                        &sources.model,
-                        &shipment,
-                        &markets_list,
-                        as_of,
-                    )
-                    .map_err(anyhow::Error::from)
-                });
-            match result {
-                Ok(r) => {
-                    let t = present::landed::summary_table(&r);
-                    report_csv::write_table(&dir.join("landed_cost_summary.csv"), &t)?;
-                    match present::landed::landed_chart(&r, &dir) {
-                        Ok(fig) => landed.figures.push(fig),
-                        Err(e) => problems.push(format!("landed-cost chart: {e}")),
-                    }
-                    landed.tables.push(TableBlock {
-                        caption: format!("Landed cost per unit of {}", path.display()),
-                        table: t,
-                        csv: Some("landed_cost_summary.csv".into()),
-                    });
-                }
-                Err(e) => problems.push(format!("landed cost of {}: {e:#}", path.display())),
-            }
-            sections.push(landed);
-        }
-        drawings.finish(&mut sections, &mut problems);
-        page.sections = sections;
-
-        lap.done("landed cost");
-        // 8. Status, summary.json, the page.
-        let stale = !page.stale.is_empty();
-        page.state = if !problems.is_empty() {
-            RunState::Failed
-        } else if degraded {
-            RunState::Degraded
-        } else if stale {
-            RunState::Stale
-        } else {
-            RunState::Ok
-        };
-        page.status_message =
-            present::page::status_message(fetch.as_ref(), args.offline, &problems, &freshness);
-        if !problems.is_empty() {
-            page.sections.insert(
-                0,
-                Section {
-                    title: "Problems".into(),
-                    paragraphs: problems.clone(),
-                    ..Section::default()
-                },
+/// stdout: the summary with `--format json`, the markets table with `csv`, else the page's path
+/// (nothing under --quiet); stderr: problems, stale data, failed sources.
+fn print(settings: &Settings, report: &RunReport, out: &mut dyn Write) -> anyhow::Result<()> {
+    match settings.format {
+        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&report.summary)?)?,
+        Format::Csv => report
+            .markets
+            .as_ref()
+            .map_or(Ok(()), |t| t.write(Format::Csv, out))?,
+        Format::Table if !settings.quiet => writeln!(out, "{}", report.index.display())?,
+        Format::Table => {}
+    }
+    for p in &report.problems {
+        tracing::error!("{p}");
+    }
+    for line in &report.stale {
+        tracing::warn!("stale data: {line}");
+    }
+    if let Some(f) = &report.fetch {
+        for s in f.sources.iter().filter(|s| s.failed) {
+            tracing::error!(
+                "source {} failed: {}",
+                s.source,
+                s.error.as_deref().unwrap_or("failed")
             );
         }
-        let facts = RunFacts {
-            as_of,
-            as_of_given: settings.as_of_given,
-            offline: args.offline,
-            seed: args.markets.seed,
-            sample_paths: args.markets.paths,
-            backtest_paths: args.backtest_paths,
-            store_dir: settings.store_dir.clone(),
-            data_dir: match &settings.location.data_dir {
-                crate::store::DataDir::Path(p) => Some(p.clone()),
-                crate::store::DataDir::Embedded => None,
-            },
-            config: settings.config_path.clone().filter(|p| p.exists()),
-            markets_file: args
-                .markets
-                .markets
-                .clone()
-                .or_else(|| settings.config.markets_file.clone()),
-        };
-        let summary = summary_json(&SummaryInputs {
-            page: &page,
-            run: &facts,
-            out_dir: &out_dir,
-            report_dir: &out_dir.join(as_of.format("%Y-%m-%d").to_string()),
-            priced: &priced,
-            awaiting: &awaiting,
-            freshness: &freshness,
-            fetch: fetch.as_ref(),
-            problems: &problems,
-        });
-        crate::store::file::write_atomic(
-            &dir.join("summary.json"),
-            serde_json::to_string_pretty(&summary)?.as_bytes(),
-        )?;
-        page.files = vec![
-            ("summary.json".into(), "summary.json".into()),
-            ("markets.csv".into(), "markets.csv".into()),
-            ("data_list.csv".into(), "data_list.csv".into()),
-        ];
-        html::write(&dir.join("index.html"), &page)?;
-        hold_before_publish()?;
-        let committed = report_dir.commit()?;
-        lap.done("page and publish");
-        // stdout: the summary with `--format json`, the markets table with `csv`, else the
-        // page's path (nothing under --quiet).
-        match settings.format {
-            crate::output::Format::Json => {
-                writeln!(out, "{}", serde_json::to_string_pretty(&summary)?)?
-            }
-            crate::output::Format::Csv => page
-                .markets
-                .as_ref()
-                .map_or(Ok(()), |m| m.table.write(crate::output::Format::Csv, out))?,
-            crate::output::Format::Table if !settings.quiet => {
-                writeln!(out, "{}", committed.dir.join("index.html").display())?
-            }
-            crate::output::Format::Table => {}
-        }
-        for p in &problems {
-            tracing::error!("{p}");
-        }
-        for line in &page.stale {
-            tracing::warn!("stale data: {line}");
-        }
-        if let Some(f) = &fetch {
-            for s in f.sources.iter().filter(|s| s.failed) {
-                tracing::error!(
-                    "source {} failed: {}",
-                    s.source,
-                    s.error.as_deref().unwrap_or("failed")
-                );
-            }
-        }
-        Ok(if !problems.is_empty() {
-            Exit::Failure
-        } else if degraded {
-            Exit::Degraded
-        } else if stale {
-            Exit::Stale
-        } else {
-            Exit::Ok
-        })
-    })
-}
-
-/// Logs how long a piece of work on its own thread took, when dropped (debug level).
-struct ThreadTimer(&'static str, std::time::Instant);
-
-impl ThreadTimer {
-    fn new(what: &'static str) -> Self {
-        ThreadTimer(what, std::time::Instant::now())
     }
-}
-
-impl Drop for ThreadTimer {
-    fn drop(&mut self) {
-        tracing::debug!(
-            "run: {} took {:.0} ms (own thread)",
-            self.0,
-            self.1.elapsed().as_secs_f64() * 1e3
-        );
-    }
-}
-
-/// Phase timings of a run, logged at debug level (`-vv` or `PORTCAST_LOG=portcast=debug`).
-struct Lap(std::time::Instant);
-
-impl Lap {
-    fn start() -> Self {
-        Lap(std::time::Instant::now())
-    }
-
-    fn done(&mut self, phase: &str) {
-        let now = std::time::Instant::now();
-        tracing::debug!(
-            "run: {phase} took {:.0} ms",
-            (now - self.0).as_secs_f64() * 1e3
-        );
-        self.0 = now;
-    }
-}
-
-/// A chart to draw: its section (by title), file stem, caption and the chart itself.
-type ChartJob = (
-    usize,
-    Box<dyn FnOnce() -> Result<Figure, ReportError> + Send>,
-);
-
-/// Charts drawn and written on worker threads while the run goes on: each is independent of the
-/// rest, and drawing them one after another on the main thread put a dozen milliseconds per chart
-/// on the run's critical path. [`Drawings::finish`] puts the figures into their sections in the
-/// order they were asked for, so the page never depends on which chart finished first.
-struct Drawings<'scope> {
-    jobs: Option<std::sync::mpsc::Sender<ChartJob>>,
-    results: std::sync::mpsc::Receiver<(usize, Result<Figure, ReportError>)>,
-    workers: Vec<std::thread::ScopedJoinHandle<'scope, ()>>,
-    /// Per chart asked for, in order: its section's title and its stem.
-    asked: Vec<(String, String)>,
-    dir: PathBuf,
-}
-
-impl<'scope> Drawings<'scope> {
-    fn new<'env>(scope: &'scope std::thread::Scope<'scope, 'env>, dir: &std::path::Path) -> Self {
-        let (jobs, queue) = std::sync::mpsc::channel::<ChartJob>();
-        let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
-        let (done, results) = std::sync::mpsc::channel();
-        let n = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-        let workers = (0..n)
-            .map(|_| {
-                let (queue, done) = (std::sync::Arc::clone(&queue), done.clone());
-                scope.spawn(move || {
-                    loop {
-                        let job = queue.lock().expect("chart queue").recv();
-                        let Ok((i, draw)) = job else { break };
-                        // The receiver lives until every worker has finished.
-                        let _ = done.send((i, draw()));
-                    }
-                })
-            })
-            .collect();
-        Drawings {
-            jobs: Some(jobs),
-            results,
-            workers,
-            asked: Vec::new(),
-            dir: dir.to_path_buf(),
-        }
-    }
-
-    /// Queue `chart` for `<dir>/<stem>.png` and `.csv`, captioned, in the section titled
-    /// `section`. Characters other than ASCII letters, digits, `-` and `_` in the stem become `_`.
-    fn draw(
-        &mut self,
-        section: &str,
-        stem: &str,
-        chart: Box<dyn crate::report::chart::Chart + Send>,
-        caption: impl Into<String>,
-    ) {
-        let stem: String = stem
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        // Ids that differ only where they were replaced (`la/dec`, `la_dec`) or in case would
-        // share a file: the later one gets `-2`, `-3`, ... (the order asked is fixed).
-        let taken = |s: &str| self.asked.iter().any(|(_, t)| t.eq_ignore_ascii_case(s));
-        let mut unique = stem.clone();
-        let mut n = 2;
-        while taken(&unique) {
-            unique = format!("{stem}-{n}");
-            n += 1;
-        }
-        let stem = unique;
-        let (dir, file_stem, caption) = (self.dir.clone(), stem.clone(), caption.into());
-        let job: ChartJob = (
-            self.asked.len(),
-            Box::new(move || report_files::write_chart(&dir, &file_stem, chart.as_ref(), caption)),
-        );
-        self.asked.push((section.to_string(), stem));
-        if let Some(jobs) = &self.jobs {
-            jobs.send(job).expect("chart workers run until finish");
-        }
-    }
-
-    /// Wait for every chart; add the figures to their sections in the order asked, and a
-    /// problem for each chart that could not be drawn or written.
-    fn finish(mut self, sections: &mut [Section], problems: &mut Vec<String>) {
-        drop(self.jobs.take());
-        let mut drawn: Vec<Option<Result<Figure, ReportError>>> =
-            (0..self.asked.len()).map(|_| None).collect();
-        for (i, result) in self.results.iter().take(self.asked.len()) {
-            drawn[i] = Some(result);
-        }
-        for w in self.workers {
-            w.join().expect("a chart worker panicked");
-        }
-        for ((section, stem), result) in self.asked.into_iter().zip(drawn) {
-            match result {
-                Some(Ok(fig)) => match sections.iter_mut().find(|s| s.title == section) {
-                    Some(s) => s.figures.push(fig),
-                    None => problems.push(format!("chart {stem}: no section `{section}`")),
-                },
-                Some(Err(e)) => problems.push(format!("chart {stem}: {e}")),
-                None => problems.push(format!("chart {stem}: not drawn")),
-            }
-        }
-    }
-}
-
-/// Every source's fetch (all of them, concurrently), under the run's lock.
-fn fetch_all(settings: &Settings, now: DateTime<Utc>) -> anyhow::Result<FetchReport> {
-    let ingest = IngestSettings::from_env(&settings.config.sources)?;
-    let store = Store::open(&settings.location)?;
-    let progress = crate::progress::Progress::new(settings.quiet);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let now = DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
-    let report = runtime.block_on(crate::ingest::fetch::fetch(
-        &store,
-        &settings.store_dir,
-        &ingest,
-        &FetchOptions::default(),
-        now,
-        &|id| progress.spinner(id.as_str()),
-    ))?;
-    Ok(report)
-}
-
-fn backtest_report(
-    bt: &BacktestRun,
-    dir: &std::path::Path,
-    as_of: DateTime<Utc>,
-    section: &mut Section,
-    drawings: &mut Drawings<'_>,
-) -> anyhow::Result<()> {
-    let scores = present::backtest::scores_table(bt);
-    report_csv::write_table(&dir.join("backtest_scores.csv"), &scores)?;
-    report_csv::write_table(
-        &dir.join("backtest_trades.csv"),
-        &present::backtest::trades_table(bt),
-    )?;
-    report_csv::write_table(
-        &dir.join("backtest_steps.csv"),
-        &present::backtest::steps_table(bt),
-    )?;
-    report_csv::write_table(
-        &dir.join("backtest_skipped.csv"),
-        &present::backtest::skipped_table(bt),
-    )?;
-    for (stem, chart, caption) in present::backtest::backtest_charts(bt, as_of) {
-        drawings.draw(&section.title, stem, chart, caption);
-    }
-    section.tables.push(TableBlock {
-        caption: "Scores per market and strategy".into(),
-        table: scores,
-        csv: Some("backtest_scores.csv".into()),
-    });
     Ok(())
-}
-
-/// Test seam (tests/run.rs, the killed-run test): with `PORTCAST_TEST_HOLD_BEFORE_PUBLISH=FILE`,
-/// the run writes `FILE` once its report is complete in the temporary directory and waits there
-/// until its standard input closes, then gives up without publishing. The test kills it in that
-/// state: an event, not a race with a timer.
-fn hold_before_publish() -> anyhow::Result<()> {
-    let Some(flag) = std::env::var_os("PORTCAST_TEST_HOLD_BEFORE_PUBLISH") else {
-        return Ok(());
-    };
-    std::fs::write(&flag, b"writing")?;
-    let _ = std::io::stdin().read_line(&mut String::new());
-    anyhow::bail!("PORTCAST_TEST_HOLD_BEFORE_PUBLISH: released before publishing")
 }

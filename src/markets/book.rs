@@ -1,16 +1,46 @@
 //! The whole markets file priced at one as-of date (the book): each market priced from the
 //! forecast, a market whose figure is published turned into its settled payout, and the
 //! overdue-data rule — a market whose target figure is long overdue is awaiting it, priced for
-//! reference only (no edge, fee, side or stake).
+//! reference only (no edge, fee, side or stake). The file itself: a path, or the bundled example.
+
+use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::file::Market;
+use super::file::{self, Market, MarketsFileError};
 use super::paths::ForecastPaths;
 use super::price::{self, PriceError, PricedMarket};
 use crate::config::ReleaseLags;
 use crate::model::Period;
 use crate::store::Store;
+
+/// The example markets file, used when neither `--markets` nor the config names one.
+pub const EXAMPLE_MARKETS: &str = include_str!("../../data/markets.example.toml");
+
+/// How the bundled example is named in messages.
+const EXAMPLE_LABEL: &str = "data/markets.example.toml (bundled)";
+
+/// The markets of the file at `path`, or of the bundled example.
+pub fn load(path: Option<&Path>) -> Result<Vec<Market>, MarketsFileError> {
+    match path {
+        Some(path) => file::read(path),
+        None => file::parse(EXAMPLE_LABEL, EXAMPLE_MARKETS),
+    }
+}
+
+/// The markets file as named in messages: its path, or the bundled example.
+pub fn file_label(path: Option<&Path>) -> String {
+    path.map_or(EXAMPLE_LABEL.to_string(), |p| p.display().to_string())
+}
+
+/// A pricing error, prefixed with the markets file when it is about the file's content (a
+/// target beyond the limits names its line and key; this names the file).
+pub fn error_in_file(path: Option<&Path>, e: &PriceError) -> String {
+    match e {
+        PriceError::TooFar { .. } => format!("{}: {e}", file_label(path)),
+        _ => e.to_string(),
+    }
+}
 
 /// A market whose target figure was due long ago (more than a week past its release lag) and
 /// is not in the store: it is awaiting its figure, not a live market, so it gets no edge, side
