@@ -19,6 +19,7 @@ pub mod limits;
 pub mod markets;
 pub mod model;
 pub mod output;
+pub mod parquet;
 pub mod progress;
 pub mod report;
 pub mod series;

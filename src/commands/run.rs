@@ -543,6 +543,9 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
                 writeln!(out, "{}", committed.dir.join("index.html").display())?
             }
             crate::output::Format::Table => {}
+            crate::output::Format::Parquet => {
+                unreachable!("--format parquet is refused before `run` starts")
+            }
         }
         for p in &problems {
             tracing::error!("{p}");
