@@ -89,7 +89,7 @@ pub const SOURCES: &[SourceSpec] = &[
     },
     SourceSpec {
         id: "shanghai",
-        label: "Port of Shanghai official monthly TEU (entered by hand)",
+        label: "Port of Shanghai official TEU: monthly, year-to-date and annual prints (entered by hand)",
         series: "shanghai_teu",
         also: &["shanghai_teu_ytd", "shanghai_teu_annual"],
         cadence: Frequency::Month,
