@@ -2,7 +2,8 @@
 
 Usage: python notebooks/run_notebooks.py REPORT_DIR [VINTAGES_CSV] [--write]
 VINTAGES_CSV is `portcast data export --output FILE`'s file (default: vintages.csv beside
-REPORT_DIR's parent). Fails (exit 1) on the first cell that raises, printing the error; writes the
+REPORT_DIR's parent); the Parquet export (`--format parquet`) is read from the same path with the
+suffix .parquet. Fails (exit 1) on the first cell that raises, printing the error; writes the
 executed notebooks back (outputs included) only with --write.
 """
 
@@ -24,6 +25,7 @@ def main() -> int:
     os.environ["PORTCAST_REPORT"] = str(report)
     vintages = Path(args[1]) if len(args) == 2 else report.parent.parent / "vintages.csv"
     os.environ["PORTCAST_VINTAGES"] = str(vintages.resolve())
+    os.environ["PORTCAST_VINTAGES_PARQUET"] = str(vintages.resolve().with_suffix(".parquet"))
     here = Path(__file__).parent
     notebooks = sorted(here.glob("*.ipynb"))
     for path in notebooks:

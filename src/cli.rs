@@ -212,7 +212,7 @@ pub enum DataCommand {
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// File to write (atomically); `-` for stdout. The format is --format: csv (default for
-    /// export) or json.
+    /// export), json or parquet (README, `portcast data export`).
     #[arg(long, short, value_name = "FILE")]
     pub output: PathBuf,
     /// Only these series (repeat or comma-separate). Default: every stored series.

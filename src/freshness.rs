@@ -8,6 +8,18 @@
 //! the week, due nine days after its Sunday; a Friday SCFI print by the next week's. A week of
 //! grace absorbs a skipped holiday print or a release a few days late, so a cron run on data
 //! that is current stays silent.
+//!
+//! A source may publish its figures in more than one series: the Port of Shanghai's official
+//! throughput comes as monthly figures, year-to-date figures and calendar-year totals, and the
+//! nowcast reads all three (each print pins the months it covers). Such a source is as current as
+//! the **newest period any of its prints covers**: a year-to-date figure for November covers
+//! January to November, a calendar-year total covers its December. Its next figure is the month
+//! after that, due a release lag after the month ends. So official totals for 2023 known in
+//! January 2024 make the source current until February's release of January 2024 is overdue,
+//! while months inside 2023 that were only ever printed as part of the year stay the nowcast's job
+//! (its chart and leave-one-out error show how well it does). A print a source never made cannot
+//! make it current: a store whose newest official figure is for 2022 is stale all through the
+//! next year, whatever else it holds.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
@@ -26,6 +38,9 @@ pub struct SourceSpec {
     pub label: &'static str,
     /// The series whose newest figure stands for the source.
     pub series: &'static str,
+    /// Further series of the same releases whose prints count as well: each covers the months
+    /// up to the end of its period (a year-to-date figure, a calendar-year total).
+    pub also: &'static [&'static str],
     /// How often the source publishes (PortWatch publishes its daily counts weekly).
     pub cadence: Frequency,
     /// What brings it up to date: a command.
@@ -40,6 +55,7 @@ pub const SOURCES: &[SourceSpec] = &[
         id: "portwatch",
         label: "IMF PortWatch daily port calls (Shanghai + Yangshan)",
         series: "shanghai_calls",
+        also: &[],
         cadence: Frequency::Week,
         remedy: "portcast fetch",
         remedy_note: "",
@@ -48,6 +64,7 @@ pub const SOURCES: &[SourceSpec] = &[
         id: "pmi",
         label: "NBS manufacturing PMI (DBnomics / NBS)",
         series: "pmi",
+        also: &[],
         cadence: Frequency::Month,
         remedy: "portcast fetch",
         remedy_note: "",
@@ -56,6 +73,7 @@ pub const SOURCES: &[SourceSpec] = &[
         id: "scfi",
         label: "SCFI composite (Shanghai Shipping Exchange)",
         series: "scfi",
+        also: &[],
         cadence: Frequency::Week,
         remedy: "portcast fetch",
         remedy_note: "",
@@ -64,14 +82,16 @@ pub const SOURCES: &[SourceSpec] = &[
         id: "pola",
         label: "Port of Los Angeles monthly TEU",
         series: "la_teu",
+        also: &[],
         cadence: Frequency::Month,
         remedy: "portcast fetch",
         remedy_note: "",
     },
     SourceSpec {
         id: "shanghai",
-        label: "Port of Shanghai official monthly TEU (entered by hand)",
+        label: "Port of Shanghai official TEU: monthly, year-to-date and annual prints (entered by hand)",
         series: "shanghai_teu",
+        also: &["shanghai_teu_ytd", "shanghai_teu_annual"],
         cadence: Frequency::Month,
         remedy: "portcast data add shanghai_teu YYYY-MM VALUE",
         remedy_note: " with the figure of the SIPG / Ministry of Transport release (there is no API)",
@@ -84,6 +104,8 @@ pub struct Freshness {
     pub source: &'static SourceSpec,
     /// The newest period with a figure known at the as-of time, and when it became known.
     pub latest: Option<(Period, DateTime<Utc>)>,
+    /// The series of that figure: [`SourceSpec::series`] or one of [`SourceSpec::also`].
+    pub latest_series: Option<&'static str>,
     /// When the figure after it was due (end of the next publication period + release lag).
     pub next_due: Option<NaiveDate>,
     /// Days from the end of the newest period to the as-of date.
@@ -109,8 +131,11 @@ impl Freshness {
         let s = self.source;
         match (&self.latest, self.age_days, self.next_due) {
             (Some((p, _)), Some(age), Some(due)) => format!(
-                "{}: the newest figure is for {p}, {} old; the next was due {due} ({} overdue). Run `{}`{}.",
+                "{}: the newest figure is for {p}{}, {} old; the next was due {due} ({} overdue). Run `{}`{}.",
                 s.label,
+                self.latest_series
+                    .filter(|&id| id != s.series)
+                    .map_or(String::new(), |id| format!(" ({id})")),
                 human_days(age),
                 human_days(self.overdue_days.unwrap_or(0)),
                 s.remedy,
@@ -143,16 +168,27 @@ pub fn assess_source(
     source: &'static SourceSpec,
     as_of: DateTime<Utc>,
 ) -> Freshness {
-    let latest = store
-        .view(source.series, as_of)
-        .ok()
-        .and_then(|v| v.points.last().map(|p| (p.period, p.known_at)));
+    // The newest print of each of the source's series; the one reaching furthest wins (the
+    // source's own series on a tie: a December figure over the year's total).
+    let mut latest: Option<(Period, DateTime<Utc>, &'static str)> = None;
+    for &series in std::iter::once(&source.series).chain(source.also) {
+        let newest = store
+            .view(series, as_of)
+            .ok()
+            .and_then(|v| v.points.last().map(|p| (p.period, p.known_at)));
+        if let Some((p, k)) = newest
+            && latest.is_none_or(|(q, _, _)| p.end() > q.end())
+        {
+            latest = Some((p, k, series));
+        }
+    }
     let lag = crate::series::catalog::spec(source.series).map_or(0, |spec| lags.lag_days(&spec));
     let today = as_of.date_naive();
-    let Some((period, _)) = latest else {
+    let Some((period, known_at, latest_series)) = latest else {
         return Freshness {
             source,
             latest: None,
+            latest_series: None,
             next_due: None,
             age_days: None,
             overdue_days: None,
@@ -164,7 +200,8 @@ pub fn assess_source(
     let overdue = (today - due).num_days();
     Freshness {
         source,
-        latest,
+        latest: Some((period, known_at)),
+        latest_series: Some(latest_series),
         next_due: Some(due),
         age_days: Some((today - period.end()).num_days()),
         overdue_days: Some(overdue),
@@ -253,6 +290,69 @@ mod tests {
         let f = assess_source(&store, &lags, &SOURCES[2], date("2024-02-15"));
         assert!(f.stale);
         assert_eq!(f.word(), "no data");
+    }
+
+    /// Synthetic official Shanghai prints: (series, period, known on).
+    fn shanghai_store(prints: &[(&str, Period, &str)]) -> Store {
+        Store::from_observations(
+            prints
+                .iter()
+                .map(|&(series, period, known)| Observation {
+                    series: Arc::from(series),
+                    period,
+                    value: 1.0,
+                    unit: Arc::from("TEU"),
+                    precision: Precision::Exact,
+                    source: Arc::from("test"),
+                    known_at: start_of_day(NaiveDate::parse_from_str(known, "%Y-%m-%d").unwrap()),
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn an_official_total_counts_for_the_months_it_covers_and_no_further() {
+        let lags = ReleaseLags::new(BTreeMap::new());
+        let shanghai = SOURCES.iter().find(|s| s.id == "shanghai").unwrap();
+        let m = |y, mo| Period::month(y, mo).unwrap();
+        // Monthly prints end 2020-10 (as in the bundle); the 2022 total became known in January
+        // 2023, the 2023 total on 2024-01-20.
+        let store = shanghai_store(&[
+            ("shanghai_teu", m(2020, 10), "2020-11-20"),
+            ("shanghai_teu_annual", Period::Year(2022), "2023-01-20"),
+            ("shanghai_teu_annual", Period::Year(2023), "2024-01-20"),
+        ]);
+        // As of 2024-01-20 the 2023 total covers December 2023: January 2024's figure is due
+        // 2024-02-20 (lag 20 days).
+        let f = assess_source(&store, &lags, shanghai, date("2024-01-20"));
+        assert_eq!(f.latest.unwrap().0, Period::Year(2023));
+        assert_eq!(f.latest_series, Some("shanghai_teu_annual"));
+        assert_eq!(f.next_due, NaiveDate::from_ymd_opt(2024, 2, 20));
+        assert_eq!(f.age_days, Some(20));
+        assert!(!f.stale, "{f:?}");
+        // As of 2023-12-31 the newest print is the 2022 total: the months of 2023 were due
+        // from 2023-02-20 on, so the source is stale, and says which print it has.
+        let f = assess_source(&store, &lags, shanghai, date("2023-12-31"));
+        assert_eq!(f.latest.unwrap().0, Period::Year(2022));
+        assert_eq!(f.next_due, NaiveDate::from_ymd_opt(2023, 2, 20));
+        assert!(f.stale);
+        assert!(
+            f.message().contains("for 2022 (shanghai_teu_annual)"),
+            "{}",
+            f.message()
+        );
+        // A year-to-date figure for November covers January to November; a monthly figure for
+        // the same month wins the tie and is named without a series.
+        let store = shanghai_store(&[
+            ("shanghai_teu_annual", Period::Year(2022), "2023-01-20"),
+            ("shanghai_teu_ytd", m(2023, 11), "2023-12-20"),
+            ("shanghai_teu", m(2023, 11), "2023-12-20"),
+        ]);
+        let f = assess_source(&store, &lags, shanghai, date("2023-12-31"));
+        assert_eq!(f.latest.unwrap().0, m(2023, 11));
+        assert_eq!(f.latest_series, Some("shanghai_teu"));
+        assert_eq!(f.next_due, NaiveDate::from_ymd_opt(2024, 1, 20));
+        assert!(!f.stale);
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod limits;
 pub mod markets;
 pub mod model;
 pub mod output;
+pub mod parquet;
 pub mod pipeline;
 pub mod present;
 pub mod progress;

@@ -20,6 +20,8 @@ pub enum Format {
     Csv,
     /// A JSON array of objects, one per row.
     Json,
+    /// An Apache Parquet file (`data export` only, which writes it to `--output FILE`).
+    Parquet,
 }
 
 /// One cell of a table.
@@ -213,6 +215,10 @@ impl Table {
                 serde_json::to_writer_pretty(&mut *out, &rows)?;
                 writeln!(out)
             }
+            // Refused up front for every command but `data export` (`commands::run`).
+            Format::Parquet => Err(std::io::Error::other(
+                "--format parquet is a file format of `portcast data export` only",
+            )),
         }
     }
 

@@ -99,7 +99,7 @@ fn verbose_raises_the_level_and_colour_follows_no_color_and_the_flag() {
 }
 
 /// `data export`: every stored figure with its `known_at`, revisions included, CSV by default;
-/// `--as-of` keeps what was known by then; JSON on stdout with `-`.
+/// `--as-of` keeps what was known by then; JSON on stdout with `-`; Parquet with its types.
 #[test]
 fn data_export_writes_the_vintage_table() {
     let tmp = tempfile::tempdir().unwrap();
@@ -134,6 +134,7 @@ fn data_export_writes_the_vintage_table() {
             .any(|r| r[0] == "portwatch.port1188.portcalls_container")
     );
     assert!(rows.len() > 5000, "{}", rows.len());
+    let csv_len = rows.len();
 
     let (code, out, err) = run(portcast(&store).args([
         "--as-of",
@@ -158,4 +159,38 @@ fn data_export_writes_the_vintage_table() {
     let (code, _, err) =
         run(portcast(&store).args(["data", "export", "--series", "nope", "-o", "-"]));
     assert_eq!(code, 2, "{err}");
+
+    // Parquet: the same rows and columns, typed (the notebook reads it back with polars).
+    let parquet = tmp.path().join("vintages.parquet");
+    let (code, _, err) = run(portcast(&store).args([
+        "data",
+        "export",
+        "--format",
+        "parquet",
+        "--output",
+        parquet.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let bytes = fs::read(&parquet).unwrap();
+    assert_eq!(
+        (&bytes[..4], &bytes[bytes.len() - 4..]),
+        (&b"PAR1"[..], &b"PAR1"[..])
+    );
+    let meta =
+        polars_parquet::read::read_metadata(&mut std::io::Cursor::new(&bytes)).expect("metadata");
+    assert_eq!(meta.num_rows, csv_len);
+    let schema = polars_parquet::read::infer_schema(&meta).unwrap();
+    let types: Vec<(String, String)> = schema
+        .iter_values()
+        .map(|f| (f.name.to_string(), format!("{:?}", f.dtype)))
+        .collect();
+    let names: Vec<&str> = types.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, portcast::store::vintage::VINTAGE_COLUMNS);
+    assert_eq!(types[2].1, "Date32", "{types:?}");
+    assert_eq!(types[3].1, "Float64", "{types:?}");
+    assert!(types[6].1.starts_with("Timestamp"), "{types:?}");
+    // Only `data export` takes the format: every other command refuses it (usage error).
+    let (code, _, err) = run(portcast(&store).args(["data", "list", "--format", "parquet"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("data export"), "{err}");
 }

@@ -242,10 +242,10 @@ fn unreachable_sources_give_a_degraded_run_on_stored_data() {
 }
 
 /// As of the snapshot's own date (its last figure, LA's December 2023, became known on
-/// 2024-01-20) PortWatch, PMI and LA are current and the bundled SCFI (ends 2020-12-31) and
-/// official Shanghai TEU (ends 2020-10) are not: the page opens with exactly those two, the
-/// summary (on stdout with `--format json`) names them with their age, and the run exits 6.
-/// Today, years later, every source is stale.
+/// 2024-01-20) PortWatch, PMI, LA and official Shanghai TEU (its 2023 total, known that day,
+/// covers December 2023) are current and the bundled SCFI (ends 2020-12-31) is not: the page
+/// opens with exactly that source, the summary (on stdout with `--format json`) names it with
+/// its age, and the run exits 6. Today, years later, every source is stale.
 #[test]
 fn stale_sources_come_first_on_the_page_in_the_summary_and_in_the_exit_code() {
     let tmp = tempfile::tempdir().unwrap();
@@ -267,7 +267,11 @@ fn stale_sources_come_first_on_the_page_in_the_summary_and_in_the_exit_code() {
         .filter(|f| f["stale"] == true)
         .map(|f| f["source"].as_str().unwrap())
         .collect();
-    assert_eq!(stale, ["scfi", "shanghai"]);
+    assert_eq!(stale, ["scfi"]);
+    let shanghai = &summary["freshness"][4];
+    assert_eq!(shanghai["state"], "fresh");
+    assert_eq!(shanghai["latest_period"], "2023");
+    assert_eq!(shanghai["latest_series"], "shanghai_teu_annual");
     let scfi = &summary["freshness"][2];
     assert_eq!(scfi["latest_period"], "2020-12-31");
     assert_eq!(scfi["remedy"], "portcast fetch");
@@ -305,4 +309,32 @@ fn stale_sources_come_first_on_the_page_in_the_summary_and_in_the_exit_code() {
         assert_eq!(f["stale"], true, "{f}");
         assert!(f["message"].as_str().unwrap().contains(" old"), "{f}");
     }
+}
+
+/// A cron run on current data says nothing and exits 0. The bundled SCFI ends in 2020, so the
+/// store gets one **synthetic** SCFI print (2024-01-19, marked as such in its source) to make
+/// every source current as of 2024-01-20.
+#[test]
+fn a_quiet_run_on_current_data_prints_nothing_and_exits_0() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (store, out) = (tmp.path().join("store"), tmp.path().join("reports"));
+    let (code, _, err) = run(portcast(&store).args([
+        "data",
+        "add",
+        "scfi",
+        "2024-01-19",
+        "1800",
+        "--source",
+        "synthetic test figure",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let mut args = cheap(tmp.path(), &out);
+    args.extend(["--offline", "--quiet", "--as-of", "2024-01-20"].map(String::from));
+    let (code, stdout, err) = run(portcast(&store).args(&args));
+    assert_eq!((code, stdout.as_str(), err.as_str()), (0, "", ""));
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("2024-01-20/summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["status"], "ok");
+    assert_eq!(summary["stale"], false);
 }

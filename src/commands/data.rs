@@ -248,8 +248,9 @@ fn parse_entry(settings: &Settings, args: &AddArgs) -> Result<Observation, Strin
 }
 
 /// `data export`: the store's vintage table (every stored figure with `known_at`, revisions
-/// included; with `--as-of`, only what was known by then) as CSV (the default) or JSON, written
-/// atomically to `--output` or to stdout for `-`.
+/// included; with `--as-of`, only what was known by then) as CSV (the default), JSON or Parquet
+/// (the polars frame of [`Store::vintage_frame`], typed), written atomically to `--output` or to
+/// stdout for `-` (Parquet only when stdout is not a terminal).
 pub fn export(settings: &Settings, args: &ExportArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {
     for id in &args.series {
         if catalog::spec(id).is_none() {
@@ -260,6 +261,30 @@ pub fn export(settings: &Settings, args: &ExportArgs, out: &mut dyn Write) -> an
     }
     let store = Store::open(&settings.location)?;
     let known_by = settings.as_of_given.then_some(settings.as_of);
+    if settings.format == crate::output::Format::Parquet {
+        let mut frame = store.vintage_frame(&args.series, known_by)?;
+        let mut bytes = Vec::new();
+        crate::parquet::write_frame(&mut frame, &mut bytes)?;
+        if args.output.as_os_str() == "-" {
+            if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                return Err(UsageError(
+                    "Parquet is binary: give --output FILE or redirect stdout".into(),
+                )
+                .into());
+            }
+            out.write_all(&bytes)?;
+        } else {
+            file::write_atomic(&args.output, &bytes)
+                .with_context(|| format!("cannot write {}", args.output.display()))?;
+            tracing::info!(
+                "{} figures written to {} (Parquet, {} bytes)",
+                frame.height(),
+                args.output.display(),
+                bytes.len()
+            );
+        }
+        return Ok(Exit::Ok);
+    }
     let table = store.vintage_table(&args.series, known_by);
     let format = match settings.format {
         crate::output::Format::Table => crate::output::Format::Csv,

@@ -98,6 +98,7 @@ pub fn run(settings: &Settings, args: &FetchArgs, out: &mut dyn Write) -> anyhow
             writeln!(out)?;
         }
         Format::Csv => table.write(Format::Csv, out)?,
+        Format::Parquet => unreachable!("--format parquet is refused before `fetch` runs"),
         Format::Table => {
             if !settings.quiet {
                 let stderr = std::io::stderr();

@@ -37,6 +37,14 @@ pub fn run(command: &Command, settings: &Settings, out: &mut dyn Write) -> anyho
             .filter(|p| p.exists())
             .map_or("none".to_string(), |p| p.display().to_string())
     );
+    if settings.format == crate::output::Format::Parquet
+        && !matches!(command, Command::Data(DataCommand::Export(_)))
+    {
+        return Err(UsageError(
+            "--format parquet is a file format of `portcast data export --output FILE` only".into(),
+        )
+        .into());
+    }
     match command {
         Command::Data(DataCommand::List) => data::list(settings, out),
         Command::Data(DataCommand::Show(args)) => data::show(settings, args, out),

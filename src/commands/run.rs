@@ -111,6 +111,7 @@ fn print(settings: &Settings, report: &RunReport, out: &mut dyn Write) -> anyhow
             .map_or(Ok(()), |t| t.write(Format::Csv, out))?,
         Format::Table if !settings.quiet => writeln!(out, "{}", report.index.display())?,
         Format::Table => {}
+        Format::Parquet => unreachable!("--format parquet is refused before `run` starts"),
     }
     for p in &report.problems {
         tracing::error!("{p}");

@@ -100,6 +100,7 @@ pub fn summary_json(i: &SummaryInputs<'_>) -> serde_json::Value {
                 "state": f.word(),
                 "stale": f.stale,
                 "latest_period": f.latest.map(|(p, _)| p.to_string()),
+                "latest_series": f.latest_series,
                 "known_at": f.latest.map(|(_, k)| k.format("%Y-%m-%d").to_string()),
                 "next_due": f.next_due.map(|d| d.to_string()),
                 "age_days": f.age_days,
