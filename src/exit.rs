@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use crate::config::ConfigError;
+use crate::ingest::settings::SourcesError;
 use crate::settings::SettingsError;
 use crate::store::StoreError;
 
@@ -42,7 +43,9 @@ pub fn code_for(err: &anyhow::Error) -> Exit {
             if matches!(e, StoreError::Invalid(_)) {
                 return Exit::DataProblem;
             }
-        } else if cause.downcast_ref::<ConfigError>().is_some() {
+        } else if cause.downcast_ref::<ConfigError>().is_some()
+            || cause.downcast_ref::<SourcesError>().is_some()
+        {
             return Exit::Config;
         } else if let Some(e) = cause.downcast_ref::<SettingsError>() {
             return match e {

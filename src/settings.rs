@@ -5,10 +5,14 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::analysis::lags::LagsConfig;
 use crate::cli::GlobalArgs;
-use crate::config::{self, ConfigError, ConfigFile, ReleaseLags};
+use crate::config::{self, ConfigError, ConfigFile};
+use crate::forecast::ForecastConfig;
+use crate::ingest::settings::SourcesConfig;
 use crate::model::end_of_day;
 use crate::output::Format;
+use crate::series::catalog::ReleaseLags;
 use crate::store::{DataDir, StoreLocation};
 
 /// Everything a command needs to know about where it runs and as of when.
@@ -23,8 +27,34 @@ pub struct Settings {
     pub format: Format,
     pub quiet: bool,
     pub verbose: u8,
-    pub config: ConfigFile,
+    /// The config file's sections, each in its area's type.
+    pub config: AreaConfig,
     pub config_path: Option<PathBuf>,
+}
+
+/// What the config file sets for the areas below this layer, each section in its area's own type
+/// (checked when the file was read); a command's flags override them.
+#[derive(Clone, Debug, Default)]
+pub struct AreaConfig {
+    pub markets_file: Option<PathBuf>,
+    pub shipment_file: Option<PathBuf>,
+    pub reports_dir: Option<PathBuf>,
+    pub sources: SourcesConfig,
+    pub lags: LagsConfig,
+    pub forecast: ForecastConfig,
+}
+
+impl AreaConfig {
+    fn from_file(file: ConfigFile) -> AreaConfig {
+        AreaConfig {
+            markets_file: file.markets_file,
+            shipment_file: file.shipment_file,
+            reports_dir: file.reports_dir,
+            sources: file.sources,
+            lags: file.lags,
+            forecast: file.forecast,
+        }
+    }
 }
 
 impl Settings {
@@ -76,8 +106,19 @@ impl Settings {
             format: args.format.unwrap_or_default(),
             quiet: args.quiet,
             verbose: args.verbose,
-            config,
+            config: AreaConfig::from_file(config),
             config_path,
+        })
+    }
+}
+
+impl Settings {
+    /// A value the config file names that turns out unusable when a command reads it (exit 4,
+    /// naming the config file).
+    pub fn config_invalid(&self, message: String) -> SettingsError {
+        SettingsError::Config(ConfigError::Invalid {
+            path: self.config_path.clone().unwrap_or_default(),
+            message,
         })
     }
 }

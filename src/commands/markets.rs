@@ -207,7 +207,7 @@ pub fn price_all(
     store: &Store,
     source: &ForecastPaths,
     markets: &[Market],
-    lags: &crate::config::ReleaseLags,
+    lags: &crate::series::catalog::ReleaseLags,
     as_of: chrono::DateTime<chrono::Utc>,
 ) -> (
     Vec<PricedMarket>,

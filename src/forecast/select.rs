@@ -276,9 +276,9 @@ fn score_origin(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ReleaseLags;
     use crate::forecast::{ForecastConfig, prepare};
     use crate::model::{Frequency, end_of_day};
+    use crate::series::catalog::ReleaseLags;
     use crate::store::{DataDir, Store, StoreLocation};
 
     fn training(series: &str, freq: Frequency) -> TrainingData {

@@ -20,8 +20,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
-use crate::config::ReleaseLags;
 use crate::model::{Frequency, Observation, Period, Precision};
+use crate::series::catalog::ReleaseLags;
 use crate::series::catalog::{self, SeriesSpec};
 use crate::series::view::{Point, SeriesView, ViewError};
 pub use bundle::DataDir;

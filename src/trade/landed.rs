@@ -283,7 +283,7 @@ impl Shipment {
             message,
         };
         let s: Shipment = toml::from_str(text)
-            .map_err(|e| invalid(crate::config::describe_toml_error(text, &e)))?;
+            .map_err(|e| invalid(crate::limits::describe_toml_error(text, &e)))?;
         s.validate().map_err(|(key, message)| {
             invalid(match locate(text, key) {
                 Some(at) => format!("{at}: {message}"),
