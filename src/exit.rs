@@ -36,6 +36,11 @@ impl From<Exit> for ExitCode {
     }
 }
 
+/// A mistake in a command's own arguments (exit code 2), found after clap's parsing.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
 /// The exit code for an error, found by looking through its cause chain.
 pub fn code_for(err: &anyhow::Error) -> Exit {
     for cause in err.chain() {
@@ -52,9 +57,8 @@ pub fn code_for(err: &anyhow::Error) -> Exit {
                 SettingsError::Config(_) => Exit::Config,
                 SettingsError::Usage(_) => Exit::Usage,
             };
-        } else if cause
-            .downcast_ref::<crate::commands::UsageError>()
-            .is_some()
+        } else if cause.downcast_ref::<UsageError>().is_some()
+            || cause.downcast_ref::<crate::limits::FlagError>().is_some()
             || cause
                 .downcast_ref::<crate::markets::file::MarketsFileError>()
                 .is_some()

@@ -1,19 +1,74 @@
-//! Checked settings for a run, built from the raw command line (`crate::cli`), the environment
+//! Checked settings for a run, built from the global flags ([`GlobalArgs`]), the environment
 //! and the config file (`crate::config`). The library below this layer sees only these.
 
 use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, ValueEnum};
 
 use crate::analysis::lags::LagsConfig;
-use crate::cli::GlobalArgs;
 use crate::config::{self, ConfigError, ConfigFile};
 use crate::forecast::ForecastConfig;
 use crate::ingest::settings::SourcesConfig;
-use crate::model::end_of_day;
+use crate::model::{Frequency, end_of_day};
 use crate::output::Format;
 use crate::series::catalog::ReleaseLags;
 use crate::store::{DataDir, StoreLocation};
+
+/// Flags every command accepts, before or after the subcommand.
+#[derive(Debug, Args, Clone, Default)]
+pub struct GlobalArgs {
+    /// Directory of snapshot CSV files (same names and layout as the bundled data/) to use
+    /// instead of the bundled snapshot.
+    #[arg(long, global = true, env = "PORTCAST_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Directory of the point-in-time store (fetched and hand-entered figures). Default: the
+    /// platform data directory, e.g. ~/.local/share/portcast/store.
+    #[arg(long, global = true, env = "PORTCAST_STORE_DIR", value_name = "DIR")]
+    pub store_dir: Option<PathBuf>,
+    /// Config file (TOML). Default: the platform config directory's portcast.toml, if any.
+    #[arg(long, global = true, env = "PORTCAST_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Compute as of this date (end of the day, UTC) or RFC 3339 timestamp: only figures
+    /// published by then are used. Default: now.
+    #[arg(long, global = true, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Output format.
+    #[arg(long, global = true, value_enum)]
+    pub format: Option<Format>,
+    /// Print nothing but errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// More log output on stderr: -v debug, -vv trace (default: info; PORTCAST_LOG wins).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Colour in the logs on stderr: auto (a terminal, and NO_COLOR unset or empty), always,
+    /// never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+/// When to colour the logs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour: `auto` colours a terminal unless `NO_COLOR` is set to anything but
+    /// the empty string (no-color.org); `always` and `never` win over `NO_COLOR`.
+    pub fn enabled(self, is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => is_terminal && no_color.is_none_or(|v| v.is_empty()),
+        }
+    }
+}
 
 /// Everything a command needs to know about where it runs and as of when.
 #[derive(Clone, Debug)]
@@ -121,6 +176,12 @@ impl Settings {
             message,
         })
     }
+}
+
+/// A `--freq` flag that takes only `names` (the grids a command works on) as a [`Frequency`].
+pub fn freq_arg(names: &'static [&'static str]) -> impl TypedValueParser<Value = Frequency> {
+    PossibleValuesParser::new(names.iter().copied())
+        .map(|name| Frequency::from_name(&name).expect("a possible value names a frequency"))
 }
 
 /// `2023-06-15` (the end of that day, UTC) or an RFC 3339 timestamp.

@@ -11,8 +11,7 @@ use anyhow::Context;
 use chrono::{NaiveDate, SubsecRound, Utc};
 use clap::Args;
 
-use super::UsageError;
-use crate::exit::Exit;
+use crate::exit::{Exit, UsageError};
 use crate::ingest::fetch::{FetchOptions, FetchReport, SourceReport, Status, fetch};
 use crate::ingest::settings::IngestSettings;
 use crate::ingest::source::SourceId;

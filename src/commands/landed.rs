@@ -18,9 +18,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 
-use super::UsageError;
 use crate::analysis::distribution::DEFAULT_PATHS;
-use crate::exit::Exit;
+use crate::exit::{Exit, UsageError};
 use crate::forecast::ModelChoice;
 use crate::markets::file;
 use crate::markets::freight::{self, Basis, LandedResult, RateSource};

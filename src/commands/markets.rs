@@ -8,11 +8,10 @@ use anyhow::Context;
 use chrono::{Datelike, Duration, NaiveDate};
 use clap::{Args, ValueEnum};
 
-use super::UsageError;
 use crate::analysis::distribution::DEFAULT_PATHS;
 use crate::backtest::engine::{self, Replay, Sources};
 use crate::backtest::evaluate::{self, Scores, Strategy, Sweep, Trade, Variant};
-use crate::exit::Exit;
+use crate::exit::{Exit, UsageError};
 use crate::forecast::{ForecastConfig, ModelChoice, ModelKind};
 use crate::markets::file::{self, Market};
 use crate::markets::paths::ForecastPaths;

@@ -18,11 +18,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
 use serde_json::json;
 
-use super::UsageError;
 use super::markets::{self, ForecastSources, ForecastSpec, MarketsArgs};
 use crate::analysis::lags::{self, LagOptions, PairSpec};
 use crate::backtest::evaluate::Strategy;
-use crate::exit::Exit;
+use crate::exit::{Exit, UsageError};
 use crate::forecast::{self, ForecastRequest, ModelChoice};
 use crate::ingest::fetch::{FetchOptions, FetchReport};
 use crate::ingest::settings::IngestSettings;

@@ -6,8 +6,7 @@ use std::io::Write;
 
 use clap::Args;
 
-use super::UsageError;
-use crate::exit::Exit;
+use crate::exit::{Exit, UsageError};
 use crate::output::{Cell, Table};
 use crate::trade::quote::{self, FxRate, Term};
 use crate::trade::weight::{self, FreightOption, Shipment, Tariff};
