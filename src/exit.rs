@@ -65,7 +65,7 @@ pub fn code_for(err: &anyhow::Error) -> Exit {
         {
             // A markets file is an input named on the command line, like an argument.
             return Exit::Usage;
-        } else if let Some(crate::store::lock::LockError::Held { .. }) = cause.downcast_ref() {
+        } else if let Some(crate::fsutil::LockError::Held { .. }) = cause.downcast_ref() {
             return Exit::Locked;
         }
     }

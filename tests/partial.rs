@@ -4,7 +4,7 @@
 //! `--step day`.
 
 use chrono::{Duration, NaiveDate};
-use portcast::backtest::score::crps_sorted;
+use portcast::analysis::score::crps_sorted;
 use portcast::forecast::{ForecastConfig, ForecastRequest, ModelChoice, forecast};
 use portcast::model::{Frequency, Period, end_of_day};
 use portcast::series::catalog::ReleaseLags;

@@ -211,7 +211,7 @@ pub fn add(settings: &Settings, args: &AddArgs) -> anyhow::Result<Exit> {
     let mut obs = parse_entry(settings, args).map_err(UsageError)?;
     // The same lock as `fetch`: two writers appending at once would lose one's rows.
     let dir = &settings.store_dir;
-    let _lock = crate::store::lock::RunLock::acquire(dir)?;
+    let _lock = crate::fsutil::RunLock::acquire(dir)?;
     // Refuse to append to a store that does not load: the user should see its problems first.
     let store = Store::open(&settings.location)?;
     let now = Utc::now();
@@ -394,7 +394,7 @@ pub fn export(settings: &Settings, args: &ExportArgs, out: &mut dyn Write) -> an
     } else {
         let mut bytes = Vec::new();
         table.write(format, &mut bytes)?;
-        file::write_atomic(&args.output, &bytes)
+        crate::fsutil::write_atomic(&args.output, &bytes)
             .with_context(|| format!("cannot write {}", args.output.display()))?;
         tracing::info!(
             "{} figures of {} series written to {}",

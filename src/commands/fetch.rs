@@ -71,7 +71,7 @@ pub fn run(settings: &Settings, args: &FetchArgs, out: &mut dyn Write) -> anyhow
 
     let dir = &settings.store_dir;
     // Held until the end of the run: two fetches appending at once would lose rows.
-    let _lock = crate::store::lock::RunLock::acquire(dir)?;
+    let _lock = crate::fsutil::RunLock::acquire(dir)?;
     let store = Store::open(&settings.location)?;
 
     let progress = Progress::new(settings.quiet);

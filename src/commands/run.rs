@@ -23,6 +23,7 @@ use crate::analysis::lags::{self, LagOptions, PairSpec};
 use crate::backtest::evaluate::Strategy;
 use crate::exit::{Exit, UsageError};
 use crate::forecast::{self, ForecastRequest, ModelChoice};
+use crate::fsutil::RunLock;
 use crate::ingest::fetch::{FetchOptions, FetchReport};
 use crate::ingest::settings::IngestSettings;
 use crate::markets::contract::Contract;
@@ -38,7 +39,7 @@ use crate::report::chart::{
 use crate::report::html::{
     self, Figure, Page, RunState, Section, SourceRow, SourceState, TableBlock,
 };
-use crate::report::rundir::{OutputDir, RunLock};
+use crate::report::rundir::OutputDir;
 use crate::report::{self as report_files, csv as report_csv};
 use crate::settings::Settings;
 use crate::store::Store;
@@ -515,7 +516,7 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
             fetch: fetch.as_ref(),
             problems: &problems,
         });
-        crate::store::file::write_atomic(
+        crate::fsutil::write_atomic(
             &dir.join("summary.json"),
             serde_json::to_string_pretty(&summary)?.as_bytes(),
         )?;

@@ -1264,7 +1264,7 @@ mod tests {
     #[ignore = "prints a measurement; run with --ignored --nocapture"]
     fn gaussian_vs_bootstrap_errors() {
         use crate::analysis::distribution::sort_floats;
-        use crate::backtest::score::crps_sorted;
+        use crate::analysis::score::crps_sorted;
         use crate::forecast::{ForecastConfig, prepare};
         use crate::model::end_of_day;
         use crate::series::catalog::ReleaseLags;

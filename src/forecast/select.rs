@@ -25,7 +25,7 @@ use chrono::Datelike;
 use super::shocks::Shocks;
 use super::{Candidate, ModelKind, TrainingData, aux_rng, fingerprint};
 use crate::analysis::distribution::sort_floats;
-use crate::backtest::score::crps_sorted;
+use crate::analysis::score::crps_sorted;
 
 /// Quantiles kept per scored forecast, at the midpoints `τ_i = (i + ½) / QUANTILES`.
 pub const QUANTILES: usize = 40;

@@ -151,7 +151,7 @@ pub trait Chart {
     /// Write the PNG to `path` atomically (temporary file in the same directory, then rename).
     fn write_png(&self, path: &Path) -> Result<(), ChartError> {
         let bytes = self.png()?;
-        crate::store::file::write_atomic(path, &bytes).map_err(|source| ChartError::Write {
+        crate::fsutil::write_atomic(path, &bytes).map_err(|source| ChartError::Write {
             path: path.to_path_buf(),
             source,
         })

@@ -480,7 +480,7 @@ fn is_num(c: Option<&Cell>) -> bool {
 /// Render `page` and write it to `path` atomically.
 pub fn write(path: &Path, page: &Page) -> Result<(), HtmlError> {
     let html = render(page)?;
-    crate::store::file::write_atomic(path, html.as_bytes()).map_err(|source| HtmlError::Write {
+    crate::fsutil::write_atomic(path, html.as_bytes()).map_err(|source| HtmlError::Write {
         path: path.to_path_buf(),
         source,
     })

@@ -10,7 +10,6 @@
 pub mod bundle;
 pub mod csvfile;
 pub mod file;
-pub mod lock;
 pub mod vintage;
 
 use std::collections::{BTreeMap, HashMap};
