@@ -141,21 +141,6 @@ impl ConfigFile {
     }
 }
 
-/// Where portcast keeps its own state when no directory is given: the platform data directory
-/// (`~/.local/share/portcast` on Linux).
-pub fn default_store_dir() -> Result<PathBuf, ConfigError> {
-    directories::ProjectDirs::from("org", "portcast", "portcast")
-        .map(|d| d.data_dir().join("store"))
-        .ok_or(ConfigError::NoPlatformDir { what: "store" })
-}
-
-/// The default config file, if the platform config directory has one.
-pub fn default_config_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("org", "portcast", "portcast")
-        .map(|d| d.config_dir().join("portcast.toml"))
-        .filter(|p| p.is_file())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, ValueEnum};
 
 use crate::analysis::lags::LagsConfig;
-use crate::config::{self, ConfigError, ConfigFile};
+use crate::config::{ConfigError, ConfigFile};
 use crate::forecast::ForecastConfig;
 use crate::ingest::settings::SourcesConfig;
 use crate::model::{Frequency, end_of_day};
@@ -114,7 +114,7 @@ impl AreaConfig {
 
 impl Settings {
     pub fn from_args(args: &GlobalArgs) -> Result<Settings, SettingsError> {
-        let config_path = args.config.clone().or_else(config::default_config_path);
+        let config_path = args.config.clone().or_else(default_config_path);
         let config = match &config_path {
             Some(p) => ConfigFile::read(p)?,
             None => ConfigFile::default(),
@@ -143,7 +143,7 @@ impl Settings {
         };
         let store_dir = match args.store_dir.clone().or_else(|| config.store_dir.clone()) {
             Some(d) => d,
-            None => config::default_store_dir()?,
+            None => default_store_dir()?,
         };
         let (as_of, as_of_given) = match &args.as_of {
             Some(s) => (parse_as_of(s).map_err(SettingsError::Usage)?, true),
@@ -176,6 +176,32 @@ impl Settings {
             message,
         })
     }
+}
+
+/// portcast's platform directories (`~/.local/share/portcast`, `~/.config/portcast` on Linux).
+fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("org", "portcast", "portcast")
+}
+
+/// Where portcast keeps its own state when no directory is given: the platform data directory
+/// (`~/.local/share/portcast` on Linux).
+pub fn default_store_dir() -> Result<PathBuf, ConfigError> {
+    project_dirs()
+        .map(|d| d.data_dir().join("store"))
+        .ok_or(ConfigError::NoPlatformDir { what: "store" })
+}
+
+/// The default config file, if the platform config directory has one.
+pub fn default_config_path() -> Option<PathBuf> {
+    project_dirs()
+        .map(|d| d.config_dir().join("portcast.toml"))
+        .filter(|p| p.is_file())
+}
+
+/// Where `portcast run` writes its reports when neither `--out` nor `reports_dir` says:
+/// `reports` under the platform data directory.
+pub fn default_reports_dir() -> Option<PathBuf> {
+    project_dirs().map(|d| d.data_dir().join("reports"))
 }
 
 /// A `--freq` flag that takes only `names` (the grids a command works on) as a [`Frequency`].

@@ -80,11 +80,9 @@ pub const TARGETS: &[(&str, Frequency)] = &[
 
 /// The default report directory: `reports` under the platform data directory.
 fn default_out() -> anyhow::Result<PathBuf> {
-    directories::ProjectDirs::from("org", "portcast", "portcast")
-        .map(|d| d.data_dir().join("reports"))
-        .context(
-            "no platform data directory (is $HOME set?): give --out or reports_dir in the config",
-        )
+    crate::settings::default_reports_dir().context(
+        "no platform data directory (is $HOME set?): give --out or reports_dir in the config",
+    )
 }
 
 pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {

@@ -34,10 +34,11 @@ pub enum StoreError {
     UnknownSeries(String),
     #[error(transparent)]
     View(#[from] ViewError),
-    #[error("cannot write the store in {dir}: {source}")]
+    #[error("cannot write the store in {dir}: {error}")]
     Write {
         dir: PathBuf,
-        source: std::io::Error,
+        /// Not `source`: the message already ends with it (printed once, not twice).
+        error: std::io::Error,
     },
 }
 
