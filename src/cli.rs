@@ -1,14 +1,18 @@
 //! The raw command line (clap derive): the subcommands, each with the argument type its command
 //! file defines, and the dispatch to them. Nothing here is validated beyond what clap checks;
 //! `crate::settings` turns the global flags, the config file and the environment into checked
-//! settings.
+//! settings. At the end, [`code_for`] maps an error to its documented exit code.
 
 use std::io::Write;
 
 use clap::{Parser, Subcommand};
 
-use crate::exit::Exit;
+use crate::config::ConfigError;
+use crate::exit::{Exit, UsageError};
+use crate::ingest::settings::SourcesError;
 use crate::settings::Settings;
+use crate::settings::SettingsError;
+use crate::store::StoreError;
 
 /// Forecast container-port throughput and price prediction-market contracts from the forecast.
 #[derive(Debug, Parser)]
@@ -155,4 +159,35 @@ pub fn run(command: &Command, settings: &Settings, out: &mut dyn Write) -> anyho
         // Handled by the binary before settings are read (they need no data or config).
         Command::Completions { .. } | Command::Man => Ok(Exit::Ok),
     }
+}
+
+/// The exit code for an error, found by looking through its cause chain.
+pub fn code_for(err: &anyhow::Error) -> Exit {
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<StoreError>() {
+            if matches!(e, StoreError::Invalid(_)) {
+                return Exit::DataProblem;
+            }
+        } else if cause.downcast_ref::<ConfigError>().is_some()
+            || cause.downcast_ref::<SourcesError>().is_some()
+        {
+            return Exit::Config;
+        } else if let Some(e) = cause.downcast_ref::<SettingsError>() {
+            return match e {
+                SettingsError::Config(_) => Exit::Config,
+                SettingsError::Usage(_) => Exit::Usage,
+            };
+        } else if cause.downcast_ref::<UsageError>().is_some()
+            || cause.downcast_ref::<crate::limits::FlagError>().is_some()
+            || cause
+                .downcast_ref::<crate::markets::file::MarketsFileError>()
+                .is_some()
+        {
+            // A markets file is an input named on the command line, like an argument.
+            return Exit::Usage;
+        } else if let Some(crate::fsutil::LockError::Held { .. }) = cause.downcast_ref() {
+            return Exit::Locked;
+        }
+    }
+    Exit::Failure
 }

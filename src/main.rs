@@ -5,8 +5,8 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use portcast::cli::{Cli, Command};
-use portcast::exit::{Exit, code_for};
+use portcast::cli::{Cli, Command, code_for};
+use portcast::exit::Exit;
 use portcast::settings::{ColorChoice, Settings};
 
 fn main() -> ExitCode {

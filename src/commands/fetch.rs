@@ -60,7 +60,7 @@ pub fn run(settings: &Settings, args: &FetchArgs, out: &mut dyn Write) -> anyhow
     let ingest = IngestSettings::from_env(&settings.config.sources)?;
     let wants_scfi = args.sources.is_empty() || args.sources.contains(&SourceId::Scfi);
     if wants_scfi
-        && ingest.endpoints.scfi == crate::ingest::scfi::DEFAULT_BASE_URL
+        && ingest.endpoints.scfi == crate::ingest::settings::SCFI_URL
         && ingest.client.connect_timeout.as_secs_f64() < 6.0
     {
         tracing::warn!(

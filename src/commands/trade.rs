@@ -8,7 +8,8 @@ use clap::Args;
 
 use crate::exit::{Exit, UsageError};
 use crate::output::{Cell, Table};
-use crate::trade::quote::{self, FxRate, Term};
+use crate::trade::Term;
+use crate::trade::quote::{self, FxRate};
 use crate::trade::weight::{self, FreightOption, Shipment, Tariff};
 use crate::trade::{TradeError, round_cents, round_dp};
 

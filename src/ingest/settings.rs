@@ -59,6 +59,18 @@ pub enum SourcesError {
     Sources(String),
 }
 
+/// The ArcGIS services directory the layer lives in (what `PORTCAST_PORTWATCH_URL` replaces).
+pub const PORTWATCH_URL: &str =
+    "https://services9.arcgis.com/weJ1QsnbMYJlCHdG/arcgis/rest/services";
+/// The DBnomics API root (what `PORTCAST_DBNOMICS_URL` replaces).
+pub const DBNOMICS_URL: &str = "https://api.db.nomics.world/v22";
+/// The NBS data site (what `PORTCAST_NBS_URL` replaces).
+pub const NBS_URL: &str = "https://data.stats.gov.cn";
+/// The Shanghai Shipping Exchange's English site (what `PORTCAST_SCFI_URL` replaces).
+pub const SCFI_URL: &str = "https://en.sse.net.cn";
+/// The Port of Los Angeles site (what `PORTCAST_POLA_URL` replaces).
+pub const POLA_URL: &str = "https://www.portoflosangeles.org";
+
 /// PortWatch ports fetched by default: Shanghai, Yangshan, Los Angeles–Long Beach.
 pub const DEFAULT_PORTS: [&str; 3] = ["port1188", "port2027", "port664"];
 
@@ -86,11 +98,11 @@ pub struct Endpoints {
 impl Default for Endpoints {
     fn default() -> Self {
         Endpoints {
-            portwatch: super::portwatch::DEFAULT_BASE_URL.to_string(),
-            dbnomics: super::dbnomics::DEFAULT_BASE_URL.to_string(),
-            nbs: super::nbs::DEFAULT_BASE_URL.to_string(),
-            scfi: super::scfi::DEFAULT_BASE_URL.to_string(),
-            pola: super::pola::DEFAULT_BASE_URL.to_string(),
+            portwatch: PORTWATCH_URL.to_string(),
+            dbnomics: DBNOMICS_URL.to_string(),
+            nbs: NBS_URL.to_string(),
+            scfi: SCFI_URL.to_string(),
+            pola: POLA_URL.to_string(),
         }
     }
 }

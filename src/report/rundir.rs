@@ -522,7 +522,7 @@ mod tests {
         let _first = RunLock::acquire(t.path()).unwrap();
         let err =
             anyhow::Error::new(RunLock::acquire(t.path()).unwrap_err()).context("portcast run");
-        assert_eq!(crate::exit::code_for(&err), crate::exit::Exit::Locked);
+        assert_eq!(crate::cli::code_for(&err), crate::exit::Exit::Locked);
         assert_eq!(crate::exit::Exit::Locked as u8, 75);
     }
 

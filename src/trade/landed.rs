@@ -31,7 +31,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
-use super::quote::{self, FxRate, Term};
+use super::Term;
+use super::quote::{self, FxRate};
 use super::weight::{self, ContainerSpec};
 use super::{TradeError, non_negative, positive, unit_rate};
 use crate::analysis::distribution::PredictiveDistribution;
