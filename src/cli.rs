@@ -178,7 +178,6 @@ pub fn code_for(err: &anyhow::Error) -> Exit {
                 SettingsError::Usage(_) => Exit::Usage,
             };
         } else if cause.downcast_ref::<UsageError>().is_some()
-            || cause.downcast_ref::<crate::limits::FlagError>().is_some()
             || cause
                 .downcast_ref::<crate::markets::file::MarketsFileError>()
                 .is_some()

@@ -91,14 +91,9 @@ pub fn check_work(horizon: usize, paths: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// A `--paths` or `--horizon` over the limits (exit code 2, a usage error).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct FlagError(pub String);
-
 /// The command-line check: `--paths` and `--horizon` (when the command has one).
-pub fn check_flags(horizon: Option<usize>, paths: usize) -> Result<(), FlagError> {
-    let flag = FlagError;
+pub fn check_flags(horizon: Option<usize>, paths: usize) -> Result<(), crate::exit::UsageError> {
+    let flag = crate::exit::UsageError;
     if paths == 0 {
         return Err(flag("--paths must be at least 1".into()));
     }
