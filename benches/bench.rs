@@ -6,8 +6,8 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use portcast::analysis::ccf::{CcfOptions, ccf};
 use portcast::analysis::lags::{self, LagOptions};
-use portcast::config::ReleaseLags;
 use portcast::model::{Frequency, end_of_day};
+use portcast::series::catalog::ReleaseLags;
 use portcast::store::{DataDir, Store, StoreLocation};
 
 /// Issue 2's target: loading the whole bundled snapshot (parse + validate every file) and

@@ -1,11 +1,18 @@
-//! The raw command line (clap derive). Nothing here is validated beyond what clap checks;
-//! `crate::settings` turns it, the config file and the environment into checked settings.
+//! The raw command line (clap derive): the subcommands, each with the argument type its command
+//! file defines, and the dispatch to them. Nothing here is validated beyond what clap checks;
+//! `crate::settings` turns the global flags, the config file and the environment into checked
+//! settings. At the end, [`code_for`] maps an error to its documented exit code.
 
-use std::path::PathBuf;
+use std::io::Write;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
-use crate::output::Format;
+use crate::config::ConfigError;
+use crate::exit::{Exit, UsageError};
+use crate::ingest::settings::SourcesError;
+use crate::settings::Settings;
+use crate::settings::SettingsError;
+use crate::store::StoreError;
 
 /// Forecast container-port throughput and price prediction-market contracts from the forecast.
 #[derive(Debug, Parser)]
@@ -25,80 +32,16 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 data problems, 4 config, 5 a source fail
 )]
 pub struct Cli {
     #[command(flatten)]
-    pub global: GlobalArgs,
+    pub global: crate::settings::GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// Flags every command accepts, before or after the subcommand.
-#[derive(Debug, Args, Clone, Default)]
-pub struct GlobalArgs {
-    /// Directory of snapshot CSV files (same names and layout as the bundled data/) to use
-    /// instead of the bundled snapshot.
-    #[arg(long, global = true, env = "PORTCAST_DATA_DIR", value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-    /// Directory of the point-in-time store (fetched and hand-entered figures). Default: the
-    /// platform data directory, e.g. ~/.local/share/portcast/store.
-    #[arg(long, global = true, env = "PORTCAST_STORE_DIR", value_name = "DIR")]
-    pub store_dir: Option<PathBuf>,
-    /// Config file (TOML). Default: the platform config directory's portcast.toml, if any.
-    #[arg(long, global = true, env = "PORTCAST_CONFIG", value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Compute as of this date (end of the day, UTC) or RFC 3339 timestamp: only figures
-    /// published by then are used. Default: now.
-    #[arg(long, global = true, value_name = "DATE")]
-    pub as_of: Option<String>,
-    /// Output format.
-    #[arg(long, global = true, value_enum)]
-    pub format: Option<Format>,
-    /// Print nothing but errors.
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
-    pub quiet: bool,
-    /// More log output on stderr: -v debug, -vv trace (default: info; PORTCAST_LOG wins).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    pub verbose: u8,
-    /// Colour in the logs on stderr: auto (a terminal, and NO_COLOR unset or empty), always,
-    /// never.
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
-    pub color: ColorChoice,
-}
-
-/// When to colour the logs.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    #[default]
-    Auto,
-    Always,
-    Never,
-}
-
-impl ColorChoice {
-    /// Whether to colour: `auto` colours a terminal unless `NO_COLOR` is set to anything but
-    /// the empty string (no-color.org); `always` and `never` win over `NO_COLOR`.
-    pub fn enabled(self, is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
-        match self {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => is_terminal && no_color.is_none_or(|v| v.is_empty()),
-        }
-    }
-}
-
-/// Shells `portcast completions` writes a script for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Shell {
-    Bash,
-    Zsh,
-    Fish,
-    Elvish,
-    Powershell,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Inspect, validate, extend and export the data.
     #[command(subcommand)]
-    Data(DataCommand),
+    Data(crate::commands::data::DataCommand),
     /// The cron job: fetch (unless --offline), lead-lag tables, audit, forecasts, prices,
     /// backtest summary, and the report (PNG, CSV, summary.json, index.html) in <out>/<date>/.
     /// Exit 6 when a source's data are stale (the page's first block says which).
@@ -171,7 +114,7 @@ pub enum Command {
   portcast completions fish > ~/.config/fish/completions/portcast.fish")]
     Completions {
         #[arg(value_enum)]
-        shell: Shell,
+        shell: crate::commands::shell::Shell,
     },
     /// Print the man page (roff) on stdout.
     #[command(after_help = "Examples:
@@ -180,111 +123,78 @@ pub enum Command {
     Man,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum DataCommand {
-    /// One row per series: frequency, unit, first and last period, count, missing periods.
-    #[command(after_help = "Examples:
-  portcast data list
-  portcast data list --as-of 2023-06-30 --format csv")]
-    List,
-    /// The values of one series, as known at --as-of.
-    #[command(after_help = "Examples:
-  portcast data show shanghai_calls --freq month --format csv
-  portcast data show pmi --as-of 2023-06-15")]
-    Show(ShowArgs),
-    /// Validate every input file; print each problem; exit 3 if there is any.
-    #[command(after_help = "Example:
-  portcast data check --data-dir ./my-snapshot")]
-    Check,
-    /// Append a hand-entered figure to the store (e.g. an official Shanghai monthly TEU release).
-    #[command(after_help = "Example:
-  portcast data add shanghai_teu 2024-10 4300000 --precision lower-bound --source \"SIPG: exceeded 4.3 million\"")]
-    Add(AddArgs),
-    /// Write the store's vintage table (every figure with the time it became known, revisions
-    /// included) to a file, for pandas, polars, R or a spreadsheet.
-    #[command(after_help = "Examples:
-  portcast data export --output vintages.csv
-  portcast data export --format json --output vintages.json
-  portcast data export --as-of 2023-12-31 --output -     only what was known by then, on stdout")]
-    Export(ExportArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct ExportArgs {
-    /// File to write (atomically); `-` for stdout. The format is --format: csv (default for
-    /// export), json or parquet (README, `portcast data export`).
-    #[arg(long, short, value_name = "FILE")]
-    pub output: PathBuf,
-    /// Only these series (repeat or comma-separate). Default: every stored series.
-    #[arg(long, value_delimiter = ',', value_name = "ID")]
-    pub series: Vec<String>,
-}
-
-/// Calendar grid to aggregate a series onto.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum FreqArg {
-    Week,
-    Month,
-    Year,
-}
-
-impl From<FreqArg> for crate::model::Frequency {
-    fn from(f: FreqArg) -> Self {
-        match f {
-            FreqArg::Week => crate::model::Frequency::Week,
-            FreqArg::Month => crate::model::Frequency::Month,
-            FreqArg::Year => crate::model::Frequency::Year,
-        }
+/// Run a parsed command. Returns the exit code for a run that completed (which may still be a
+/// "problems found" code such as `data check`'s).
+pub fn run(command: &Command, settings: &Settings, out: &mut dyn Write) -> anyhow::Result<Exit> {
+    use crate::commands::*;
+    tracing::debug!(
+        "as of {}; data {}; store {}; config {}",
+        settings.as_of.to_rfc3339(),
+        settings.location.data_dir.describe(),
+        settings.store_dir.display(),
+        settings
+            .config_path
+            .as_ref()
+            .filter(|p| p.exists())
+            .map_or("none".to_string(), |p| p.display().to_string())
+    );
+    if settings.format == crate::output::Format::Parquet
+        && !matches!(command, Command::Data(data::DataCommand::Export(_)))
+    {
+        return Err(crate::exit::UsageError(
+            "--format parquet is a file format of `portcast data export --output FILE` only".into(),
+        )
+        .into());
+    }
+    match command {
+        Command::Data(data::DataCommand::List) => data::list(settings, out),
+        Command::Data(data::DataCommand::Show(args)) => data::show(settings, args, out),
+        Command::Data(data::DataCommand::Check) => data::check(settings, out),
+        Command::Data(data::DataCommand::Add(args)) => data::add(settings, args),
+        Command::Data(data::DataCommand::Export(args)) => data::export(settings, args, out),
+        Command::Quote(args) => trade::quote(args, settings.format, out),
+        Command::Run(args) => run::run(settings, args, out),
+        Command::Price(args) => markets::price(settings, args, out),
+        Command::Backtest(args) => markets::backtest(settings, args, out),
+        Command::Modes(args) => trade::modes(args, settings.format, out),
+        Command::LandedCost(args) => landed::run(settings, args, out),
+        Command::Fetch(args) => fetch::run(settings, args, out),
+        Command::Lags(args) => lags::run(settings, args, out),
+        Command::Audit(args) => audit::run(settings, args, out),
+        Command::Forecast(args) => forecast::forecast(settings, args, out),
+        Command::Nowcast(args) => forecast::nowcast(settings, args, out),
+        Command::Evaluate(args) => forecast::evaluate(settings, args, out),
+        // Handled by the binary before settings are read (they need no data or config).
+        Command::Completions { .. } | Command::Man => Ok(Exit::Ok),
     }
 }
 
-#[derive(Debug, Args)]
-pub struct ShowArgs {
-    /// Series id (see `portcast data list`).
-    pub series: String,
-    /// Aggregate daily or weekly data to ISO weeks, calendar months or years; partial periods
-    /// are marked in the `complete` column.
-    #[arg(long, value_enum)]
-    pub freq: Option<FreqArg>,
-}
-
-/// How exact a hand-entered figure is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum PrecisionArg {
-    Exact,
-    Rounded,
-    LowerBound,
-    UpperBound,
-}
-
-impl From<PrecisionArg> for crate::model::Precision {
-    fn from(p: PrecisionArg) -> Self {
-        match p {
-            PrecisionArg::Exact => crate::model::Precision::Exact,
-            PrecisionArg::Rounded => crate::model::Precision::Rounded,
-            PrecisionArg::LowerBound => crate::model::Precision::LowerBound,
-            PrecisionArg::UpperBound => crate::model::Precision::UpperBound,
+/// The exit code for an error, found by looking through its cause chain.
+pub fn code_for(err: &anyhow::Error) -> Exit {
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<StoreError>() {
+            if matches!(e, StoreError::Invalid(_)) {
+                return Exit::DataProblem;
+            }
+        } else if cause.downcast_ref::<ConfigError>().is_some()
+            || cause.downcast_ref::<SourcesError>().is_some()
+        {
+            return Exit::Config;
+        } else if let Some(e) = cause.downcast_ref::<SettingsError>() {
+            return match e {
+                SettingsError::Config(_) => Exit::Config,
+                SettingsError::Usage(_) => Exit::Usage,
+            };
+        } else if cause.downcast_ref::<UsageError>().is_some()
+            || cause
+                .downcast_ref::<crate::markets::file::MarketsFileError>()
+                .is_some()
+        {
+            // A markets file is an input named on the command line, like an argument.
+            return Exit::Usage;
+        } else if let Some(crate::fsutil::LockError::Held { .. }) = cause.downcast_ref() {
+            return Exit::Locked;
         }
     }
-}
-
-#[derive(Debug, Args)]
-pub struct AddArgs {
-    /// Series id, e.g. shanghai_teu.
-    pub series: String,
-    /// Period in the series' grid: 2024-10 (month), 2024-W42 (week), 2024-10-18 (day), 2024 (year).
-    pub period: String,
-    /// The figure, e.g. 4300000 or 4,300,000.
-    #[arg(allow_negative_numbers = true)]
-    pub value: String,
-    /// How exact the figure is ("exceeded 4.3 million" is a lower bound).
-    #[arg(long, value_enum, default_value = "exact")]
-    pub precision: PrecisionArg,
-    /// Where the figure comes from (a URL or a release's title).
-    #[arg(long, default_value = "entered by hand")]
-    pub source: String,
-    /// When the figure was published (date or RFC 3339). Default: the series' release date for
-    /// that period by its release lag, or now if that is still in the future.
-    #[arg(long, value_name = "DATE")]
-    pub known_at: Option<String>,
+    Exit::Failure
 }

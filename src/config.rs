@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use thiserror::Error;
 
-use crate::series::catalog::SeriesSpec;
+use crate::analysis::lags::LagsConfig;
+use crate::forecast::ForecastConfig;
+use crate::ingest::settings::SourcesConfig;
+use crate::limits::describe_toml_error;
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -29,10 +32,6 @@ pub enum ConfigError {
         "no platform directory for portcast's {what} (is $HOME set?); give --store-dir or set it in the config"
     )]
     NoPlatformDir { what: &'static str },
-    #[error("environment variable {var}: {message}")]
-    Env { var: &'static str, message: String },
-    #[error("config [sources] {0}")]
-    Sources(String),
 }
 
 /// The file as written by the user; every field optional.
@@ -62,68 +61,7 @@ pub struct ConfigFile {
     pub lags: LagsConfig,
     /// Forecast settings: regression drivers and lags, selection sizes (`crate::forecast::config`).
     #[serde(default)]
-    pub forecast: crate::forecast::ForecastConfig,
-}
-
-/// The `[sources]` table: where and how `portcast fetch` reaches the live sources. Every key is
-/// optional; `crate::ingest::settings` checks the values and applies the defaults and the
-/// `PORTCAST_*_URL` environment variables (which override the base URLs given here).
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct SourcesConfig {
-    /// Replaces `https://services9.arcgis.com/weJ1QsnbMYJlCHdG/arcgis/rest/services`.
-    pub portwatch_url: Option<String>,
-    /// Replaces `https://api.db.nomics.world/v22`.
-    pub dbnomics_url: Option<String>,
-    /// Replaces `https://data.stats.gov.cn`.
-    pub nbs_url: Option<String>,
-    /// Replaces `https://en.sse.net.cn`.
-    pub scfi_url: Option<String>,
-    /// Replaces `https://www.portoflosangeles.org`.
-    pub pola_url: Option<String>,
-    /// PortWatch port ids to fetch (default port1188, port2027, port664).
-    pub ports: Option<Vec<String>>,
-    /// Seconds to wait for a TCP + TLS connection (default 10; the SCFI host needs at least 6).
-    pub connect_timeout_secs: Option<f64>,
-    /// Seconds one whole request may take, body included (default 60).
-    pub timeout_secs: Option<f64>,
-    /// Retries after a connection error, a timeout, HTTP 5xx or 429 (default 3).
-    pub retries: Option<u32>,
-    /// First backoff before a retry, in milliseconds; doubled each retry, with jitter (default 1000).
-    pub backoff_ms: Option<u64>,
-    /// Longest wait before a retry, in seconds, also capping `Retry-After` (default 60).
-    pub max_retry_wait_secs: Option<f64>,
-    /// Largest response body accepted, in bytes (default 64 MiB).
-    pub max_body_bytes: Option<u64>,
-    /// Most pages one paged query may take (default 100: 100,000 PortWatch rows).
-    pub max_pages: Option<usize>,
-    /// Days before the last stored period to fetch again, to catch revisions (default 28).
-    pub overlap_days: Option<i64>,
-}
-
-/// The `[lags]` table: which pairs `portcast lags` analyses when no `--pair` is given, and
-/// defaults for its flags. Every key is optional.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LagsConfig {
-    /// Replaces the built-in default pairs (`crate::analysis::lags::default_pairs`).
-    pub pairs: Option<Vec<LagPairConfig>>,
-    pub transform: Option<crate::analysis::transform::Transform>,
-    pub adjust: Option<crate::analysis::transform::Adjustment>,
-    pub max_lag: Option<usize>,
-    pub window: Option<usize>,
-    pub step: Option<usize>,
-    pub granger_order: Option<usize>,
-    pub oos_model: Option<crate::analysis::lags::OosModel>,
-}
-
-/// One pair: `x` leads `y` at positive lags; `freq` the grid (default: the coarser cadence).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LagPairConfig {
-    pub x: String,
-    pub y: String,
-    pub freq: Option<crate::model::Frequency>,
+    pub forecast: ForecastConfig,
 }
 
 impl ConfigFile {
@@ -203,56 +141,10 @@ impl ConfigFile {
     }
 }
 
-/// A TOML error as "line L, column C: message".
-pub fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
-    match e.span() {
-        Some(span) => {
-            let before = &text[..span.start.min(text.len())];
-            let line = before.matches('\n').count() + 1;
-            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            format!("line {line}, column {column}: {}", e.message())
-        }
-        None => e.message().to_string(),
-    }
-}
-
-/// Release lag per series: the catalog's default unless the config overrides it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ReleaseLags {
-    overrides: BTreeMap<String, i64>,
-}
-
-impl ReleaseLags {
-    pub fn new(overrides: BTreeMap<String, i64>) -> Self {
-        ReleaseLags { overrides }
-    }
-
-    pub fn lag_days(&self, spec: &SeriesSpec) -> i64 {
-        self.overrides
-            .get(&spec.id)
-            .copied()
-            .unwrap_or(spec.release_lag_days)
-    }
-}
-
-/// Where portcast keeps its own state when no directory is given: the platform data directory
-/// (`~/.local/share/portcast` on Linux).
-pub fn default_store_dir() -> Result<PathBuf, ConfigError> {
-    directories::ProjectDirs::from("org", "portcast", "portcast")
-        .map(|d| d.data_dir().join("store"))
-        .ok_or(ConfigError::NoPlatformDir { what: "store" })
-}
-
-/// The default config file, if the platform config directory has one.
-pub fn default_config_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("org", "portcast", "portcast")
-        .map(|d| d.config_dir().join("portcast.toml"))
-        .filter(|p| p.is_file())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::series::catalog::ReleaseLags;
 
     #[test]
     fn unknown_keys_are_errors_with_a_position() {

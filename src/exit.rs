@@ -1,10 +1,7 @@
-//! The documented exit codes, and how an error maps to one.
+//! The documented exit codes, and the usage error every command may return. Which error maps to
+//! which code is decided at the top, where every area's error type is known (`crate::cli::code_for`).
 
 use std::process::ExitCode;
-
-use crate::config::ConfigError;
-use crate::settings::SettingsError;
-use crate::store::StoreError;
 
 /// Exit codes of the `portcast` binary (also listed in the README).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,32 +32,7 @@ impl From<Exit> for ExitCode {
     }
 }
 
-/// The exit code for an error, found by looking through its cause chain.
-pub fn code_for(err: &anyhow::Error) -> Exit {
-    for cause in err.chain() {
-        if let Some(e) = cause.downcast_ref::<StoreError>() {
-            if matches!(e, StoreError::Invalid(_)) {
-                return Exit::DataProblem;
-            }
-        } else if cause.downcast_ref::<ConfigError>().is_some() {
-            return Exit::Config;
-        } else if let Some(e) = cause.downcast_ref::<SettingsError>() {
-            return match e {
-                SettingsError::Config(_) => Exit::Config,
-                SettingsError::Usage(_) => Exit::Usage,
-            };
-        } else if cause
-            .downcast_ref::<crate::commands::UsageError>()
-            .is_some()
-            || cause
-                .downcast_ref::<crate::markets::file::MarketsFileError>()
-                .is_some()
-        {
-            // A markets file is an input named on the command line, like an argument.
-            return Exit::Usage;
-        } else if let Some(crate::store::lock::LockError::Held { .. }) = cause.downcast_ref() {
-            return Exit::Locked;
-        }
-    }
-    Exit::Failure
-}
+/// A mistake in a command's own arguments (exit code 2), found after clap's parsing.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);

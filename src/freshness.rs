@@ -23,8 +23,8 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use crate::config::ReleaseLags;
 use crate::model::{Frequency, Period};
+use crate::series::catalog::ReleaseLags;
 use crate::store::Store;
 
 /// Days past the due date before a source counts as stale.

@@ -14,6 +14,7 @@ pub mod config;
 pub mod exit;
 pub mod forecast;
 pub mod freshness;
+pub mod fsutil;
 pub mod ingest;
 pub mod limits;
 pub mod markets;

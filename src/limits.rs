@@ -92,11 +92,8 @@ pub fn check_work(horizon: usize, paths: usize) -> Result<(), String> {
 }
 
 /// The command-line check: `--paths` and `--horizon` (when the command has one).
-pub fn check_flags(
-    horizon: Option<usize>,
-    paths: usize,
-) -> Result<(), crate::commands::UsageError> {
-    let flag = |m: String| crate::commands::UsageError(m);
+pub fn check_flags(horizon: Option<usize>, paths: usize) -> Result<(), crate::exit::UsageError> {
+    let flag = crate::exit::UsageError;
     if paths == 0 {
         return Err(flag("--paths must be at least 1".into()));
     }
@@ -117,6 +114,20 @@ pub fn check_flags(
         check_work(h, paths).map_err(|e| flag(format!("--paths {paths} --horizon {h}: {e}")))?;
     }
     Ok(())
+}
+
+/// A TOML error as "line L, column C: message" (the markets file, the shipment file, the
+/// config).
+pub fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: {}", e.message())
+        }
+        None => e.message().to_string(),
+    }
 }
 
 #[cfg(test)]

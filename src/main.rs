@@ -4,10 +4,10 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
-use portcast::cli::{Cli, ColorChoice, Command};
-use portcast::exit::{Exit, code_for};
-use portcast::settings::Settings;
+use clap::{CommandFactory, Parser};
+use portcast::cli::{Cli, Command, code_for};
+use portcast::exit::Exit;
+use portcast::settings::{ColorChoice, Settings};
 
 fn main() -> ExitCode {
     limit_malloc_arenas();
@@ -17,15 +17,17 @@ fn main() -> ExitCode {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = match &cli.command {
         // Generated from the command line alone: no config, store or data needed.
-        Command::Completions { shell } => portcast::commands::shell::completions(*shell, &mut out)
-            .map(|()| Exit::Ok)
-            .map_err(Into::into),
-        Command::Man => portcast::commands::shell::man(&mut out)
+        Command::Completions { shell } => {
+            portcast::commands::shell::completions(Cli::command(), *shell, &mut out)
+                .map(|()| Exit::Ok)
+                .map_err(Into::into)
+        }
+        Command::Man => portcast::commands::shell::man(Cli::command(), &mut out)
             .map(|()| Exit::Ok)
             .map_err(Into::into),
         command => Settings::from_args(&cli.global)
             .map_err(anyhow::Error::from)
-            .and_then(|settings| portcast::commands::run(command, &settings, &mut out)),
+            .and_then(|settings| portcast::cli::run(command, &settings, &mut out)),
     };
     let flushed = out.flush();
     match result.and_then(|code| flushed.map(|()| code).map_err(Into::into)) {

@@ -22,6 +22,18 @@ pub enum Frequency {
 }
 
 impl Frequency {
+    /// The frequency [`Frequency::as_str`] names (`day`, `week`, `month`, `year`).
+    pub fn from_name(name: &str) -> Option<Frequency> {
+        [
+            Frequency::Day,
+            Frequency::Week,
+            Frequency::Month,
+            Frequency::Year,
+        ]
+        .into_iter()
+        .find(|f| f.as_str() == name)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Frequency::Day => "day",

@@ -110,10 +110,10 @@ pub fn format_number(v: f64) -> String {
     }
 }
 
-/// Numbers for a person: at most six decimals, trailing zeros dropped (CSV and JSON keep every
-/// digit).
-fn format_for_reading(v: f64) -> String {
-    let s = format!("{v:.6}");
+/// Numbers for a person: at most `decimals` decimals, trailing zeros dropped, never `-0` (the
+/// text tables use six, the report page four; CSV and JSON keep every digit).
+pub fn format_decimals(v: f64, decimals: usize) -> String {
+    let s = format!("{v:.decimals$}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s == "-0" {
         "0".to_string()
@@ -230,7 +230,7 @@ impl Table {
                 r.iter()
                     .map(|c| {
                         if let Cell::Num(v) = c {
-                            format_for_reading(*v)
+                            format_decimals(*v, 6)
                         } else {
                             c.text()
                         }

@@ -15,13 +15,13 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use portcast::analysis::distribution::PredictiveDistribution;
 use portcast::backtest::engine::{self, Replay, Sources};
-use portcast::config::ReleaseLags;
 use portcast::forecast::{ForecastConfig, ModelChoice, ModelKind};
 use portcast::markets::book::EXAMPLE_MARKETS;
 use portcast::markets::file::{self, Market};
 use portcast::markets::paths::ForecastPaths;
 use portcast::markets::price::{self, PathSource, SeriesPaths};
 use portcast::model::{Frequency, Observation, Period, Precision, end_of_day, start_of_day};
+use portcast::series::catalog::ReleaseLags;
 use portcast::store::{DataDir, Read, Store, StoreLocation, bundle};
 
 use crate::util::{copy_of_data, csv_rows, portcast, run};

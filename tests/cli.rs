@@ -90,7 +90,7 @@ fn verbose_raises_the_level_and_colour_follows_no_color_and_the_flag() {
     assert!(always.contains('\x1b'), "{always:?}");
     let (_, _, never) = run(portcast(store.path()).args(["--color", "never"]).args(args));
     assert!(!never.contains('\x1b'), "{never:?}");
-    use portcast::cli::ColorChoice;
+    use portcast::settings::ColorChoice;
     assert!(ColorChoice::Auto.enabled(true, None));
     assert!(ColorChoice::Auto.enabled(true, Some("".as_ref())));
     assert!(!ColorChoice::Auto.enabled(true, Some("1".as_ref())));

@@ -8,11 +8,11 @@ use std::path::Path;
 
 use chrono::Datelike;
 use portcast::analysis::distribution::PredictiveDistribution;
-use portcast::config::ReleaseLags;
 use portcast::forecast::shocks::SimRng;
 use portcast::forecast::shocks::{Shocks, normal_quantile};
 use portcast::forecast::{ForecastConfig, ForecastRequest, ModelChoice, forecast, forecast_joint};
 use portcast::model::{Frequency, end_of_day};
+use portcast::series::catalog::ReleaseLags;
 use portcast::store::{DataDir, Store, StoreLocation};
 use rand::SeedableRng;
 use statrs::distribution::{Continuous, ContinuousCDF, Normal};

@@ -1056,7 +1056,7 @@ fn misuse_is_refused_before_any_request() {
 #[test]
 fn a_held_lock_is_exit_75() {
     let world = World::new(true, &[]);
-    let _held = portcast::store::lock::RunLock::acquire(world.store.path()).unwrap();
+    let _held = portcast::fsutil::RunLock::acquire(world.store.path()).unwrap();
     let (code, _, err) = world.fetch("http://127.0.0.1:9", &["--source", "scfi"]);
     assert_eq!(code, 75, "{err}");
     assert!(

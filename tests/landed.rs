@@ -12,12 +12,12 @@ use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use portcast::analysis::distribution::PredictiveDistribution;
-use portcast::config::ReleaseLags;
 use portcast::forecast::{ForecastConfig, ModelChoice};
 use portcast::markets::freight::{self, Basis, LandedResult, RateSource};
 use portcast::markets::paths::ForecastPaths;
 use portcast::markets::price::{PathSource, SeriesPaths, last_known};
 use portcast::model::{Frequency, Period, end_of_day};
+use portcast::series::catalog::ReleaseLags;
 use portcast::store::{DataDir, Store, StoreLocation};
 use portcast::trade::landed::{LEVELS, Shipment};
 

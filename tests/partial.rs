@@ -4,10 +4,10 @@
 //! `--step day`.
 
 use chrono::{Duration, NaiveDate};
-use portcast::backtest::score::crps_sorted;
-use portcast::config::ReleaseLags;
+use portcast::analysis::score::crps_sorted;
 use portcast::forecast::{ForecastConfig, ForecastRequest, ModelChoice, forecast};
 use portcast::model::{Frequency, Period, end_of_day};
+use portcast::series::catalog::ReleaseLags;
 use portcast::store::{DataDir, Store, StoreLocation};
 
 use crate::util::{csv_rows, portcast, run};

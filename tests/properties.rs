@@ -5,8 +5,8 @@
 //! files (most random bytes fail at the header; edits reach the row checks). Each property runs
 //! a bounded number of cases so `cargo test` stays quick.
 
-use portcast::config::ReleaseLags;
 use portcast::markets::file as markets;
+use portcast::series::catalog::ReleaseLags;
 use portcast::store::bundle::{self, FILES};
 use portcast::store::file;
 use portcast::trade::landed::Shipment;

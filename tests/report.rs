@@ -9,12 +9,13 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{Months, NaiveDate};
+use portcast::fsutil::RunLock;
 use portcast::output::{Cell, Table};
 use portcast::report::chart::*;
 use portcast::report::html::{
     Page, RunState, Section, SourceRow, SourceState, TableBlock, relative_href,
 };
-use portcast::report::rundir::{LATEST, OutputDir, RunLock};
+use portcast::report::rundir::{LATEST, OutputDir};
 use portcast::report::{csv, html, write_chart};
 
 const SOURCE: &str =

@@ -116,7 +116,7 @@ fn an_offline_run_writes_a_complete_report_and_a_second_run_waits_for_the_lock()
     // A second run while the lock is held exits at once with 75 and a one-line message.
     // (The lock is `try_lock`: a run that waited for it would never return while the test holds
     // it, so finishing at all is the check that it does not wait — no clock needed.)
-    let lock = portcast::store::lock::RunLock::acquire(&store).unwrap();
+    let lock = portcast::fsutil::RunLock::acquire(&store).unwrap();
     let (code, _, err) = run(portcast(&store).args(&args));
     assert_eq!(code, 75, "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");

@@ -534,7 +534,7 @@ fn crps_matches_its_definition_on_small_samples() {
     // The O(n) CRPS of the scores against the definition written out in O(n²), on synthetic
     // samples with ties and an outcome inside, below and above them (not the same code path,
     // which `score.rs` compares `crps_samples` with).
-    use portcast::backtest::score::{crps_samples, crps_sorted};
+    use portcast::analysis::score::{crps_samples, crps_sorted};
     let samples = [3.0, -1.0, 2.5, 2.5, 7.0, 0.0, 4.25, -3.5, 2.5, 10.0];
     let n = samples.len() as f64;
     let mut sorted = samples.to_vec();

@@ -11,8 +11,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use portcast::config::ReleaseLags;
 use portcast::model::{Observation, Period, Precision};
+use portcast::series::catalog::ReleaseLags;
 use portcast::store::{DataDir, Store, StoreLocation, file};
 
 use crate::util::{portcast, run};

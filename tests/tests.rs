@@ -11,6 +11,7 @@ mod hostile;
 mod ingest;
 mod lags;
 mod landed;
+mod layers;
 mod partial;
 mod properties;
 mod report;

@@ -28,8 +28,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
-use super::ccf::{CcfOptions, ccf};
+use super::ccf::{CcfOptions, ccf, pearson};
 use super::lags::{self, LagOptions, MIN_OVERLAP};
+use super::score::wilson_interval;
 use super::transform::{Aligned, PairData, Regular, Transform, TransformError, prepare_pair};
 use crate::model::{Frequency, Period, Precision};
 use crate::series::view::Point;
@@ -199,19 +200,6 @@ pub fn fisher_interval(r: f64, n_eff: f64, level: f64) -> (f64, f64) {
     let zr = r.clamp(-0.999_999_999, 0.999_999_999).atanh();
     let se = 1.0 / (n_eff - 3.0).sqrt();
     ((zr - z * se).tanh(), (zr + z * se).tanh())
-}
-
-/// Wilson score interval for `hits` successes in `n` trials.
-pub fn wilson(hits: usize, n: usize, level: f64) -> (f64, f64) {
-    if n == 0 {
-        return (f64::NAN, f64::NAN);
-    }
-    let z = Normal::standard().inverse_cdf(1.0 - (1.0 - level) / 2.0);
-    let (nf, p) = (n as f64, hits as f64 / n as f64);
-    let denom = 1.0 + z * z / nf;
-    let centre = (p + z * z / (2.0 * nf)) / denom;
-    let half = z * (p * (1.0 - p) / nf + z * z / (4.0 * nf * nf)).sqrt() / denom;
-    ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
 /// Zou's (2007) interval for the difference `r1 − r2` of two correlations that share a variable
@@ -607,7 +595,7 @@ fn hit_row(
     } else {
         f64::NAN
     };
-    let (low, high) = wilson(c.hits, c.signals, LEVEL);
+    let (low, high) = wilson_interval(c.hits, c.signals, LEVEL).unwrap_or((f64::NAN, f64::NAN));
     let m = Measured {
         value: if c.signals > 0 {
             c.hits as f64 / c.signals as f64
@@ -876,22 +864,6 @@ fn better_predictor_row(
     Ok(AuditRow::new(4, claimed, Some(m), note))
 }
 
-/// Pearson correlation of complete pairs (two-pass, centred).
-fn pearson(pts: &[(f64, f64)]) -> f64 {
-    let nf = pts.len() as f64;
-    let (ma, mb) = pts
-        .iter()
-        .fold((0.0, 0.0), |(a, b), (u, v)| (a + u / nf, b + v / nf));
-    let (sab, saa, sbb) = pts.iter().fold((0.0, 0.0, 0.0), |(x, y, z), (u, v)| {
-        (
-            x + (u - ma) * (v - mb),
-            y + (u - ma) * (u - ma),
-            z + (v - mb) * (v - mb),
-        )
-    });
-    sab / (saa * sbb).sqrt()
-}
-
 /// SCFI change (percent) from the last print on or before the month's last day (at most 10 days
 /// before it) to the last print on or before 14 days after it.
 fn scfi_change(prints: &BTreeMap<chrono::NaiveDate, f64>, month: Period) -> Option<f64> {
@@ -1073,12 +1045,12 @@ mod tests {
     #[test]
     fn intervals_match_statsmodels_and_scipy() {
         let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
-        let (l, h) = wilson(9, 11, 0.95);
+        let (l, h) = wilson_interval(9, 11, 0.95).unwrap();
         assert!(
             close(l, 0.5230194380391557) && close(h, 0.9486323102539149),
             "{l} {h}"
         );
-        let (l, h) = wilson(0, 4, 0.95);
+        let (l, h) = wilson_interval(0, 4, 0.95).unwrap();
         assert!(close(l, 0.0) && close(h, 0.4898908364545974), "{l} {h}");
         let (l, h) = fisher_interval(0.5, 40.0, 0.95);
         assert!(

@@ -37,9 +37,15 @@ pub enum CcfError {
         "cross-correlation needs at least {needed} overlapping non-constant pairs at some lag, got at most {got}"
     )]
     TooFewPairs { needed: usize, got: usize },
-    /// Pre-whitening failed.
+    /// Pre-whitening failed (not a `#[source]`: the message already ends with it).
     #[error("pre-whitening x failed: {0}")]
-    Prewhitening(#[from] ArError),
+    Prewhitening(ArError),
+}
+
+impl From<ArError> for CcfError {
+    fn from(e: ArError) -> Self {
+        CcfError::Prewhitening(e)
+    }
 }
 
 /// How to compute a cross-correlation.
@@ -256,6 +262,23 @@ pub fn ccf<T: MaybeMissing>(x: &[T], y: &[T], opts: &CcfOptions) -> Result<CcfRe
 }
 
 /// The series as `f64` with NaN for every missing value (one allocation per call, none per lag).
+/// Pearson correlation of complete pairs `(a, b)` (two-pass, centred); NaN when either side is
+/// constant.
+pub fn pearson(pairs: &[(f64, f64)]) -> f64 {
+    let n = pairs.len() as f64;
+    let (ma, mb) = (
+        pairs.iter().map(|p| p.0).sum::<f64>() / n,
+        pairs.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (a, b) in pairs {
+        sab += (a - ma) * (b - mb);
+        saa += (a - ma).powi(2);
+        sbb += (b - mb).powi(2);
+    }
+    sab / (saa * sbb).sqrt()
+}
+
 fn to_nan<T: MaybeMissing>(x: &[T]) -> Vec<f64> {
     x.iter().map(|v| v.value().unwrap_or(f64::NAN)).collect()
 }

@@ -5,7 +5,7 @@
 //! combinations of correlated quantities (an index basket) can be answered with the same
 //! draws. Models in `crate::analysis` produce a [`PredictiveDistribution`]; contract pricing in
 //! `crate::markets::contract` reads probabilities and expectations off it, and
-//! `crate::backtest::score` judges it against what was later published.
+//! `crate::analysis::score` judges it against what was later published.
 //!
 //! Conventions:
 //! - Horizon indices are **0-based**: `h = 0` is the first forecast step (one period ahead).

@@ -19,6 +19,7 @@
 
 use chrono::{DateTime, Utc};
 use nalgebra::{DMatrix, DVector};
+use serde::Deserialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use super::ar::{self, ArModel};
@@ -28,6 +29,31 @@ use super::linalg::least_squares;
 use super::transform::{Adjustment, Aligned, PairData, Transform, TransformError, prepare_pair};
 use crate::model::{Frequency, Period};
 use crate::store::Store;
+
+/// The `[lags]` table: which pairs `portcast lags` analyses when no `--pair` is given, and
+/// defaults for its flags. Every key is optional.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LagsConfig {
+    /// Replaces the built-in default pairs (`crate::analysis::lags::default_pairs`).
+    pub pairs: Option<Vec<LagPairConfig>>,
+    pub transform: Option<Transform>,
+    pub adjust: Option<Adjustment>,
+    pub max_lag: Option<usize>,
+    pub window: Option<usize>,
+    pub step: Option<usize>,
+    pub granger_order: Option<usize>,
+    pub oos_model: Option<OosModel>,
+}
+
+/// One pair: `x` leads `y` at positive lags; `freq` the grid (default: the coarser cadence).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LagPairConfig {
+    pub x: String,
+    pub y: String,
+    pub freq: Option<Frequency>,
+}
 
 /// Fewest periods where both series have a (transformed) value for a pair to be analysed: two
 /// years of months. Below it a CCF over a year of lags rests on a handful of pairs per lag.
@@ -129,7 +155,7 @@ impl PairSpec {
 }
 
 /// The pairs of the config's `[lags]` table, else the [`default_pairs`].
-pub fn configured_pairs(cfg: &crate::config::LagsConfig) -> Vec<PairSpec> {
+pub fn configured_pairs(cfg: &LagsConfig) -> Vec<PairSpec> {
     match &cfg.pairs {
         Some(list) => list
             .iter()

@@ -1,5 +1,7 @@
 //! Analysis on views of the store: lead-lag statistics (AR pre-whitening, two-sided CCF, Granger
-//! causality), the Chinese calendar regressors, and predictive distributions.
+//! causality), the Chinese calendar regressors, predictive distributions, and the scores and
+//! interval statistics that judge them (`score`: CRPS, Brier, log score, reliability, Wilson
+//! intervals, coverage, MAPE, P&L), used by `crate::forecast` and `crate::backtest` alike.
 //!
 //! The kernels here work on plain slices aligned by period (`Option<f64>` where a period is
 //! missing). `transform` builds those slices from `crate::series::view` views (grid, transform,
@@ -15,4 +17,5 @@ pub mod distribution;
 pub mod granger;
 pub mod lags;
 pub mod linalg;
+pub mod score;
 pub mod transform;

@@ -114,8 +114,12 @@ pub enum TransformError {
         needed: usize,
         got: usize,
     },
-    #[error("the Chinese New Year adjustment of `{series}` failed: {source}")]
-    CnyFit { series: String, source: LinalgError },
+    #[error("the Chinese New Year adjustment of `{series}` failed: {error}")]
+    CnyFit {
+        series: String,
+        /// Not `source`: the message already ends with it (printed once, not twice).
+        error: LinalgError,
+    },
     #[error(transparent)]
     Calendar(#[from] CalendarError),
 }
@@ -437,9 +441,9 @@ pub fn cny_adjust(
         rows.len(),
         rows.iter().map(|&i| series.values[i].unwrap_or(f64::NAN)),
     );
-    let fit = least_squares(&design, &response).map_err(|source| TransformError::CnyFit {
+    let fit = least_squares(&design, &response).map_err(|error| TransformError::CnyFit {
         series: id.to_string(),
-        source,
+        error,
     })?;
     let beta = fit.coef[1];
     let values = series

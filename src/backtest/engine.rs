@@ -169,7 +169,7 @@ pub fn replay(
             let crps = match (&settled, &model.value_samples) {
                 (Some(s), Some(samples)) if i == 0 => s
                     .value
-                    .and_then(|y| crate::backtest::score::crps_sorted(samples, y).ok()),
+                    .and_then(|y| crate::analysis::score::crps_sorted(samples, y).ok()),
                 _ => None,
             };
             out.rows.push(StepRow {

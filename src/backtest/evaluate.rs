@@ -17,7 +17,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::engine::{StepRow, lookup};
-use super::score::{self, ReliabilityBin};
+use crate::analysis::score::{self, ReliabilityBin};
 use crate::markets::contract::{Contract, Strike};
 use crate::markets::file::{Market, MarketKind};
 use crate::markets::rule::Rule;

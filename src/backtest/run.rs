@@ -229,7 +229,7 @@ pub fn pooled_scores(run: &BacktestRun, strategy: Strategy, trades: &[Trade]) ->
     let pnl: Vec<f64> = trades.iter().map(|t| t.pnl).collect();
     scores.trades = trades.len();
     scores.pnl = pnl.iter().fold(0.0, |a, b| a + b);
-    scores.hit_rate = super::score::hit_rate(&pnl).ok();
-    scores.max_drawdown = super::score::max_drawdown(&pnl).unwrap_or(0.0);
+    scores.hit_rate = crate::analysis::score::hit_rate(&pnl).ok();
+    scores.max_drawdown = crate::analysis::score::max_drawdown(&pnl).unwrap_or(0.0);
     scores
 }

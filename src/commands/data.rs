@@ -2,20 +2,112 @@
 //! hand (official Shanghai monthly TEU has no API), and export the vintage table.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::{Duration, Utc};
+use clap::{Args, Subcommand, ValueEnum};
 
-use super::UsageError;
-use crate::cli::{AddArgs, ExportArgs, ShowArgs};
-use crate::exit::Exit;
-use crate::model::{Observation, Precision, start_of_day};
+use crate::exit::{Exit, UsageError};
+use crate::model::{Frequency, Observation, Precision, start_of_day};
 use crate::output::Table;
 use crate::present::data::list_table;
 use crate::series::catalog;
-use crate::settings::{Settings, parse_as_of};
+use crate::settings::{Settings, freq_arg, parse_as_of};
 use crate::store::{Store, file};
+
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// One row per series: frequency, unit, first and last period, count, missing periods.
+    #[command(after_help = "Examples:
+  portcast data list
+  portcast data list --as-of 2023-06-30 --format csv")]
+    List,
+    /// The values of one series, as known at --as-of.
+    #[command(after_help = "Examples:
+  portcast data show shanghai_calls --freq month --format csv
+  portcast data show pmi --as-of 2023-06-15")]
+    Show(ShowArgs),
+    /// Validate every input file; print each problem; exit 3 if there is any.
+    #[command(after_help = "Example:
+  portcast data check --data-dir ./my-snapshot")]
+    Check,
+    /// Append a hand-entered figure to the store (e.g. an official Shanghai monthly TEU release).
+    #[command(after_help = "Example:
+  portcast data add shanghai_teu 2024-10 4300000 --precision lower-bound --source \"SIPG: exceeded 4.3 million\"")]
+    Add(AddArgs),
+    /// Write the store's vintage table (every figure with the time it became known, revisions
+    /// included) to a file, for pandas, polars, R or a spreadsheet.
+    #[command(after_help = "Examples:
+  portcast data export --output vintages.csv
+  portcast data export --format json --output vintages.json
+  portcast data export --format parquet --output vintages.parquet
+  portcast data export --as-of 2023-12-31 --output -     only what was known by then, on stdout")]
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// File to write (atomically); `-` for stdout. The format is --format: csv (default for
+    /// export), json or parquet (README, `portcast data export`).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Only these series (repeat or comma-separate). Default: every stored series.
+    #[arg(long, value_delimiter = ',', value_name = "ID")]
+    pub series: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Series id (see `portcast data list`).
+    pub series: String,
+    /// Aggregate daily or weekly data to ISO weeks, calendar months or years; partial periods
+    /// are marked in the `complete` column.
+    #[arg(long, value_parser = freq_arg(&["week", "month", "year"]))]
+    pub freq: Option<Frequency>,
+}
+
+/// How exact a hand-entered figure is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PrecisionArg {
+    Exact,
+    Rounded,
+    LowerBound,
+    UpperBound,
+}
+
+impl From<PrecisionArg> for Precision {
+    fn from(p: PrecisionArg) -> Self {
+        match p {
+            PrecisionArg::Exact => Precision::Exact,
+            PrecisionArg::Rounded => Precision::Rounded,
+            PrecisionArg::LowerBound => Precision::LowerBound,
+            PrecisionArg::UpperBound => Precision::UpperBound,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Series id, e.g. shanghai_teu.
+    pub series: String,
+    /// Period in the series' grid: 2024-10 (month), 2024-W42 (week), 2024-10-18 (day), 2024 (year).
+    pub period: String,
+    /// The figure, e.g. 4300000 or 4,300,000.
+    #[arg(allow_negative_numbers = true)]
+    pub value: String,
+    /// How exact the figure is ("exceeded 4.3 million" is a lower bound).
+    #[arg(long, value_enum, default_value = "exact")]
+    pub precision: PrecisionArg,
+    /// Where the figure comes from (a URL or a release's title).
+    #[arg(long, default_value = "entered by hand")]
+    pub source: String,
+    /// When the figure was published (date or RFC 3339). Default: the series' release date for
+    /// that period by its release lag, or now if that is still in the future.
+    #[arg(long, value_name = "DATE")]
+    pub known_at: Option<String>,
+}
 
 /// `data list`: one row per series with data as of the as-of time.
 pub fn list(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<Exit> {
@@ -35,7 +127,7 @@ pub fn show(settings: &Settings, args: &ShowArgs, out: &mut dyn Write) -> anyhow
         .into());
     }
     let store = Store::open(&settings.location)?;
-    let view = store.view_at(&args.series, settings.as_of, args.freq.map(Into::into))?;
+    let view = store.view_at(&args.series, settings.as_of, args.freq)?;
     let frame = view.to_frame()?;
     let columns: &[&str] = if args.freq.is_some() {
         &[
@@ -87,7 +179,7 @@ pub fn add(settings: &Settings, args: &AddArgs) -> anyhow::Result<Exit> {
     let mut obs = parse_entry(settings, args).map_err(UsageError)?;
     // The same lock as `fetch`: two writers appending at once would lose one's rows.
     let dir = &settings.store_dir;
-    let _lock = crate::store::lock::RunLock::acquire(dir)?;
+    let _lock = crate::fsutil::RunLock::acquire(dir)?;
     // Refuse to append to a store that does not load: the user should see its problems first.
     let store = Store::open(&settings.location)?;
     let now = Utc::now();
@@ -295,7 +387,7 @@ pub fn export(settings: &Settings, args: &ExportArgs, out: &mut dyn Write) -> an
     } else {
         let mut bytes = Vec::new();
         table.write(format, &mut bytes)?;
-        file::write_atomic(&args.output, &bytes)
+        crate::fsutil::write_atomic(&args.output, &bytes)
             .with_context(|| format!("cannot write {}", args.output.display()))?;
         tracing::info!(
             "{} figures of {} series written to {}",

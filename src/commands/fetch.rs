@@ -10,8 +10,7 @@ use std::io::Write;
 use chrono::{NaiveDate, SubsecRound, Utc};
 use clap::Args;
 
-use super::UsageError;
-use crate::exit::Exit;
+use crate::exit::{Exit, UsageError};
 use crate::ingest::fetch::{FetchOptions, FetchReport, fetch_blocking};
 use crate::ingest::settings::IngestSettings;
 use crate::ingest::source::SourceId;
@@ -61,7 +60,7 @@ pub fn run(settings: &Settings, args: &FetchArgs, out: &mut dyn Write) -> anyhow
     let ingest = IngestSettings::from_env(&settings.config.sources)?;
     let wants_scfi = args.sources.is_empty() || args.sources.contains(&SourceId::Scfi);
     if wants_scfi
-        && ingest.endpoints.scfi == crate::ingest::scfi::DEFAULT_BASE_URL
+        && ingest.endpoints.scfi == crate::ingest::settings::SCFI_URL
         && ingest.client.connect_timeout.as_secs_f64() < 6.0
     {
         tracing::warn!(
@@ -72,7 +71,7 @@ pub fn run(settings: &Settings, args: &FetchArgs, out: &mut dyn Write) -> anyhow
 
     let dir = &settings.store_dir;
     // Held until the end of the run: two fetches appending at once would lose rows.
-    let _lock = crate::store::lock::RunLock::acquire(dir)?;
+    let _lock = crate::fsutil::RunLock::acquire(dir)?;
     let store = Store::open(&settings.location)?;
 
     let progress = Progress::new(settings.quiet);

@@ -8,9 +8,8 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 
-use super::UsageError;
 use crate::analysis::distribution::DEFAULT_PATHS;
-use crate::exit::Exit;
+use crate::exit::{Exit, UsageError};
 use crate::forecast::evaluate::{EvaluateRequest, Evaluation, evaluate as run_evaluation};
 use crate::forecast::nowcast::{self, NowcastOptions};
 use crate::forecast::{ForecastRequest, ModelChoice, ModelKind, forecast as run_forecast};
@@ -18,24 +17,8 @@ use crate::model::{Frequency, Period};
 use crate::output::format_number;
 use crate::present;
 use crate::series::catalog;
-use crate::settings::Settings;
+use crate::settings::{Settings, freq_arg};
 use crate::store::Store;
-
-/// Forecasting grid.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ForecastFreq {
-    Week,
-    Month,
-}
-
-impl From<ForecastFreq> for Frequency {
-    fn from(f: ForecastFreq) -> Self {
-        match f {
-            ForecastFreq::Week => Frequency::Week,
-            ForecastFreq::Month => Frequency::Month,
-        }
-    }
-}
 
 /// Which model to use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -83,8 +66,8 @@ pub struct ForecastArgs {
     #[arg(long)]
     pub series: String,
     /// Forecasting grid. Default: weekly for SCFI-like weekly prints, monthly otherwise.
-    #[arg(long, value_enum)]
-    pub freq: Option<ForecastFreq>,
+    #[arg(long, value_parser = freq_arg(&["week", "month"]))]
+    pub freq: Option<Frequency>,
     /// Number of periods after the last one known at --as-of.
     #[arg(long, default_value_t = 6)]
     pub horizon: usize,
@@ -125,8 +108,8 @@ pub struct EvaluateArgs {
     #[arg(long)]
     pub series: String,
     /// Forecasting grid (as for `forecast`).
-    #[arg(long, value_enum)]
-    pub freq: Option<ForecastFreq>,
+    #[arg(long, value_parser = freq_arg(&["week", "month"]))]
+    pub freq: Option<Frequency>,
     /// First origin: the periods that start on or after this date (YYYY-MM-DD or YYYY-MM).
     #[arg(long, value_name = "DATE")]
     pub from: String,
@@ -158,14 +141,14 @@ pub struct EvaluateArgs {
 
 /// The series must exist and be forecastable at the asked grid (weekly or monthly, never finer
 /// than its own; official Shanghai TEU only monthly).
-fn check_series(series: &str, freq: Option<ForecastFreq>) -> Result<(), UsageError> {
+fn check_series(series: &str, freq: Option<Frequency>) -> Result<(), UsageError> {
     let Some(spec) = catalog::spec(series) else {
         return Err(UsageError(format!(
             "unknown series `{series}` (see `portcast data list`)"
         )));
     };
     let freq = match freq {
-        Some(f) => Frequency::from(f),
+        Some(f) => f,
         None => crate::forecast::default_freq(series).unwrap_or(spec.period),
     };
     if !matches!(freq, Frequency::Week | Frequency::Month) {
@@ -197,7 +180,7 @@ pub fn forecast(
     let store = Store::open(&settings.location)?;
     let req = ForecastRequest {
         series: args.series.clone(),
-        freq: args.freq.map(Into::into),
+        freq: args.freq,
         horizon: args.horizon,
         as_of: settings.as_of,
         model: args.model.into(),
@@ -300,7 +283,7 @@ pub fn evaluate(
     }
     let req = EvaluateRequest {
         series: args.series.clone(),
-        freq: args.freq.map(Into::into),
+        freq: args.freq,
         from,
         to,
         horizon: args.horizon,
@@ -375,7 +358,6 @@ fn evaluate_known_days(
     use crate::forecast::known_days::{KnownDaysRequest, evaluate_known_days as run};
     let freq = args
         .freq
-        .map(Frequency::from)
         .or_else(|| crate::forecast::default_freq(&args.series))
         .unwrap_or(Frequency::Month);
     let req = KnownDaysRequest {

@@ -12,15 +12,14 @@ use std::io::Write;
 
 use clap::{Args, ValueEnum};
 
-use super::UsageError;
 use crate::analysis::lags::{self, LagOptions, OosModel, PairReport, PairSpec, analyse_pairs};
 use crate::analysis::transform::{Adjustment, Transform};
-use crate::exit::Exit;
+use crate::exit::{Exit, UsageError};
 use crate::model::Frequency;
 use crate::output::{Format, Table};
 use crate::present::json_rows;
 use crate::present::lags::{LagTables, tables, write_text};
-use crate::settings::Settings;
+use crate::settings::{Settings, freq_arg};
 use crate::store::Store;
 
 /// Flags of `portcast lags`.
@@ -32,8 +31,8 @@ pub struct LagsArgs {
     #[arg(long = "pair", value_name = "X:Y")]
     pub pairs: Vec<String>,
     /// Grid for every pair (default: each pair's own; never finer than a series' cadence).
-    #[arg(long, value_enum)]
-    pub freq: Option<LagFreq>,
+    #[arg(long, value_parser = freq_arg(&["week", "month"]))]
+    pub freq: Option<Frequency>,
     /// Transform of both series before the analysis (default yoy: year-on-year log growth).
     #[arg(long, value_enum)]
     pub transform: Option<TransformArg>,
@@ -62,13 +61,6 @@ pub struct LagsArgs {
     /// Which table to print (table and json: all by default; csv: lags by default).
     #[arg(long, value_enum)]
     pub section: Option<Section>,
-}
-
-/// Grids a pair can be analysed on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum LagFreq {
-    Week,
-    Month,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -134,10 +126,7 @@ pub fn options(args: &LagsArgs, settings: &Settings) -> LagOptions {
             .or(cfg.transform)
             .unwrap_or(Transform::Yoy),
         adjust: args.adjust.map(|_| Adjustment::Cny).or(cfg.adjust),
-        freq: args.freq.map(|f| match f {
-            LagFreq::Week => Frequency::Week,
-            LagFreq::Month => Frequency::Month,
-        }),
+        freq: args.freq,
         max_lag: args.max_lag.or(cfg.max_lag),
         prewhiten: !args.raw,
         window: args.window.or(cfg.window),

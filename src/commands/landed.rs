@@ -18,10 +18,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 
-use super::UsageError;
 use crate::analysis::distribution::DEFAULT_PATHS;
-use crate::config::ConfigError;
-use crate::exit::Exit;
+use crate::exit::{Exit, UsageError};
 use crate::forecast::ModelChoice;
 use crate::markets::file;
 use crate::markets::freight::{self, Basis, LandedResult, RateSource};
@@ -137,10 +135,8 @@ pub fn run(settings: &Settings, args: &LandedArgs, out: &mut dyn Write) -> anyho
 pub fn load_shipment(settings: &Settings, flag: Option<&Path>) -> anyhow::Result<Shipment> {
     match (flag, &settings.config.shipment_file) {
         (Some(path), _) => Ok(Shipment::read(path).map_err(|e| UsageError(e.to_string()))?),
-        (None, Some(path)) => Ok(Shipment::read(path).map_err(|e| ConfigError::Invalid {
-            path: settings.config_path.clone().unwrap_or_default(),
-            message: format!("shipment_file: {e}"),
-        })?),
+        (None, Some(path)) => Ok(Shipment::read(path)
+            .map_err(|e| settings.config_invalid(format!("shipment_file: {e}")))?),
         (None, None) => Err(UsageError(
             "no shipment: give --shipment FILE or set shipment_file in the config".into(),
         )

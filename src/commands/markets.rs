@@ -8,11 +8,10 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 
-use super::UsageError;
 use crate::analysis::distribution::DEFAULT_PATHS;
 use crate::backtest::evaluate::{Strategy, Sweep};
 use crate::backtest::run::{Window, default_window, run_backtest};
-use crate::exit::Exit;
+use crate::exit::{Exit, UsageError};
 use crate::markets::book::{self, Book, price_all};
 use crate::markets::file::Market;
 use crate::markets::paths::ForecastSpec;

@@ -14,9 +14,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use super::UsageError;
 use super::markets::MarketsArgs;
-use crate::exit::Exit;
+use crate::exit::{Exit, UsageError};
 use crate::model::Frequency;
 use crate::output::Format;
 use crate::pipeline::{self, RunOptions, RunReport, chart_horizon};
@@ -49,11 +48,9 @@ pub struct RunArgs {
 
 /// The default report directory: `reports` under the platform data directory.
 fn default_out() -> anyhow::Result<PathBuf> {
-    directories::ProjectDirs::from("org", "portcast", "portcast")
-        .map(|d| d.data_dir().join("reports"))
-        .context(
-            "no platform data directory (is $HOME set?): give --out or reports_dir in the config",
-        )
+    crate::settings::default_reports_dir().context(
+        "no platform data directory (is $HOME set?): give --out or reports_dir in the config",
+    )
 }
 
 pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::Result<Exit> {

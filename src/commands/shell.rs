@@ -1,15 +1,27 @@
 //! `portcast completions SHELL` and `portcast man`: generated from the command line's own
 //! definition (clap_complete, clap_mangen), so they never disagree with `--help`. Neither reads
-//! the config or the data.
+//! the config or the data. The binary hands them the definition (`crate::cli::Cli`).
 
 use std::io::Write;
 
-use clap::CommandFactory;
+use clap::ValueEnum;
 
-use crate::cli::{Cli, Shell};
+/// Shells `portcast completions` writes a script for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    Powershell,
+}
 
 /// The completion script for `shell`.
-pub fn completions(shell: Shell, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn completions(
+    mut cmd: clap::Command,
+    shell: Shell,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let shell = match shell {
         Shell::Bash => clap_complete::Shell::Bash,
         Shell::Zsh => clap_complete::Shell::Zsh,
@@ -17,12 +29,11 @@ pub fn completions(shell: Shell, out: &mut dyn Write) -> std::io::Result<()> {
         Shell::Elvish => clap_complete::Shell::Elvish,
         Shell::Powershell => clap_complete::Shell::PowerShell,
     };
-    let mut cmd = Cli::command();
     clap_complete::generate(shell, &mut cmd, "portcast", out);
     Ok(())
 }
 
 /// The man page, portcast(1), in roff: the top-level command with every subcommand listed.
-pub fn man(out: &mut dyn Write) -> std::io::Result<()> {
-    clap_mangen::Man::new(Cli::command()).render(out)
+pub fn man(cmd: clap::Command, out: &mut dyn Write) -> std::io::Result<()> {
+    clap_mangen::Man::new(cmd).render(out)
 }

@@ -6,11 +6,10 @@ use std::io::Write;
 
 use clap::Args;
 
-use super::UsageError;
-use crate::exit::Exit;
+use crate::exit::{Exit, UsageError};
 use crate::present::trade::{QuoteInputs, modes_table, quote_table};
-use crate::trade::TradeError;
-use crate::trade::quote::{self, Term};
+use crate::trade::quote;
+use crate::trade::{Term, TradeError};
 use crate::trade::weight::{self, FreightOption, Shipment, Tariff};
 
 /// `portcast quote`: convert a price between FOB, CFR and CIF, with commission, discount and

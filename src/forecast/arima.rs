@@ -1264,10 +1264,10 @@ mod tests {
     #[ignore = "prints a measurement; run with --ignored --nocapture"]
     fn gaussian_vs_bootstrap_errors() {
         use crate::analysis::distribution::sort_floats;
-        use crate::backtest::score::crps_sorted;
-        use crate::config::ReleaseLags;
+        use crate::analysis::score::crps_sorted;
         use crate::forecast::{ForecastConfig, prepare};
         use crate::model::end_of_day;
+        use crate::series::catalog::ReleaseLags;
         use crate::store::{DataDir, Store, StoreLocation};
         let store = Store::open(&StoreLocation {
             data_dir: DataDir::Embedded,

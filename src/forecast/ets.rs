@@ -1484,10 +1484,10 @@ mod tests {
     #[ignore]
     fn measure_scale_and_errors() {
         use crate::analysis::distribution::sort_floats;
-        use crate::backtest::score::crps_sorted;
-        use crate::config::ReleaseLags;
+        use crate::analysis::score::crps_sorted;
         use crate::forecast::{ForecastConfig, prepare};
         use crate::model::end_of_day;
+        use crate::series::catalog::ReleaseLags;
         use crate::store::{DataDir, Store, StoreLocation};
         let store = Store::open(&StoreLocation {
             data_dir: DataDir::Embedded,

@@ -23,7 +23,7 @@ use super::{
     ForecastConfig, ForecastError, ModelChoice, ModelKind, Prepared, aux_rng, default_freq,
     fit_target, nowcast, prepare, rngs,
 };
-use crate::backtest::score::{crps_sorted, interval_coverage, mape};
+use crate::analysis::score::{crps_sorted, interval_coverage, mape};
 use crate::model::{Frequency, Period};
 use crate::store::Store;
 

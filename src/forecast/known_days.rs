@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::{ForecastConfig, ForecastError, ForecastRequest, ModelChoice};
-use crate::backtest::score::crps_sorted;
+use crate::analysis::score::crps_sorted;
 use crate::model::{Frequency, Period, end_of_day};
 use crate::series::catalog;
 use crate::store::Store;

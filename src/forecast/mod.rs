@@ -1063,7 +1063,7 @@ fn shock_correlation(residuals: &[&[(Period, f64)]]) -> (DMatrix<f64>, Vec<Vec<u
             overlap[i][j] = pairs.len();
             overlap[j][i] = pairs.len();
             if pairs.len() >= MIN_CORRELATION_OVERLAP {
-                let r = pearson(&pairs);
+                let r = crate::analysis::ccf::pearson(&pairs);
                 if r.is_finite() {
                     corr[(i, j)] = r;
                     corr[(j, i)] = r;
@@ -1085,21 +1085,6 @@ fn normal_scores(r: &[(Period, f64)]) -> std::collections::BTreeMap<Period, f64>
         .enumerate()
         .map(|(rank, &i)| (r[i].0, normal_quantile((rank as f64 + 0.5) / n)))
         .collect()
-}
-
-fn pearson(pairs: &[(f64, f64)]) -> f64 {
-    let n = pairs.len() as f64;
-    let (ma, mb) = (
-        pairs.iter().map(|p| p.0).sum::<f64>() / n,
-        pairs.iter().map(|p| p.1).sum::<f64>() / n,
-    );
-    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for (a, b) in pairs {
-        sab += (a - ma) * (b - mb);
-        saa += (a - ma).powi(2);
-        sbb += (b - mb).powi(2);
-    }
-    sab / (saa * sbb).sqrt()
 }
 
 /// A factor `L` with `L Lᵀ` the nearest correlation matrix to `c` by eigenvalue clipping

@@ -57,7 +57,7 @@ use thiserror::Error;
 use super::optim::nelder_mead;
 use super::shocks::normal_quantile;
 use crate::analysis::distribution::{DistributionError, PredictiveDistribution};
-use crate::backtest::score::mape;
+use crate::analysis::score::mape;
 use crate::model::{Frequency, Period, Precision};
 use crate::store::{Store, StoreError};
 

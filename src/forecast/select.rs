@@ -25,7 +25,7 @@ use chrono::Datelike;
 use super::shocks::Shocks;
 use super::{Candidate, ModelKind, TrainingData, aux_rng, fingerprint};
 use crate::analysis::distribution::sort_floats;
-use crate::backtest::score::crps_sorted;
+use crate::analysis::score::crps_sorted;
 
 /// Quantiles kept per scored forecast, at the midpoints `τ_i = (i + ½) / QUANTILES`.
 pub const QUANTILES: usize = 40;
@@ -276,9 +276,9 @@ fn score_origin(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::ReleaseLags;
     use crate::forecast::{ForecastConfig, prepare};
     use crate::model::{Frequency, end_of_day};
+    use crate::series::catalog::ReleaseLags;
     use crate::store::{DataDir, Store, StoreLocation};
 
     fn training(series: &str, freq: Frequency) -> TrainingData {

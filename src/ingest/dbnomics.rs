@@ -15,9 +15,6 @@ use crate::model::{Frequency, Period, Precision};
 
 const CONTEXT: &str = "DBnomics";
 
-/// The DBnomics API root (what `PORTCAST_DBNOMICS_URL` replaces).
-pub const DEFAULT_BASE_URL: &str = "https://api.db.nomics.world/v22";
-
 /// The NBS manufacturing PMI dataset, below the API root.
 pub const DATASET_PATH: &str = "/series/NBS/M_A0B01";
 
@@ -177,7 +174,7 @@ mod tests {
     #[test]
     fn url() {
         assert_eq!(
-            series_url(DEFAULT_BASE_URL, "A0B0101"),
+            series_url(crate::ingest::settings::DBNOMICS_URL, "A0B0101"),
             "https://api.db.nomics.world/v22/series/NBS/M_A0B01/A0B0101?observations=1"
         );
     }

@@ -28,7 +28,7 @@ use thiserror::Error;
 use super::client::{HttpClient, HttpError};
 use super::parsed::ParsedPoint;
 use super::settings::IngestSettings;
-use super::source::{FetchContext, Fetched, SourceId, error_chain, source_for};
+use super::source::{FetchContext, Fetched, Source, SourceId, error_chain};
 use crate::model::{Observation, Period, Precision, start_of_day};
 use crate::series::catalog;
 use crate::store::{Store, file};
@@ -507,6 +507,17 @@ fn last_stored(store: &Store, now: DateTime<Utc>) -> BTreeMap<String, Period> {
         }
     }
     last
+}
+
+/// The [`Source`] of an id.
+pub fn source_for(id: SourceId) -> Box<dyn Source> {
+    match id {
+        SourceId::Portwatch => Box::new(super::portwatch::PortWatchSource),
+        SourceId::Pmi => Box::new(super::pmi::PmiSource),
+        SourceId::Scfi => Box::new(super::scfi::ScfiSource),
+        SourceId::Pola => Box::new(super::pola::PolaSource),
+        SourceId::Shanghai => Box::new(super::shanghai::ShanghaiTeu),
+    }
 }
 
 #[cfg(test)]

@@ -14,9 +14,6 @@ use crate::model::{Period, Precision};
 
 const CONTEXT: &str = "NBS easyquery";
 
-/// The NBS data site (what `PORTCAST_NBS_URL` replaces).
-pub const DEFAULT_BASE_URL: &str = "https://data.stats.gov.cn";
-
 /// The easyquery endpoint below the site (query string from [`easyquery_query_string`] or
 /// [`easyquery_params`]).
 pub const EASYQUERY_PATH: &str = "/easyquery.htm";

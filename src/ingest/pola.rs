@@ -60,9 +60,6 @@ fn selector(css: &str) -> Selector {
     Selector::parse(css).expect("static CSS selector is valid")
 }
 
-/// The Port of Los Angeles site (what `PORTCAST_POLA_URL` replaces).
-pub const DEFAULT_BASE_URL: &str = "https://www.portoflosangeles.org";
-
 /// The per-year page below the site, the year appended.
 pub const YEAR_PAGE_PATH: &str =
     "/business/statistics/container-statistics/historical-teu-statistics-";

@@ -22,10 +22,6 @@ use crate::model::{Period, Precision};
 
 const CONTEXT: &str = "PortWatch page";
 
-/// The ArcGIS services directory the layer lives in (what `PORTCAST_PORTWATCH_URL` replaces).
-pub const DEFAULT_BASE_URL: &str =
-    "https://services9.arcgis.com/weJ1QsnbMYJlCHdG/arcgis/rest/services";
-
 /// The query endpoint of the current layer, below the services directory.
 pub const QUERY_PATH: &str = "/Daily_Ports_Data/FeatureServer/0/query";
 

@@ -20,9 +20,6 @@ use crate::model::{Period, Precision};
 
 const CONTEXT: &str = "SCFI";
 
-/// The Shanghai Shipping Exchange's English site (what `PORTCAST_SCFI_URL` replaces).
-pub const DEFAULT_BASE_URL: &str = "https://en.sse.net.cn";
-
 /// The current-index endpoint below the site, with its query; send `Referer: REFERER` and
 /// `Accept: application/json`.
 pub const CURRENT_INDEX_PATH: &str = "/currentIndex?indexName=scfi";

@@ -1,5 +1,5 @@
 //! Checked settings for `portcast fetch`, built from the config file's `[sources]` table
-//! (`crate::config::SourcesConfig`) and the environment.
+//! ([`SourcesConfig`]) and the environment.
 //!
 //! Each service has a base URL that replaces the scheme, host and path prefix in front of the
 //! service's own path (the table in [`Endpoints`] and the README). `PORTCAST_<SERVICE>_URL`
@@ -9,8 +9,67 @@
 
 use std::time::Duration;
 
+use serde::Deserialize;
+
 use super::client::ClientConfig;
-use crate::config::{ConfigError, SourcesConfig};
+
+/// The `[sources]` table: where and how `portcast fetch` reaches the live sources. Every key is
+/// optional; [`IngestSettings`] checks the values and applies the defaults and the
+/// `PORTCAST_*_URL` environment variables (which override the base URLs given here).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SourcesConfig {
+    /// Replaces `https://services9.arcgis.com/weJ1QsnbMYJlCHdG/arcgis/rest/services`.
+    pub portwatch_url: Option<String>,
+    /// Replaces `https://api.db.nomics.world/v22`.
+    pub dbnomics_url: Option<String>,
+    /// Replaces `https://data.stats.gov.cn`.
+    pub nbs_url: Option<String>,
+    /// Replaces `https://en.sse.net.cn`.
+    pub scfi_url: Option<String>,
+    /// Replaces `https://www.portoflosangeles.org`.
+    pub pola_url: Option<String>,
+    /// PortWatch port ids to fetch (default port1188, port2027, port664).
+    pub ports: Option<Vec<String>>,
+    /// Seconds to wait for a TCP + TLS connection (default 10; the SCFI host needs at least 6).
+    pub connect_timeout_secs: Option<f64>,
+    /// Seconds one whole request may take, body included (default 60).
+    pub timeout_secs: Option<f64>,
+    /// Retries after a connection error, a timeout, HTTP 5xx or 429 (default 3).
+    pub retries: Option<u32>,
+    /// First backoff before a retry, in milliseconds; doubled each retry, with jitter (default 1000).
+    pub backoff_ms: Option<u64>,
+    /// Longest wait before a retry, in seconds, also capping `Retry-After` (default 60).
+    pub max_retry_wait_secs: Option<f64>,
+    /// Largest response body accepted, in bytes (default 64 MiB).
+    pub max_body_bytes: Option<u64>,
+    /// Most pages one paged query may take (default 100: 100,000 PortWatch rows).
+    pub max_pages: Option<usize>,
+    /// Days before the last stored period to fetch again, to catch revisions (default 28).
+    pub overlap_days: Option<i64>,
+}
+
+/// A `[sources]` value or a `PORTCAST_*_URL` variable that cannot be used (exit 4, like the
+/// config file's other errors).
+#[derive(Debug, thiserror::Error)]
+pub enum SourcesError {
+    #[error("environment variable {var}: {message}")]
+    Env { var: &'static str, message: String },
+    #[error("config [sources] {0}")]
+    Sources(String),
+}
+
+/// The ArcGIS services directory the layer lives in (what `PORTCAST_PORTWATCH_URL` replaces).
+pub const PORTWATCH_URL: &str =
+    "https://services9.arcgis.com/weJ1QsnbMYJlCHdG/arcgis/rest/services";
+/// The DBnomics API root (what `PORTCAST_DBNOMICS_URL` replaces).
+pub const DBNOMICS_URL: &str = "https://api.db.nomics.world/v22";
+/// The NBS data site (what `PORTCAST_NBS_URL` replaces).
+pub const NBS_URL: &str = "https://data.stats.gov.cn";
+/// The Shanghai Shipping Exchange's English site (what `PORTCAST_SCFI_URL` replaces).
+pub const SCFI_URL: &str = "https://en.sse.net.cn";
+/// The Port of Los Angeles site (what `PORTCAST_POLA_URL` replaces).
+pub const POLA_URL: &str = "https://www.portoflosangeles.org";
 
 /// PortWatch ports fetched by default: Shanghai, Yangshan, Los Angeles–Long Beach.
 pub const DEFAULT_PORTS: [&str; 3] = ["port1188", "port2027", "port664"];
@@ -39,11 +98,11 @@ pub struct Endpoints {
 impl Default for Endpoints {
     fn default() -> Self {
         Endpoints {
-            portwatch: super::portwatch::DEFAULT_BASE_URL.to_string(),
-            dbnomics: super::dbnomics::DEFAULT_BASE_URL.to_string(),
-            nbs: super::nbs::DEFAULT_BASE_URL.to_string(),
-            scfi: super::scfi::DEFAULT_BASE_URL.to_string(),
-            pola: super::pola::DEFAULT_BASE_URL.to_string(),
+            portwatch: PORTWATCH_URL.to_string(),
+            dbnomics: DBNOMICS_URL.to_string(),
+            nbs: NBS_URL.to_string(),
+            scfi: SCFI_URL.to_string(),
+            pola: POLA_URL.to_string(),
         }
     }
 }
@@ -72,17 +131,17 @@ impl IngestSettings {
     pub fn new(
         config: &SourcesConfig,
         env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<IngestSettings, ConfigError> {
-        check_sources_config(config).map_err(ConfigError::Sources)?;
+    ) -> Result<IngestSettings, SourcesError> {
+        check_sources_config(config).map_err(SourcesError::Sources)?;
         let pick =
             |(var, key): (&'static str, &str), configured: &Option<String>, default: &str| {
                 match env(var).filter(|v| !v.trim().is_empty()) {
                     Some(value) => {
-                        check_base_url(&value).map_err(|message| ConfigError::Env { var, message })
+                        check_base_url(&value).map_err(|message| SourcesError::Env { var, message })
                     }
                     None => match configured {
                         Some(value) => check_base_url(value)
-                            .map_err(|message| ConfigError::Sources(format!("{key}: {message}"))),
+                            .map_err(|message| SourcesError::Sources(format!("{key}: {message}"))),
                         None => Ok(default.to_string()),
                     },
                 }
@@ -122,7 +181,7 @@ impl IngestSettings {
     }
 
     /// Settings from the config and the process environment.
-    pub fn from_env(config: &SourcesConfig) -> Result<IngestSettings, ConfigError> {
+    pub fn from_env(config: &SourcesConfig) -> Result<IngestSettings, SourcesError> {
         Self::new(config, &|var| std::env::var(var).ok())
     }
 }

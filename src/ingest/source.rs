@@ -149,17 +149,6 @@ pub trait Source: Send + Sync {
     }
 }
 
-/// The [`Source`] of an id.
-pub fn source_for(id: SourceId) -> Box<dyn Source> {
-    match id {
-        SourceId::Portwatch => Box::new(super::portwatch::PortWatchSource),
-        SourceId::Pmi => Box::new(super::pmi::PmiSource),
-        SourceId::Scfi => Box::new(super::scfi::ScfiSource),
-        SourceId::Pola => Box::new(super::pola::PolaSource),
-        SourceId::Shanghai => Box::new(super::shanghai::ShanghaiTeu),
-    }
-}
-
 /// An error and its causes on one line, `: `-separated (as anyhow's `{:#}` prints them).
 pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();

@@ -10,8 +10,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::file::{self, Market, MarketsFileError};
 use super::paths::ForecastPaths;
 use super::price::{self, PriceError, PricedMarket};
-use crate::config::ReleaseLags;
 use crate::model::Period;
+use crate::series::catalog::ReleaseLags;
 use crate::store::Store;
 
 /// The example markets file, used when neither `--markets` nor the config names one.

@@ -249,7 +249,7 @@ pub fn parse(label: &str, text: &str) -> Result<Vec<Market>, MarketsFileError> {
         message,
     };
     let raw: RawFile =
-        toml::from_str(text).map_err(|e| invalid(crate::config::describe_toml_error(text, &e)))?;
+        toml::from_str(text).map_err(|e| invalid(crate::limits::describe_toml_error(text, &e)))?;
     let defaults = &raw.defaults;
     let mut markets = Vec::with_capacity(raw.markets.len());
     let mut ids = std::collections::HashSet::new();

@@ -30,13 +30,18 @@ pub enum PriceError {
     },
     #[error("market `{market}`: forecast: {message}")]
     Forecast { market: String, message: String },
-    #[error("market `{market}`: {source}")]
+    #[error("market `{market}`: {error}")]
     Contract {
         market: String,
-        source: ContractError,
+        /// Not `source`: the message already ends with it (printed once, not twice).
+        error: ContractError,
     },
-    #[error("market `{market}`: {source}")]
-    Sizing { market: String, source: SizingError },
+    #[error("market `{market}`: {error}")]
+    Sizing {
+        market: String,
+        /// Not `source`: the message already ends with it (printed once, not twice).
+        error: SizingError,
+    },
     #[error("market `{market}`: bucket fair prices sum to {sum}, not 1")]
     BucketsDoNotSum { market: String, sum: f64 },
     #[error("market `{market}`: baseline of `{series}` for {period} is not known")]
@@ -322,9 +327,9 @@ pub fn price_market(
                 message,
             })?
     };
-    let contract_err = |source| PriceError::Contract {
+    let contract_err = |error| PriceError::Contract {
         market: market.id.clone(),
-        source,
+        error,
     };
     let horizons = |sp: &SeriesPaths| -> Result<Vec<usize>, PriceError> {
         targets
@@ -531,9 +536,9 @@ pub fn settled_market(
     value: f64,
     as_of: DateTime<Utc>,
 ) -> Result<PricedMarket, PriceError> {
-    let contract_err = |source| PriceError::Contract {
+    let contract_err = |error| PriceError::Contract {
         market: market.id.clone(),
-        source,
+        error,
     };
     let dist = PredictiveDistribution::from_marginal_samples(vec![value])
         .map_err(|e| contract_err(ContractError::Distribution(e)))?;
@@ -661,9 +666,9 @@ fn row(
         kelly_fraction: None,
     };
     if let Some(p) = price {
-        let sizing = |source| PriceError::Sizing {
+        let sizing = |error| PriceError::Sizing {
             market: market.id.clone(),
-            source,
+            error,
         };
         let sizer = Sizer::new(
             FeeSchedule::new(market.fee_coefficient).map_err(sizing)?,

@@ -24,6 +24,7 @@ use crate::backtest::evaluate::Strategy;
 use crate::backtest::run::{BacktestRun, Window, run_backtest, summary_window};
 use crate::forecast::nowcast::{Nowcast, NowcastOptions};
 use crate::forecast::{self, Forecast, ForecastRequest, ModelChoice};
+use crate::fsutil::RunLock;
 use crate::ingest::fetch::{FetchOptions, FetchReport};
 use crate::ingest::settings::IngestSettings;
 use crate::markets::book::{self, Book, price_all};
@@ -36,7 +37,7 @@ use crate::present::page::section;
 use crate::present::summary::{RunFacts, SummaryInputs, summary_json};
 use crate::report::csv as report_csv;
 use crate::report::html::{self, Page, RunState, Section, TableBlock};
-use crate::report::rundir::{OutputDir, RunLock};
+use crate::report::rundir::OutputDir;
 use crate::settings::Settings;
 use crate::store::{DataDir, Store};
 use charts::Drawings;
@@ -193,7 +194,7 @@ pub fn run(settings: &Settings, opts: &RunOptions) -> anyhow::Result<RunReport> 
         fetch: fetch.as_ref(),
         problems: &problems,
     });
-    crate::store::file::write_atomic(
+    crate::fsutil::write_atomic(
         &dir.join("summary.json"),
         serde_json::to_string_pretty(&summary)?.as_bytes(),
     )?;

@@ -27,7 +27,7 @@ pub fn write_table(path: &Path, table: &Table) -> Result<(), CsvError> {
     };
     let mut bytes = Vec::new();
     table.write(Format::Csv, &mut bytes).map_err(err)?;
-    crate::store::file::write_atomic(path, &bytes).map_err(err)
+    crate::fsutil::write_atomic(path, &bytes).map_err(err)
 }
 
 /// A column name carrying its unit, in snake case: `column("fair price", "USD")` →

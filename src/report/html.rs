@@ -219,15 +219,7 @@ fn cell_text(c: &Cell) -> String {
         Cell::Int(v) => group_thousands(&v.to_string()),
         Cell::Num(v) if !v.is_finite() => String::new(),
         Cell::Num(v) if v.abs() >= 10_000.0 => group_thousands(&format!("{v:.0}")),
-        Cell::Num(v) => {
-            let s = format!("{v:.4}");
-            let s = s.trim_end_matches('0').trim_end_matches('.');
-            if s == "-0" {
-                "0".to_string()
-            } else {
-                s.to_string()
-            }
-        }
+        Cell::Num(v) => crate::output::format_decimals(*v, 4),
         Cell::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
         Cell::Null => String::new(),
     }
@@ -480,7 +472,7 @@ fn is_num(c: Option<&Cell>) -> bool {
 /// Render `page` and write it to `path` atomically.
 pub fn write(path: &Path, page: &Page) -> Result<(), HtmlError> {
     let html = render(page)?;
-    crate::store::file::write_atomic(path, html.as_bytes()).map_err(|source| HtmlError::Write {
+    crate::fsutil::write_atomic(path, html.as_bytes()).map_err(|source| HtmlError::Write {
         path: path.to_path_buf(),
         source,
     })

@@ -7,7 +7,7 @@
 //!   each able to give its plotted data back as a [`crate::output::Table`] for its CSV.
 //! - [`csv`]: tables to CSV files, atomically, and the unit-in-column-name helper.
 //! - [`html`]: the static index page (status, data freshness, markets, sections of figures).
-//! - [`rundir`]: cron safety: the run lock and the temporary-directory-then-rename output.
+//! - [`rundir`]: cron safety: the temporary-directory-then-rename output.
 //!
 //! Nothing here reads the store or knows a model: that keeps the report reproducible from its
 //! inputs and lets tests draw synthetic data through exactly the code the real run uses.

@@ -1,5 +1,5 @@
-//! Cron safety: one run at a time ([`RunLock`]), and a report directory that appears only when
-//! complete ([`OutputDir`]).
+//! Cron safety: a report directory that appears only when complete ([`OutputDir`]); one run at a
+//! time is the store lock's job (`crate::fsutil::RunLock`, which `run` holds throughout).
 //!
 //! Layout under the output directory `<out>`:
 //! ```text
@@ -18,7 +18,7 @@
 //! half-written dated directory. The next [`OutputDir::create`] cleans up what a killed run
 //! left: temporary directories and symlinks are removed, and an old report set aside whose
 //! replacement never arrived is put back. The cleanup assumes one writer per `<out>` at a
-//! time, which is what [`RunLock`] (held for the whole run) guarantees.
+//! time, which is what `crate::fsutil::RunLock` (held for the whole run) guarantees.
 //!
 //! `latest` follows the newest *date*: reproducing an older report with `--as-of` writes its
 //! dated directory but leaves `latest` on the newer one.
@@ -34,7 +34,6 @@ const OLD_PREFIX: &str = ".portcast-old-";
 const LINK_PREFIX: &str = ".portcast-latest-";
 /// The name of the symlink to the newest complete report.
 pub const LATEST: &str = "latest";
-pub use crate::store::lock::{LOCK_FILE, LockError, RunLock};
 
 /// Preparing or publishing a report directory failed.
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +81,7 @@ pub struct Committed {
 
 impl OutputDir {
     /// Start a report for `date` under `out` (created if missing), after cleaning up what an
-    /// interrupted run left there. Call it while holding the [`RunLock`].
+    /// interrupted run left there. Call it while holding the store lock (`crate::fsutil::RunLock`).
     pub fn create(out: &Path, date: NaiveDate) -> Result<OutputDir, RunDirError> {
         fs::create_dir_all(out).map_err(io_err("creating the output directory", out))?;
         cleanup(out)?;
@@ -334,6 +333,7 @@ fn sync_dir(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fsutil::{LOCK_FILE, LockError, RunLock};
 
     fn date(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -522,7 +522,7 @@ mod tests {
         let _first = RunLock::acquire(t.path()).unwrap();
         let err =
             anyhow::Error::new(RunLock::acquire(t.path()).unwrap_err()).context("portcast run");
-        assert_eq!(crate::exit::code_for(&err), crate::exit::Exit::Locked);
+        assert_eq!(crate::cli::code_for(&err), crate::exit::Exit::Locked);
         assert_eq!(crate::exit::Exit::Locked as u8, 75);
     }
 

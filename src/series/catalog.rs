@@ -7,6 +7,8 @@
 //! described by pattern in [`spec`]. The release lags are the defaults of docs/DOMAIN.md and can be
 //! overridden per series in the config (`[release_lag_days]`).
 
+use std::collections::BTreeMap;
+
 use crate::model::Frequency;
 
 /// How values of finer periods combine into a coarser period.
@@ -257,6 +259,26 @@ pub fn spec(id: &str) -> Option<SeriesSpec> {
         ));
     }
     None
+}
+
+/// Release lag per series: the catalog's default unless the config overrides it
+/// (`[release_lag_days]`, checked against this catalog when the config is read).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReleaseLags {
+    overrides: BTreeMap<String, i64>,
+}
+
+impl ReleaseLags {
+    pub fn new(overrides: BTreeMap<String, i64>) -> Self {
+        ReleaseLags { overrides }
+    }
+
+    pub fn lag_days(&self, spec: &SeriesSpec) -> i64 {
+        self.overrides
+            .get(&spec.id)
+            .copied()
+            .unwrap_or(spec.release_lag_days)
+    }
 }
 
 #[cfg(test)]

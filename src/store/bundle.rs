@@ -6,7 +6,7 @@
 //! periods and numbers, no duplicate period for a series, periods in order, no negative counts, a
 //! precision that is known and consistent with the row's own words. The bundled figures carry no
 //! publication date, so each gets `known_at` = end of its period + the series' release lag
-//! (`crate::config::ReleaseLags`).
+//! (`crate::series::catalog::ReleaseLags`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,8 +15,8 @@ use std::sync::Arc;
 use chrono::Duration;
 
 use super::csvfile::{CsvRow, CsvTable, Problem, parse_number, parse_period};
-use crate::config::ReleaseLags;
 use crate::model::{Frequency, Observation, Period, Precision, start_of_day};
+use crate::series::catalog::ReleaseLags;
 use crate::series::catalog::{self, SeriesSpec};
 
 /// A snapshot file: its name in `data/` and its embedded text.

@@ -7,7 +7,6 @@
 //! fetch leaves the previous file byte for byte as it was.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -205,7 +204,7 @@ pub fn format_value(v: f64) -> String {
 pub fn append(dir: &Path, new: &[Observation]) -> std::io::Result<()> {
     // Every writer appends (possibly nothing) under the store lock: the moment to clear what a
     // killed writer left.
-    remove_stale_temporaries(dir);
+    crate::fsutil::remove_stale_temporaries(dir);
     if new.is_empty() {
         return Ok(());
     }
@@ -222,64 +221,7 @@ pub fn append(dir: &Path, new: &[Observation]) -> std::io::Result<()> {
     for o in new {
         bytes.extend_from_slice(to_row(o).as_bytes());
     }
-    write_atomic(&path, &bytes)
-}
-
-/// Prefix of the temporary files [`write_atomic`] creates (`.portcast-write-XXXXXX`).
-pub const TMP_PREFIX: &str = ".portcast-write-";
-
-/// Remove temporary files a killed writer left in the store directory `dir` (each a full copy
-/// of the store, never cleaned otherwise). Only called by a writer holding the store lock, so no
-/// other write can be under way. Older versions named theirs `.tmpXXXXXX`: such a file is
-/// removed only when it starts with the store file's header (a copy of the store).
-pub fn remove_stale_temporaries(dir: &Path) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if !e.file_type().is_ok_and(|t| t.is_file()) {
-            continue;
-        }
-        let ours = name.starts_with(TMP_PREFIX)
-            || (name.starts_with(".tmp") && name.len() == 10 && starts_with_header(&e.path()));
-        if ours {
-            let _ = fs::remove_file(e.path());
-        }
-    }
-}
-
-fn starts_with_header(path: &Path) -> bool {
-    use std::io::Read;
-    let mut head = [0u8; HEADER.len()];
-    fs::File::open(path)
-        .is_ok_and(|mut f| f.read_exact(&mut head).is_ok() && head == *HEADER.as_bytes())
-}
-
-/// Write `bytes` to `path` through a synced temporary file in the same directory and a rename,
-/// with mode 0644 (a temporary file is created 0600).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(TMP_PREFIX)
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(fs::Permissions::from_mode(0o644))?;
-    }
-    tmp.persist(path).map_err(|e| e.error)?;
-    // Make the rename itself durable.
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    crate::fsutil::write_atomic(&path, &bytes)
 }
 
 #[cfg(test)]
@@ -298,6 +240,11 @@ mod tests {
             source: Arc::from("SIPG press release, \"exceeded\""),
             known_at: start_of_day(NaiveDate::from_ymd_opt(2024, 11, day).unwrap()),
         }
+    }
+
+    #[test]
+    fn the_lock_knows_the_store_header() {
+        assert_eq!(crate::fsutil::STORE_HEADER, HEADER);
     }
 
     #[test]

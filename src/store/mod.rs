@@ -10,7 +10,6 @@
 pub mod bundle;
 pub mod csvfile;
 pub mod file;
-pub mod lock;
 pub mod vintage;
 
 use std::collections::{BTreeMap, HashMap};
@@ -20,8 +19,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
-use crate::config::ReleaseLags;
 use crate::model::{Frequency, Observation, Period, Precision};
+use crate::series::catalog::ReleaseLags;
 use crate::series::catalog::{self, SeriesSpec};
 use crate::series::view::{Point, SeriesView, ViewError};
 pub use bundle::DataDir;
@@ -35,10 +34,11 @@ pub enum StoreError {
     UnknownSeries(String),
     #[error(transparent)]
     View(#[from] ViewError),
-    #[error("cannot write the store in {dir}: {source}")]
+    #[error("cannot write the store in {dir}: {error}")]
     Write {
         dir: PathBuf,
-        source: std::io::Error,
+        /// Not `source`: the message already ends with it (printed once, not twice).
+        error: std::io::Error,
     },
 }
 

@@ -31,7 +31,8 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
-use super::quote::{self, FxRate, Term};
+use super::Term;
+use super::quote::{self, FxRate};
 use super::weight::{self, ContainerSpec};
 use super::{TradeError, non_negative, positive, unit_rate};
 use crate::analysis::distribution::PredictiveDistribution;
@@ -283,7 +284,7 @@ impl Shipment {
             message,
         };
         let s: Shipment = toml::from_str(text)
-            .map_err(|e| invalid(crate::config::describe_toml_error(text, &e)))?;
+            .map_err(|e| invalid(crate::limits::describe_toml_error(text, &e)))?;
         s.validate().map_err(|(key, message)| {
             invalid(match locate(text, key) {
                 Some(at) => format!("{at}: {message}"),

@@ -37,9 +37,10 @@ pub mod landed;
 pub mod quote;
 pub mod weight;
 
-use thiserror::Error;
+use std::fmt;
+use std::str::FromStr;
 
-use quote::Term;
+use thiserror::Error;
 
 /// Why a trade computation refused its inputs. Each variant names the parameter and its value.
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -81,6 +82,53 @@ pub enum TradeError {
     /// A trade term other than FOB, CFR (CNF, C&F) or CIF.
     #[error("unknown trade term {0:?}: expected FOB, CFR (also CNF or C&F) or CIF")]
     UnknownTerm(String),
+}
+
+/// A trade term (Incoterms 2020 sea terms) that says which costs a quoted price includes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Term {
+    /// Free on board: goods loaded at the port of shipment.
+    Fob,
+    /// Cost and freight: FOB plus freight to the port of destination.
+    Cfr,
+    /// Cost, insurance and freight: CFR plus the insurance premium.
+    Cif,
+}
+
+impl Term {
+    /// The conventional upper-case abbreviation: "FOB", "CFR" or "CIF".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Term::Fob => "FOB",
+            Term::Cfr => "CFR",
+            Term::Cif => "CIF",
+        }
+    }
+}
+
+impl fmt::Display for Term {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Term {
+    type Err = TradeError;
+
+    /// Parses "FOB", "CFR" or "CIF" in any case, and the older spellings "CNF" and "C&F" for CFR.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let is = |name: &str| s.eq_ignore_ascii_case(name);
+        if is("FOB") {
+            Ok(Term::Fob)
+        } else if is("CFR") || is("CNF") || is("C&F") {
+            Ok(Term::Cfr)
+        } else if is("CIF") {
+            Ok(Term::Cif)
+        } else {
+            Err(TradeError::UnknownTerm(s.to_owned()))
+        }
+    }
 }
 
 /// Rounds to the cent, half away from zero. Use it on displayed outputs only (see the module doc).

@@ -21,60 +21,10 @@
 //!
 //! All results are unrounded; round for display with [`super::round_cents`].
 
-use std::fmt;
-use std::str::FromStr;
-
-use super::{TradeError, non_negative, positive, unit_rate};
+use super::{Term, TradeError, non_negative, positive, unit_rate};
 
 /// The customary insurance markup: the insured value is CIF plus 10%.
 pub const DEFAULT_MARKUP: f64 = 0.10;
-
-/// A trade term (Incoterms 2020 sea terms) that says which costs a quoted price includes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Term {
-    /// Free on board: goods loaded at the port of shipment.
-    Fob,
-    /// Cost and freight: FOB plus freight to the port of destination.
-    Cfr,
-    /// Cost, insurance and freight: CFR plus the insurance premium.
-    Cif,
-}
-
-impl Term {
-    /// The conventional upper-case abbreviation: "FOB", "CFR" or "CIF".
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Term::Fob => "FOB",
-            Term::Cfr => "CFR",
-            Term::Cif => "CIF",
-        }
-    }
-}
-
-impl fmt::Display for Term {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Term {
-    type Err = TradeError;
-
-    /// Parses "FOB", "CFR" or "CIF" in any case, and the older spellings "CNF" and "C&F" for CFR.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim();
-        let is = |name: &str| s.eq_ignore_ascii_case(name);
-        if is("FOB") {
-            Ok(Term::Fob)
-        } else if is("CFR") || is("CNF") || is("C&F") {
-            Ok(Term::Cfr)
-        } else if is("CIF") {
-            Ok(Term::Cif)
-        } else {
-            Err(TradeError::UnknownTerm(s.to_owned()))
-        }
-    }
-}
 
 /// The insurance premium as a share of the CIF price: `(1 + markup) · insurance_rate`, checked to
 /// be below 1 (otherwise no CIF price can pay its own premium).

@@ -1,6 +1,6 @@
 //! Backtest charts: the reliability diagram (predicted against observed frequency per bin, with
 //! Wilson intervals), cumulative P&L after fees with drawdowns shaded, and Brier skill by market
-//! (what `crate::backtest::score` computes, as plain numbers).
+//! (what `crate::analysis::score` computes, as plain numbers).
 
 use chrono::NaiveDate;
 use plotters::prelude::*;
@@ -148,7 +148,7 @@ pub struct Drawdown {
 }
 
 /// The drawdowns of a cumulative P&L series in date order. The running peak starts at 0 (the
-/// equity before the first trade), as in `crate::backtest::score::max_drawdown`, so a losing
+/// equity before the first trade), as in `crate::analysis::score::max_drawdown`, so a losing
 /// first trade opens a drawdown. Non-finite points are skipped.
 pub fn drawdowns(cumulative: &[(NaiveDate, f64)]) -> Vec<Drawdown> {
     let mut out = Vec::new();
@@ -490,7 +490,7 @@ mod tests {
         // -1, 3, -1.5, 0.5, 2, -1 (running total above).
         let pnl = [-1.0, 3.0, -1.5, 0.5, 2.0, -1.0];
         let worst = dd.iter().map(|x| x.depth).fold(0.0, f64::max);
-        assert_eq!(worst, crate::backtest::score::max_drawdown(&pnl).unwrap());
+        assert_eq!(worst, crate::analysis::score::max_drawdown(&pnl).unwrap());
         assert!(drawdowns(&[]).is_empty());
         assert!(drawdowns(&[(d(1), f64::NAN)]).is_empty());
     }

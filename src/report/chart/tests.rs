@@ -2,8 +2,10 @@
 //! empty or NaN-riddled input gives a "no data" chart rather than an error or a panic. The
 //! values are synthetic (shapes only); the report test in `tests/report.rs` draws a full demo.
 
+use super::scale::date_ticks;
 use super::*;
 use crate::output::Cell;
+use chrono::{Datelike, NaiveDate};
 
 pub(crate) fn decode(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
     let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
@@ -503,7 +505,7 @@ fn a_long_title_still_fits() {
 fn writes_atomically_with_a_readable_mode() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("fan.png");
-    fan_chart(&fan(), &path).unwrap();
+    fan().write_png(&path).unwrap();
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(decode(&bytes).0, SIZE.0);
     assert_eq!(
@@ -517,7 +519,9 @@ fn writes_atomically_with_a_readable_mode() {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o644);
     }
-    let err = fan_chart(&fan(), Path::new("/nonexistent-dir/fan.png")).unwrap_err();
+    let err = fan()
+        .write_png(Path::new("/nonexistent-dir/fan.png"))
+        .unwrap_err();
     assert!(
         err.to_string().contains("/nonexistent-dir/fan.png"),
         "{err}"
