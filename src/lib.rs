@@ -20,6 +20,8 @@ pub mod markets;
 pub mod model;
 pub mod output;
 pub mod parquet;
+pub mod pipeline;
+pub mod present;
 pub mod progress;
 pub mod report;
 pub mod series;
