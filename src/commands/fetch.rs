@@ -7,13 +7,12 @@
 
 use std::io::Write;
 
-use anyhow::Context;
 use chrono::{NaiveDate, SubsecRound, Utc};
 use clap::Args;
 
 use super::UsageError;
 use crate::exit::Exit;
-use crate::ingest::fetch::{FetchOptions, FetchReport, fetch};
+use crate::ingest::fetch::{FetchOptions, FetchReport, fetch_blocking};
 use crate::ingest::settings::IngestSettings;
 use crate::ingest::source::SourceId;
 use crate::output::{Format, Table};
@@ -81,15 +80,9 @@ pub fn run(settings: &Settings, args: &FetchArgs, out: &mut dyn Write) -> anyhow
         sources: args.sources.clone(),
         since: args.since,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let report = runtime.block_on(fetch(&store, dir, &ingest, &options, now, &|id| {
+    let report = fetch_blocking(&store, dir, &ingest, &options, now, &|id| {
         progress.spinner(id.as_str())
-    }))?;
-    drop(runtime);
+    })?;
 
     let table = summary_table(&report);
     match settings.format {

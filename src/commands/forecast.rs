@@ -11,11 +11,12 @@ use clap::{Args, ValueEnum};
 use super::UsageError;
 use crate::analysis::distribution::DEFAULT_PATHS;
 use crate::exit::Exit;
-use crate::forecast::evaluate::{EvaluateRequest, evaluate as run_evaluation};
+use crate::forecast::evaluate::{EvaluateRequest, Evaluation, evaluate as run_evaluation};
 use crate::forecast::nowcast::{self, NowcastOptions};
 use crate::forecast::{ForecastRequest, ModelChoice, ModelKind, forecast as run_forecast};
-use crate::model::{Frequency, Period, Precision};
-use crate::output::{Cell, Table, format_number};
+use crate::model::{Frequency, Period};
+use crate::output::format_number;
+use crate::present;
 use crate::series::catalog;
 use crate::settings::Settings;
 use crate::store::Store;
@@ -222,49 +223,8 @@ pub fn forecast(
         fc.history.len(),
         settings.as_of.format("%Y-%m-%d")
     );
-    let mut columns: Vec<String> = [
-        "series",
-        "origin",
-        "period",
-        "horizon",
-        "model",
-        "known_days",
-        "known_value",
-        "mean",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    columns.extend(args.quantiles.iter().map(|q| format!("q{q}")));
-    columns.extend(
-        args.threshold
-            .iter()
-            .map(|k| format!("p_above_{}", format_number(*k))),
-    );
-    let mut table = Table::new(columns);
-    for (h, period) in fc.periods.iter().enumerate() {
-        let m = fc.dist.marginal(h)?;
-        let mut row: Vec<Cell> = vec![
-            fc.series.as_str().into(),
-            fc.origin.to_string().into(),
-            period.to_string().into(),
-            (h + 1).into(),
-            fc.model.as_str().into(),
-        ];
-        // The period in progress: its published days and their sum (0 and empty otherwise).
-        let known = fc.known.filter(|k| k.period == *period);
-        row.push(known.map_or(0, |k| k.days).into());
-        row.push(known.and_then(|k| k.value).into());
-        row.extend([m.mean().into()]);
-        for &q in &args.quantiles {
-            row.push(m.quantile(q)?.into());
-        }
-        for &k in &args.threshold {
-            row.push(m.prob_above(k).into());
-        }
-        table.push(row);
-    }
-    table.write(settings.format, out)?;
+    present::forecast::forecast_table(&fc, &args.quantiles, &args.threshold)?
+        .write(settings.format, out)?;
     Ok(Exit::Ok)
 }
 
@@ -299,57 +259,7 @@ pub fn nowcast(
         now.sigma,
         now.benchmarks.len()
     );
-    let mut table = Table::new([
-        "period",
-        "kind",
-        "value_teu",
-        "lower_teu",
-        "upper_teu",
-        "calls",
-        "loo_estimate_teu",
-        "loo_ape",
-    ]);
-    for (i, &month) in now.months.iter().enumerate() {
-        let m = now.draws.marginal(i)?;
-        let loo = now.loo.iter().find(|l| l.period == month);
-        let (kind, value, lower, upper) = match now.official[i] {
-            Some((v, p)) if p.is_value() => ("official", v, None, None),
-            Some((_, Precision::LowerBound)) => (
-                "estimate (official lower bound)",
-                m.mean(),
-                Some(m.quantile(0.05)?),
-                Some(m.quantile(0.95)?),
-            ),
-            _ => (
-                "estimate",
-                m.mean(),
-                Some(m.quantile(0.05)?),
-                Some(m.quantile(0.95)?),
-            ),
-        };
-        table.push(vec![
-            month.to_string().into(),
-            kind.into(),
-            value.into(),
-            lower.into(),
-            upper.into(),
-            now.calls[i].into(),
-            loo.map(|l| l.estimate).into(),
-            loo.map(|l| 100.0 * (l.estimate - l.official).abs() / l.official)
-                .into(),
-        ]);
-    }
-    table.push(vec![
-        "all".into(),
-        format!("loo-mape (n={})", now.loo.len()).into(),
-        Cell::Null,
-        Cell::Null,
-        Cell::Null,
-        Cell::Null,
-        Cell::Null,
-        // The MAPE is a percentage, like each month's `loo_ape`: it goes in that column.
-        now.mape.into(),
-    ]);
+    let table = present::forecast::nowcast_table(&now)?;
     match now.mape {
         Some(m) => tracing::info!(
             "leave-one-out MAPE on {} official monthly figures: {m:.2}%",
@@ -400,6 +310,18 @@ pub fn evaluate(
     };
     let ev = run_evaluation(&store, &req, &settings.config.forecast)
         .with_context(|| format!("cannot evaluate {}", args.series))?;
+    log_evaluation(&ev);
+    let table = if args.pit {
+        present::forecast::pit_table(&ev)
+    } else {
+        present::forecast::evaluation_table(&ev)
+    };
+    table.write(settings.format, out)?;
+    Ok(Exit::Ok)
+}
+
+/// What was skipped, what led the combination, and whether it beat seasonal naive, on stderr.
+fn log_evaluation(ev: &Evaluation) {
     for (origin, why) in &ev.skipped {
         tracing::info!("origin {origin}: no forecast: {why}");
     }
@@ -439,55 +361,6 @@ pub fn evaluate(
             ),
         }
     }
-    if args.pit {
-        let mut table = Table::new(["series", "model", "horizon", "n", "pit_bin", "share"]);
-        for r in &ev.rows {
-            for (i, share) in r.pit.iter().enumerate() {
-                table.push(vec![
-                    ev.series.as_str().into(),
-                    r.model.as_str().into(),
-                    r.horizon.into(),
-                    r.n.into(),
-                    format!("{:.1}-{:.1}", i as f64 / 10.0, (i + 1) as f64 / 10.0).into(),
-                    (*share).into(),
-                ]);
-            }
-        }
-        table.write(settings.format, out)?;
-        return Ok(Exit::Ok);
-    }
-    let mut table = Table::new([
-        "series",
-        "model",
-        "horizon",
-        "n",
-        "crps",
-        "skill_vs_snaive",
-        "beats_snaive",
-        "mape",
-        "cover50",
-        "cover80",
-        "cover90",
-        "cover95",
-    ]);
-    for r in &ev.rows {
-        table.push(vec![
-            ev.series.as_str().into(),
-            r.model.as_str().into(),
-            r.horizon.into(),
-            r.n.into(),
-            r.crps.into(),
-            r.skill.into(),
-            r.skill.map(|s| s > 0.0).into(),
-            r.mape.into(),
-            r.cover50.into(),
-            r.cover80.into(),
-            r.cover90.into(),
-            r.cover95.into(),
-        ]);
-    }
-    table.write(settings.format, out)?;
-    Ok(Exit::Ok)
 }
 
 /// `portcast evaluate --by-known-days`: one row per number of published days.
@@ -525,29 +398,7 @@ fn evaluate_known_days(
         "{} (period, as-of date) pairs; {below} with a 0.1% quantile below the published sum",
         cases.len()
     );
-    let mut table = Table::new(["known_days", "n", "crps_model", "crps_rule", "ratio"]);
-    let (mut n, mut m, mut r) = (0usize, 0.0, 0.0);
-    for row in &rows {
-        n += row.n;
-        m += row.crps_model * row.n as f64;
-        r += row.crps_rule * row.n as f64;
-        table.push(vec![
-            row.known_days.into(),
-            row.n.into(),
-            row.crps_model.into(),
-            row.crps_rule.into(),
-            (row.crps_model / row.crps_rule).into(),
-        ]);
-    }
-    if n > 0 {
-        table.push(vec![
-            "all".into(),
-            n.into(),
-            (m / n as f64).into(),
-            (r / n as f64).into(),
-            (m / r).into(),
-        ]);
-    }
+    let table = present::forecast::known_days_table(&rows);
     table.write(settings.format, out)?;
     Ok(Exit::Ok)
 }

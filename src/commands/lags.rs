@@ -17,9 +17,9 @@ use crate::analysis::lags::{self, LagOptions, OosModel, PairReport, PairSpec, an
 use crate::analysis::transform::{Adjustment, Transform};
 use crate::exit::Exit;
 use crate::model::Frequency;
-use crate::output::{Cell, Format, Table};
+use crate::output::{Format, Table};
 use crate::present::json_rows;
-use crate::present::lags::{LagTables, tables};
+use crate::present::lags::{LagTables, tables, write_text};
 use crate::settings::Settings;
 use crate::store::Store;
 
@@ -164,13 +164,7 @@ pub fn pairs(args: &LagsArgs, settings: &Settings) -> Result<Vec<PairSpec>, Usag
             .map(|p| PairSpec::parse(p).map_err(UsageError))
             .collect();
     }
-    Ok(match &settings.config.lags.pairs {
-        Some(list) => list
-            .iter()
-            .map(|p| PairSpec::new(&p.x, &p.y, p.freq))
-            .collect(),
-        None => lags::default_pairs(),
-    })
+    Ok(lags::configured_pairs(&settings.config.lags))
 }
 
 /// `portcast lags`.
@@ -241,97 +235,11 @@ pub fn write(
             serde_json::to_writer_pretty(&mut *out, &obj)?;
             writeln!(out)?;
         }
-        (Format::Table, _) => write_text(reports, &t, section, out)?,
+        (Format::Table, _) => {
+            let want = |name: &str| section == Section::All || section.name() == name;
+            write_text(reports, &t, &want, out)?
+        }
         (_, s) => section_table(&t, s).write(format, out)?,
     }
     Ok(())
-}
-
-/// Text: for each pair a heading, then its rows of each section; the summary as `field  value`.
-fn write_text(
-    reports: &[PairReport],
-    t: &LagTables,
-    section: Section,
-    out: &mut dyn Write,
-) -> std::io::Result<()> {
-    let want = |s: Section| section == Section::All || section == s;
-    for (i, rep) in reports.iter().enumerate() {
-        let label = rep.label();
-        if i > 0 {
-            writeln!(out)?;
-        }
-        let how = match &rep.outcome {
-            Ok(a) if a.ccf.prewhitened => format!(
-                "pre-whitened with AR({}) of {}",
-                a.ccf.ar_order.unwrap_or(0),
-                rep.pair.x
-            ),
-            Ok(_) => "raw CCF, Bartlett bands".to_string(),
-            Err(_) => "not analysed".to_string(),
-        };
-        writeln!(
-            out,
-            "== {label}  ({}, {}{}; {how}; positive lag: {} leads)",
-            rep.freq,
-            rep.transform,
-            rep.adjust
-                .map(|a| format!(", {}-adjusted", a.as_str()))
-                .unwrap_or_default(),
-            rep.pair.x
-        )?;
-        if let (Err(why), false) = (&rep.outcome, want(Section::Summary)) {
-            writeln!(out, "{why}")?;
-        }
-        for s in [Section::Lags, Section::Granger, Section::Stability] {
-            if !want(s) {
-                continue;
-            }
-            let sub = only_pair(section_table(t, s), &label);
-            if !sub.rows.is_empty() {
-                writeln!(out, "-- {}", s.name())?;
-                sub.write(Format::Table, out)?;
-            }
-        }
-        if want(Section::Summary) {
-            writeln!(out, "-- summary")?;
-            let sub = only_pair(&t.summary, &label);
-            let mut kv = Table::new(["field", "value"]);
-            if let Some(row) = sub.rows.first() {
-                for (name, cell) in sub.columns.iter().zip(row).skip(1) {
-                    if *cell != Cell::Null {
-                        kv.push(vec![name.as_str().into(), cell_text(cell).into()]);
-                    }
-                }
-            }
-            kv.write(Format::Table, out)?;
-        }
-    }
-    Ok(())
-}
-
-/// The rows of one pair.
-fn only_pair(t: &Table, label: &str) -> Table {
-    let mut sub = Table::new(t.columns.clone());
-    for row in &t.rows {
-        if row.first() == Some(&Cell::Str(label.to_string())) {
-            sub.push(row.clone());
-        }
-    }
-    sub
-}
-
-/// A cell as text for the `field  value` listing (numbers rounded for reading).
-fn cell_text(c: &Cell) -> String {
-    match c {
-        Cell::Num(v) if *v != 0.0 && v.abs() < 1e-3 => format!("{v:.2e}"),
-        Cell::Num(v) => {
-            let s = format!("{v:.4}");
-            let s = s.trim_end_matches('0').trim_end_matches('.');
-            s.to_string()
-        }
-        Cell::Str(s) => s.clone(),
-        Cell::Int(i) => i.to_string(),
-        Cell::Bool(b) => b.to_string(),
-        Cell::Null => String::new(),
-    }
 }

@@ -19,9 +19,9 @@ use crate::markets::paths::ForecastSpec;
 use crate::markets::price;
 use crate::model::Frequency;
 use crate::present::backtest::{
-    reliability_table, scores_table, skipped_table, steps_table, sweep_table, trades_table,
+    backtest_json, reliability_table, scores_table, skipped_table, steps_table, sweep_table,
+    trades_table,
 };
-use crate::present::json_rows;
 use crate::present::markets::price_table;
 use crate::settings::Settings;
 use crate::store::Store;
@@ -124,6 +124,29 @@ pub enum BacktestSection {
     Skipped,
 }
 
+/// The window of the flags, else the default one; it must end by the as-of date.
+fn window(settings: &Settings, args: &BacktestArgs, store: &Store) -> Result<Window, UsageError> {
+    let (dfrom, dto) = default_window(store, settings.as_of);
+    let to = args.to.unwrap_or(dto);
+    let from = args.from.unwrap_or(dfrom.min(to));
+    if from > to {
+        return Err(UsageError(format!("--from {from} is after --to {to}")));
+    }
+    if to > settings.as_of.date_naive() {
+        return Err(UsageError(format!(
+            "--to {to} is after the as-of date {}: a backtest only replays the past",
+            settings.as_of.date_naive()
+        )));
+    }
+    Ok(Window {
+        from,
+        to,
+        settle_by: settings.as_of,
+        settled_only: args.settled_only,
+        step: args.step.map(Into::into),
+    })
+}
+
 /// `portcast backtest`.
 #[derive(Debug, Args)]
 pub struct BacktestArgs {
@@ -197,19 +220,8 @@ pub fn backtest(
         .collect::<Result<Vec<_>, _>>()
         .map_err(UsageError)?;
     let store = Store::open(&settings.location)?;
-    let (dfrom, dto) = default_window(&store, settings.as_of);
-    let to = args.to.unwrap_or(dto);
-    let from = args.from.unwrap_or(dfrom.min(to));
-    if from > to {
-        return Err(UsageError(format!("--from {from} is after --to {to}")).into());
-    }
-    if to > settings.as_of.date_naive() {
-        return Err(UsageError(format!(
-            "--to {to} is after the as-of date {}: a backtest only replays the past",
-            settings.as_of.date_naive()
-        ))
-        .into());
-    }
+    let window = window(settings, args, &store)?;
+    let (from, to) = (window.from, window.to);
     let strategies: Vec<Strategy> = match args.strategy {
         StrategyArg::Model => vec![Strategy::Model],
         StrategyArg::Rules => vec![Strategy::Rules],
@@ -221,13 +233,6 @@ pub fn backtest(
         args.markets.seed,
     );
     tracing::info!("backtest {from} .. {to}: {} market(s)", markets.len());
-    let window = Window {
-        from,
-        to,
-        settle_by: settings.as_of,
-        settled_only: args.settled_only,
-        step: args.step.map(Into::into),
-    };
     let run = run_backtest(&store, &spec, &markets, &window, &strategies)
         .context("replaying the markets")?;
     if !sweeps.is_empty() {
@@ -235,16 +240,7 @@ pub fn backtest(
         return Ok(Exit::Ok);
     }
     if settings.format == crate::output::Format::Json {
-        let json = serde_json::json!({
-            "from": from.to_string(),
-            "to": to.to_string(),
-            "scores": json_rows(&scores_table(&run)),
-            "trades": json_rows(&trades_table(&run)),
-            "reliability": json_rows(&reliability_table(&run)),
-            "steps": json_rows(&steps_table(&run)),
-            "skipped": json_rows(&skipped_table(&run)),
-        });
-        serde_json::to_writer_pretty(&mut *out, &json)?;
+        serde_json::to_writer_pretty(&mut *out, &backtest_json(&run))?;
         writeln!(out)?;
         return Ok(Exit::Ok);
     }

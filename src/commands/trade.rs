@@ -8,10 +8,10 @@ use clap::Args;
 
 use super::UsageError;
 use crate::exit::Exit;
-use crate::output::{Cell, Table};
-use crate::trade::quote::{self, FxRate, Term};
+use crate::present::trade::{QuoteInputs, modes_table, quote_table};
+use crate::trade::TradeError;
+use crate::trade::quote::{self, Term};
 use crate::trade::weight::{self, FreightOption, Shipment, Tariff};
-use crate::trade::{TradeError, round_cents, round_dp};
 
 /// `portcast quote`: convert a price between FOB, CFR and CIF, with commission, discount and
 /// the bank's buying/selling rates.
@@ -73,168 +73,30 @@ pub fn quote(
     format: crate::output::Format,
     out: &mut dyn Write,
 ) -> anyhow::Result<Exit> {
-    quote_table(args)
+    quote_table(&inputs(args))
         .map_err(|e| UsageError(e.to_string()))?
         .write(format, out)?;
     Ok(Exit::Ok)
 }
 
-/// The quote sheet: `item, value, formula` (values rounded to the cent for display only; every
-/// computation runs on unrounded values).
-pub fn quote_table(a: &QuoteArgs) -> Result<Table, TradeError> {
-    if !a.offer.is_empty() {
-        return offers_table(a);
+/// The sheet's inputs from the flags.
+fn inputs(a: &QuoteArgs) -> QuoteInputs {
+    QuoteInputs {
+        price: a.price,
+        offer: a.offer.clone(),
+        term: a.term,
+        to: a.to,
+        freight: a.freight,
+        insurance_rate: a.insurance_rate,
+        markup: a.markup,
+        commission: a.commission,
+        discount: a.discount,
+        fx_bid: a.fx_bid,
+        fx_ask: a.fx_ask,
+        fx_per_hundred: a.fx_per_hundred,
+        total_cost: a.total_cost,
+        home_price: a.home_price,
     }
-    let mut t = Table::new(["item", "value", "formula"]);
-    // Money to the cent; rates (FX conversion cost, profit rate in %) to four decimals.
-    let mut row = |item: String, value: f64, formula: &str| {
-        let shown = if item.contains("rate") || item.contains("FX") {
-            round_dp(value, 4)
-        } else {
-            round_cents(value)
-        };
-        t.push(vec![item.into(), Cell::from(shown), formula.into()]);
-    };
-    let fx = |rate: Option<f64>| -> Result<Option<FxRate>, TradeError> {
-        rate.map(|r| {
-            if a.fx_per_hundred {
-                FxRate::per_hundred(r)
-            } else {
-                FxRate::per_unit(r)
-            }
-        })
-        .transpose()
-    };
-    let (bid, ask) = (fx(a.fx_bid)?, fx(a.fx_ask)?);
-
-    let mut price = a.price.unwrap_or_default();
-    row(format!("price {}", a.term), price, "as quoted");
-    if let Some(d) = a.discount {
-        price = quote::discounted(price, d)?;
-        row(
-            format!("net of {}% discount", pct(d)),
-            price,
-            "list × (1 − discount)",
-        );
-    }
-    let (f, r, m) = (a.freight, a.insurance_rate, a.markup);
-    let fob = quote::convert(price, a.term, Term::Fob, f, r, m)?;
-    let cfr = quote::convert(price, a.term, Term::Cfr, f, r, m)?;
-    let cif = quote::convert(price, a.term, Term::Cif, f, r, m)?;
-    row("FOB".into(), fob, "CFR − freight");
-    row("CFR".into(), cfr, "FOB + freight");
-    row(
-        "CIF".into(),
-        cif,
-        "CFR / (1 − (1 + markup) × insurance rate)",
-    );
-    row(
-        "insurance premium".into(),
-        quote::insurance_premium(cif, r, m)?,
-        "CIF × (1 + markup) × insurance rate",
-    );
-    let target = quote::convert(price, a.term, a.to, f, r, m)?;
-    row(format!("price {}", a.to), target, "converted");
-    if let Some(c) = a.commission {
-        let gross = quote::with_commission(target, c)?;
-        row(
-            format!("{}C{}%", a.to, pct(c)),
-            gross,
-            "net / (1 − commission)",
-        );
-    }
-    if let Some(bid) = bid {
-        row(
-            "exporter receives for FOB, home currency".into(),
-            quote::exporter_receives(fob, bid)?,
-            "FOB × buying rate",
-        );
-        if let Some(cost) = a.total_cost {
-            let rate = quote::export_profit_rate(fob, bid, cost)? * 100.0;
-            row(
-                "export profit rate (%)".into(),
-                rate,
-                "(FOB × buying rate − total cost) / total cost",
-            );
-            row(
-                "FX conversion cost (home per foreign unit)".into(),
-                quote::fx_conversion_cost(cost, fob)?,
-                "total cost / FOB net receipts",
-            );
-        }
-        if let Some(home) = a.home_price {
-            row(
-                "foreign quote for home price".into(),
-                quote::foreign_quote(home, bid)?,
-                "home price / buying rate",
-            );
-        }
-    } else if a.total_cost.is_some() || a.home_price.is_some() {
-        return Err(TradeError::NotPositive {
-            name: "fx_bid (needed by --total-cost/--home-price)",
-            value: 0.0,
-        });
-    }
-    if let Some(ask) = ask {
-        row(
-            format!("importer pays for {}, home currency", a.to),
-            quote::importer_pays(target, ask)?,
-            "price × selling rate",
-        );
-    }
-    Ok(t)
-}
-
-/// `--offer` rows: each offer's FOB equivalent at the common freight and insurance, best marked.
-fn offers_table(a: &QuoteArgs) -> Result<Table, TradeError> {
-    let offers = a
-        .offer
-        .iter()
-        .map(|o| {
-            let (price, term) = o
-                .split_once(':')
-                .ok_or_else(|| TradeError::UnknownTerm(format!("{o} (expected PRICE:TERM)")))?;
-            let price: f64 = price.trim().parse().map_err(|_| TradeError::NotFinite {
-                name: "offer price",
-                value: f64::NAN,
-            })?;
-            Ok(quote::Offer {
-                price,
-                term: term.parse()?,
-            })
-        })
-        .collect::<Result<Vec<_>, TradeError>>()?;
-    let best = quote::best_offer(
-        &offers,
-        quote::Side::Seller,
-        a.freight,
-        a.insurance_rate,
-        a.markup,
-    )?;
-    let mut t = Table::new(["offer", "price", "term", "fob", "best"]);
-    for (i, o) in offers.iter().enumerate() {
-        let fob = quote::convert(
-            o.price,
-            o.term,
-            Term::Fob,
-            a.freight,
-            a.insurance_rate,
-            a.markup,
-        )?;
-        let label = char::from(b'A' + (i % 26) as u8).to_string();
-        t.push(vec![
-            label.into(),
-            o.price.into(),
-            o.term.as_str().into(),
-            round_cents(fob).into(),
-            (best.map(|b| b.0) == Some(i)).into(),
-        ]);
-    }
-    Ok(t)
-}
-
-fn pct(rate: f64) -> String {
-    crate::output::format_number(round_dp(rate * 100.0, 4))
 }
 
 /// `portcast modes`: one shipment's chargeable weight and freight by air, sea LCL and sea FCL.
@@ -276,14 +138,20 @@ pub fn modes(
     format: crate::output::Format,
     out: &mut dyn Write,
 ) -> anyhow::Result<Exit> {
-    modes_table(args)
+    let shipment = Shipment {
+        units: args.units,
+        gross_kg: args.weight_kg,
+        volume_m3: args.volume_m3,
+    };
+    freight_options(args)
+        .and_then(|options| modes_table(&shipment, &options))
         .map_err(|e| UsageError(e.to_string()))?
         .write(format, out)?;
     Ok(Exit::Ok)
 }
 
-/// One row per mode: `mode, chargeable, volumetric, freight_total, freight_per_unit, transit_days`.
-pub fn modes_table(a: &ModesArgs) -> Result<Table, TradeError> {
+/// The freight options of the rates given (at least one).
+fn freight_options(a: &ModesArgs) -> Result<Vec<FreightOption>, TradeError> {
     let mut options = Vec::new();
     if let Some(per_kg) = a.air_rate {
         options.push(FreightOption {
@@ -315,28 +183,5 @@ pub fn modes_table(a: &ModesArgs) -> Result<Table, TradeError> {
             value: 0.0,
         });
     }
-    let shipment = Shipment {
-        units: a.units,
-        gross_kg: a.weight_kg,
-        volume_m3: a.volume_m3,
-    };
-    let mut t = Table::new([
-        "mode",
-        "chargeable",
-        "volumetric",
-        "freight_total",
-        "freight_per_unit",
-        "transit_days",
-    ]);
-    for q in weight::compare(&shipment, &options)? {
-        t.push(vec![
-            q.mode.as_str().into(),
-            q.basis.to_string().into(),
-            q.volumetric.into(),
-            Cell::from(round_cents(q.freight_total)),
-            Cell::from(round_cents(q.freight_per_unit)),
-            i64::from(q.transit_days).into(),
-        ]);
-    }
-    Ok(t)
+    Ok(options)
 }

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::json_rows;
 use crate::backtest::evaluate::{self, Scores, Strategy, Sweep};
 use crate::backtest::run::{BacktestRun, pooled_scores};
 use crate::output::{Cell, Table};
@@ -231,6 +232,20 @@ pub fn sweep_table(run: &BacktestRun, sweeps: &[Sweep], strategies: &[Strategy])
     }
     t.columns.insert(0, "rank".into());
     t
+}
+
+/// Every section as JSON: `{"from", "to", "scores", "trades", "reliability", "steps",
+/// "skipped"}`.
+pub fn backtest_json(run: &BacktestRun) -> serde_json::Value {
+    serde_json::json!({
+        "from": run.from.to_string(),
+        "to": run.to.to_string(),
+        "scores": json_rows(&scores_table(run)),
+        "trades": json_rows(&trades_table(run)),
+        "reliability": json_rows(&reliability_table(run)),
+        "steps": json_rows(&steps_table(run)),
+        "skipped": json_rows(&skipped_table(run)),
+    })
 }
 
 /// A chart of the report with its file stem and caption.

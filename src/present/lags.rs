@@ -1,11 +1,13 @@
 //! The lead-lag tables of `portcast lags` and the report (lags, Granger, stability, summary per
 //! pair) and its charts (cross-correlation by lag, rolling best lag).
 
+use std::io::Write;
+
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::source_line;
 use crate::analysis::lags::{Analysis, OosVerdict, PairReport};
-use crate::output::{Cell, Table};
+use crate::output::{Cell, Format, Table};
 use crate::report::chart::{Axis, CcfBar, CcfChart, Labels, LineChart, Series, SeriesStyle};
 
 /// The four tables of a set of pair reports.
@@ -273,4 +275,97 @@ pub fn stability_chart(
         integer_y: true,
     };
     Some((format!("stability_{}_{}", r.pair.x, r.pair.y), chart))
+}
+
+/// Text: for each pair a heading, then its rows of each section `want`ed (by name: `lags`,
+/// `granger`, `stability`, `summary`); the summary as `field  value`.
+pub fn write_text(
+    reports: &[PairReport],
+    t: &LagTables,
+    want: &dyn Fn(&str) -> bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    for (i, rep) in reports.iter().enumerate() {
+        let label = rep.label();
+        if i > 0 {
+            writeln!(out)?;
+        }
+        let how = match &rep.outcome {
+            Ok(a) if a.ccf.prewhitened => format!(
+                "pre-whitened with AR({}) of {}",
+                a.ccf.ar_order.unwrap_or(0),
+                rep.pair.x
+            ),
+            Ok(_) => "raw CCF, Bartlett bands".to_string(),
+            Err(_) => "not analysed".to_string(),
+        };
+        writeln!(
+            out,
+            "== {label}  ({}, {}{}; {how}; positive lag: {} leads)",
+            rep.freq,
+            rep.transform,
+            rep.adjust
+                .map(|a| format!(", {}-adjusted", a.as_str()))
+                .unwrap_or_default(),
+            rep.pair.x
+        )?;
+        if let (Err(why), false) = (&rep.outcome, want("summary")) {
+            writeln!(out, "{why}")?;
+        }
+        for (name, table) in [
+            ("lags", &t.lags),
+            ("granger", &t.granger),
+            ("stability", &t.stability),
+        ] {
+            if !want(name) {
+                continue;
+            }
+            let sub = only_pair(table, &label);
+            if !sub.rows.is_empty() {
+                writeln!(out, "-- {name}")?;
+                sub.write(Format::Table, out)?;
+            }
+        }
+        if want("summary") {
+            writeln!(out, "-- summary")?;
+            let sub = only_pair(&t.summary, &label);
+            let mut kv = Table::new(["field", "value"]);
+            if let Some(row) = sub.rows.first() {
+                for (name, cell) in sub.columns.iter().zip(row).skip(1) {
+                    if *cell != Cell::Null {
+                        kv.push(vec![name.as_str().into(), cell_text(cell).into()]);
+                    }
+                }
+            }
+            kv.write(Format::Table, out)?;
+        }
+    }
+    Ok(())
+}
+
+/// The rows of one pair.
+fn only_pair(t: &Table, label: &str) -> Table {
+    let mut sub = Table::new(t.columns.clone());
+    for row in &t.rows {
+        if row.first() == Some(&Cell::Str(label.to_string())) {
+            sub.push(row.clone());
+        }
+    }
+    sub
+}
+
+/// A cell as text for the `field  value` listing (numbers rounded for reading).
+fn cell_text(c: &Cell) -> String {
+    match c {
+        Cell::Num(v) if *v != 0.0 && v.abs() < 1e-3 => format!("{v:.2e}"),
+        Cell::Num(v) => {
+            let s = format!("{v:.4}");
+            let s = s.trim_end_matches('0').trim_end_matches('.');
+            s.to_string()
+        }
+        Cell::Str(s) => s.clone(),
+        Cell::Int(i) => i.to_string(),
+        Cell::Bool(b) => b.to_string(),
+        Cell::Null => String::new(),
+    }
 }

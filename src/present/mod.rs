@@ -8,11 +8,13 @@ pub mod audit;
 pub mod backtest;
 pub mod data;
 pub mod fetch;
+pub mod forecast;
 pub mod lags;
 pub mod landed;
 pub mod markets;
 pub mod page;
 pub mod summary;
+pub mod trade;
 
 use chrono::{DateTime, Utc};
 
