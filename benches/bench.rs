@@ -257,7 +257,7 @@ fn lead_lag(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 let reports = lags::analyse_pairs(&store, as_of, &pairs, &opts).expect("lags");
-                black_box(portcast::commands::lags::tables(&reports))
+                black_box(portcast::present::lags::tables(&reports))
             })
         },
     );
@@ -265,7 +265,7 @@ fn lead_lag(c: &mut Criterion) {
         b.iter(|| {
             let store = Store::open(&loc).expect("bundled data loads");
             let reports = lags::analyse_pairs(&store, as_of, &pairs, &opts).expect("lags");
-            black_box(portcast::commands::lags::tables(&reports))
+            black_box(portcast::present::lags::tables(&reports))
         })
     });
     c.bench_function("audit on the bundled data (store loaded)", |b| {
@@ -403,8 +403,10 @@ fn forecasting(c: &mut Criterion) {
 /// (`evaluate`), and the same through the ranked sweep table `portcast backtest --sweep` prints.
 fn sweep(c: &mut Criterion) {
     use portcast::backtest::evaluate::{Strategy, Sweep, evaluate, variants};
-    use portcast::commands::markets::{ForecastSpec, Window, run_backtest, sweep_table};
+    use portcast::backtest::run::{Window, run_backtest};
     use portcast::forecast::ForecastConfig;
+    use portcast::markets::paths::ForecastSpec;
+    use portcast::present::backtest::sweep_table;
 
     let store = Store::open(&StoreLocation {
         data_dir: DataDir::Embedded,

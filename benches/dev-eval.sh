@@ -28,6 +28,6 @@ for h in hs:
 PY
 }
 run D1 shanghai_calls month 2021-01 2022-09 3 &
-run D2 scfi week 2018-01-01 2019-12-31 4 &
+run D2 scfi week ${D2FROM:-2018-01-01} 2019-12-31 4 &
 wait
 run D3 la_teu month 2017-01 2021-09 3

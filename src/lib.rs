@@ -19,6 +19,8 @@ pub mod limits;
 pub mod markets;
 pub mod model;
 pub mod output;
+pub mod pipeline;
+pub mod present;
 pub mod progress;
 pub mod report;
 pub mod series;

@@ -15,9 +15,9 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use portcast::analysis::distribution::PredictiveDistribution;
 use portcast::backtest::engine::{self, Replay, Sources};
-use portcast::commands::markets::EXAMPLE_MARKETS;
 use portcast::config::ReleaseLags;
 use portcast::forecast::{ForecastConfig, ModelChoice, ModelKind};
+use portcast::markets::book::EXAMPLE_MARKETS;
 use portcast::markets::file::{self, Market};
 use portcast::markets::paths::ForecastPaths;
 use portcast::markets::price::{self, PathSource, SeriesPaths};
@@ -744,7 +744,8 @@ fn the_example_markets_backtest_on_the_bundled_data() {
 #[test]
 fn a_backtest_is_the_same_on_one_thread_or_several() {
     use portcast::backtest::evaluate::Strategy;
-    use portcast::commands::markets::{BacktestRun, ForecastSpec, Window, run_backtest_on};
+    use portcast::backtest::run::{BacktestRun, Window, run_backtest_on};
+    use portcast::markets::paths::ForecastSpec;
     let store = bundled();
     let spec = ForecastSpec {
         cfg: ForecastConfig::default(),

@@ -566,6 +566,7 @@ fn evaluate_shanghai_calls_monthly_at_h1_against_seasonal_naive() {
             "regression",
             "ets",
             "arima",
+            "momentum",
             "snaive",
             "naive",
             "climatology"

@@ -128,6 +128,17 @@ impl PairSpec {
     }
 }
 
+/// The pairs of the config's `[lags]` table, else the [`default_pairs`].
+pub fn configured_pairs(cfg: &crate::config::LagsConfig) -> Vec<PairSpec> {
+    match &cfg.pairs {
+        Some(list) => list
+            .iter()
+            .map(|p| PairSpec::new(&p.x, &p.y, p.freq))
+            .collect(),
+        None => default_pairs(),
+    }
+}
+
 /// The pairs analysed when none are given (docs/DOMAIN.md): PMI and new export orders against
 /// Shanghai vessel calls, PMI against official Shanghai TEU, vessel calls and SCFI both ways
 /// (weekly), vessel calls against Los Angeles TEU and loaded imports.

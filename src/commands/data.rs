@@ -11,7 +11,8 @@ use super::UsageError;
 use crate::cli::{AddArgs, ExportArgs, ShowArgs};
 use crate::exit::Exit;
 use crate::model::{Observation, Precision, start_of_day};
-use crate::output::{Cell, Table};
+use crate::output::Table;
+use crate::present::data::list_table;
 use crate::series::catalog;
 use crate::settings::{Settings, parse_as_of};
 use crate::store::{Store, file};
@@ -22,40 +23,6 @@ pub fn list(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<Exit> {
     let table = list_table(&store, settings.as_of)?;
     table.write(settings.format, out)?;
     Ok(Exit::Ok)
-}
-
-/// The `data list` table (also used by the report).
-pub fn list_table(store: &Store, as_of: chrono::DateTime<Utc>) -> anyhow::Result<Table> {
-    let mut table = Table::new([
-        "series",
-        "frequency",
-        "unit",
-        "first",
-        "last",
-        "count",
-        "missing",
-    ]);
-    for id in store.series_ids() {
-        let view = store.view(&id, as_of)?;
-        let (first, last) = match (view.points.first(), view.points.last()) {
-            (Some(f), Some(l)) => (
-                Cell::from(f.period.to_string()),
-                Cell::from(l.period.to_string()),
-            ),
-            _ => (Cell::Null, Cell::Null),
-        };
-        let missing = view.missing_periods(view.spec.cadence).len();
-        table.push(vec![
-            id.as_str().into(),
-            view.spec.cadence.as_str().into(),
-            view.spec.unit.as_str().into(),
-            first,
-            last,
-            view.points.len().into(),
-            missing.into(),
-        ]);
-    }
-    Ok(table)
 }
 
 /// `data show SERIES`: the series as known at the as-of time, at its own grid or aggregated.

@@ -13,10 +13,11 @@ use clap::Args;
 
 use super::UsageError;
 use crate::exit::Exit;
-use crate::ingest::fetch::{FetchOptions, FetchReport, SourceReport, Status, fetch};
+use crate::ingest::fetch::{FetchOptions, FetchReport, fetch};
 use crate::ingest::settings::IngestSettings;
 use crate::ingest::source::SourceId;
 use crate::output::{Format, Table};
+use crate::present::fetch::summary_table;
 use crate::progress::Progress;
 use crate::settings::Settings;
 use crate::store::Store;
@@ -116,31 +117,6 @@ pub fn run(settings: &Settings, args: &FetchArgs, out: &mut dyn Write) -> anyhow
     } else {
         Exit::Ok
     })
-}
-
-/// One row per source: `source, status, new, revised, unchanged, message` (the error of a failed
-/// source, else its notes).
-pub fn summary_table(report: &FetchReport) -> Table {
-    let mut table = Table::new(["source", "status", "new", "revised", "unchanged", "message"]);
-    for s in &report.sources {
-        table.push(vec![
-            s.source.as_str().into(),
-            s.status.as_str().into(),
-            s.new.into(),
-            s.revised.into(),
-            s.unchanged.into(),
-            message(s).into(),
-        ]);
-    }
-    table
-}
-
-fn message(s: &SourceReport) -> String {
-    match (&s.error, s.status) {
-        (Some(e), _) => e.clone(),
-        (None, Status::Failed) => "failed".into(),
-        (None, _) => s.notes.join("; "),
-    }
 }
 
 /// The table, then the revisions, for people.

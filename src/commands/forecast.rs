@@ -47,6 +47,8 @@ pub enum ModelArg {
     Ets,
     /// Seasonal ARIMA with regression on the drivers, orders chosen automatically (AICc).
     Arima,
+    /// A random walk whose steps follow each other (AR(1) on the log changes, recent volatility).
+    Momentum,
     /// Seasonal naive: the same period a year earlier.
     Snaive,
     /// Naive: the last value.
@@ -62,6 +64,7 @@ impl From<ModelArg> for ModelChoice {
             ModelArg::Regression => ModelChoice::Named(ModelKind::Regression),
             ModelArg::Ets => ModelChoice::Named(ModelKind::Ets),
             ModelArg::Arima => ModelChoice::Named(ModelKind::Arima),
+            ModelArg::Momentum => ModelChoice::Named(ModelKind::Momentum),
             ModelArg::Snaive => ModelChoice::Named(ModelKind::SeasonalNaive),
             ModelArg::Naive => ModelChoice::Named(ModelKind::Naive),
             ModelArg::Climatology => ModelChoice::Named(ModelKind::Climatology),

@@ -13,13 +13,13 @@ use std::io::Write;
 use clap::{Args, ValueEnum};
 
 use super::UsageError;
-use crate::analysis::lags::{
-    self, LagOptions, OosModel, OosVerdict, PairReport, PairSpec, analyse_pairs,
-};
+use crate::analysis::lags::{self, LagOptions, OosModel, PairReport, PairSpec, analyse_pairs};
 use crate::analysis::transform::{Adjustment, Transform};
 use crate::exit::Exit;
 use crate::model::Frequency;
 use crate::output::{Cell, Format, Table};
+use crate::present::json_rows;
+use crate::present::lags::{LagTables, tables};
 use crate::settings::Settings;
 use crate::store::Store;
 
@@ -208,213 +208,13 @@ pub fn run(settings: &Settings, args: &LagsArgs, out: &mut dyn Write) -> anyhow:
     Ok(Exit::Ok)
 }
 
-/// The four tables of a set of pair reports.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct LagTables {
-    pub lags: Table,
-    pub granger: Table,
-    pub stability: Table,
-    pub summary: Table,
-}
-
-impl LagTables {
-    fn get(&self, s: Section) -> &Table {
-        match s {
-            Section::Granger => &self.granger,
-            Section::Stability => &self.stability,
-            Section::Summary => &self.summary,
-            Section::Lags | Section::All => &self.lags,
-        }
-    }
-}
-
-/// Columns of the summary section.
-pub const SUMMARY_COLUMNS: [&str; 26] = [
-    "pair",
-    "freq",
-    "transform",
-    "adjust",
-    "from",
-    "to",
-    "n_x",
-    "n_y",
-    "n",
-    "max_lag",
-    "ar_order",
-    "best_lag",
-    "r",
-    "ci_low",
-    "ci_high",
-    "p_adjusted",
-    "significant",
-    "granger_order",
-    "granger_p",
-    "oos_model",
-    "oos_n",
-    "rmse_base",
-    "rmse_with_x",
-    "dm_p",
-    "oos_verdict",
-    "note",
-];
-
-/// Build the tables. Rows of pairs without an analysis appear only in the summary.
-pub fn tables(reports: &[PairReport]) -> LagTables {
-    let mut t = LagTables {
-        lags: Table::new([
-            "pair",
-            "lag",
-            "r",
-            "band_low",
-            "band_high",
-            "n",
-            "significant",
-        ]),
-        granger: Table::new(["pair", "order", "f", "df1", "df2", "p", "n"]),
-        stability: Table::new([
-            "pair",
-            "from",
-            "to",
-            "n",
-            "best_lag",
-            "r",
-            "ci_low",
-            "ci_high",
-            "p_adjusted",
-            "significant",
-            "note",
-        ]),
-        summary: Table::new(SUMMARY_COLUMNS),
-    };
-    for rep in reports {
-        let label = rep.label();
-        let mut notes = rep.notes.clone();
-        let (from, to) = match rep.span {
-            Some((a, b)) => (Cell::from(a.to_string()), Cell::from(b.to_string())),
-            None => (Cell::Null, Cell::Null),
-        };
-        let head: Vec<Cell> = vec![
-            label.as_str().into(),
-            rep.freq.as_str().into(),
-            rep.transform.as_str().into(),
-            rep.adjust.map(|a| a.as_str()).into(),
-            from,
-            to,
-            rep.n_x.into(),
-            rep.n_y.into(),
-            rep.overlap.into(),
-        ];
-        let analysis = match &rep.outcome {
-            Ok(a) => a,
-            Err(why) => {
-                notes.insert(0, why.clone());
-                let mut row = head;
-                row.resize(SUMMARY_COLUMNS.len() - 1, Cell::Null);
-                row.push(notes.join("; ").into());
-                t.summary.push(row);
-                continue;
-            }
-        };
-        for l in &analysis.ccf.lags {
-            t.lags.push(vec![
-                label.as_str().into(),
-                (l.lag as i64).into(),
-                l.r.into(),
-                l.band_low.into(),
-                l.band_high.into(),
-                l.n.into(),
-                if l.r.is_nan() {
-                    Cell::Null
-                } else {
-                    l.significant.into()
-                },
-            ]);
-        }
-        match &analysis.granger {
-            Ok(rows) => {
-                for g in rows {
-                    t.granger.push(vec![
-                        label.as_str().into(),
-                        g.order.into(),
-                        g.f.into(),
-                        g.df1.into(),
-                        g.df2.into(),
-                        g.p_value.into(),
-                        g.n.into(),
-                    ]);
-                }
-            }
-            Err(why) => notes.push(format!("Granger: {why}")),
-        }
-        for w in &analysis.stability.rows {
-            let mut row: Vec<Cell> = vec![
-                label.as_str().into(),
-                w.from.to_string().into(),
-                w.to.to_string().into(),
-                w.overlap.into(),
-            ];
-            match &w.best {
-                Ok(b) => row.extend([
-                    (b.lag as i64).into(),
-                    b.r.into(),
-                    b.ci_low.into(),
-                    b.ci_high.into(),
-                    b.p_adjusted.into(),
-                    b.significant.into(),
-                    w.note.as_deref().into(),
-                ]),
-                Err(why) => {
-                    row.extend(std::iter::repeat_n(Cell::Null, 6));
-                    row.push(why.as_str().into());
-                }
-            }
-            t.stability.push(row);
-        }
-        if let Some(n) = &analysis.stability.note {
-            notes.push(format!("stability: {n}"));
-        }
-        let b = &analysis.ccf.best;
-        let g = analysis.granger_summary();
-        let o = &analysis.oos;
-        let mut row = head;
-        row.extend([
-            rep.max_lag.into(),
-            analysis.ccf.ar_order.into(),
-            (b.lag as i64).into(),
-            b.r.into(),
-            b.ci_low.into(),
-            b.ci_high.into(),
-            b.p_adjusted.into(),
-            b.significant.into(),
-            analysis.granger_order.into(),
-            g.map(|g| g.p_value).into(),
-            o.model.as_str().into(),
-            o.n.into(),
-            o.rmse_base.into(),
-            o.rmse_with_x.into(),
-            o.dm_p.into(),
-            oos_label(&o.verdict).into(),
-        ]);
-        if let OosVerdict::NotTested(why) = &o.verdict {
-            notes.push(format!("out of sample: {why}"));
-        }
-        if !analysis.ccf.prewhitened {
-            notes.push(format!(
-                "raw CCF, Bartlett factor {:.2}",
-                analysis.ccf.bartlett_factor.unwrap_or(1.0)
-            ));
-        }
-        row.push(notes.join("; ").into());
-        t.summary.push(row);
-    }
-    t
-}
-
-/// The verdict column: short labels; the reason of a "not tested" goes to the note.
-fn oos_label(v: &OosVerdict) -> String {
-    match v {
-        OosVerdict::NotTested(_) => "not tested".into(),
-        other => other.to_string(),
+/// The table of one section (`all` is the lags table).
+fn section_table(t: &LagTables, s: Section) -> &Table {
+    match s {
+        Section::Granger => &t.granger,
+        Section::Stability => &t.stability,
+        Section::Summary => &t.summary,
+        Section::Lags | Section::All => &t.lags,
     }
 }
 
@@ -436,22 +236,15 @@ pub fn write(
         (Format::Json, Section::All) => {
             let mut obj = serde_json::Map::new();
             for s in sections {
-                obj.insert(s.name().into(), json_rows(t.get(s))?);
+                obj.insert(s.name().into(), json_rows(section_table(&t, s)));
             }
             serde_json::to_writer_pretty(&mut *out, &obj)?;
             writeln!(out)?;
         }
         (Format::Table, _) => write_text(reports, &t, section, out)?,
-        (_, s) => t.get(s).write(format, out)?,
+        (_, s) => section_table(&t, s).write(format, out)?,
     }
     Ok(())
-}
-
-/// A table as a JSON array (the `Table` JSON writer's own output, parsed back).
-fn json_rows(t: &Table) -> anyhow::Result<serde_json::Value> {
-    let mut buf = Vec::new();
-    t.write(Format::Json, &mut buf)?;
-    Ok(serde_json::from_slice(&buf)?)
 }
 
 /// Text: for each pair a heading, then its rows of each section; the summary as `field  value`.
@@ -493,7 +286,7 @@ fn write_text(
             if !want(s) {
                 continue;
             }
-            let sub = only_pair(t.get(s), &label);
+            let sub = only_pair(section_table(t, s), &label);
             if !sub.rows.is_empty() {
                 writeln!(out, "-- {}", s.name())?;
                 sub.write(Format::Table, out)?;

@@ -176,8 +176,10 @@ impl ForecastConfig {
         }
         for e in &self.excluded() {
             if super::ModelKind::parse(e).is_none() {
+                let names: Vec<&str> = super::ModelKind::ALL.iter().map(|k| k.name()).collect();
                 return Err(format!(
-                    "forecast.exclude: `{e}` is not a model (regression, ets, arima, snaive, naive, climatology)"
+                    "forecast.exclude: `{e}` is not a model ({})",
+                    names.join(", ")
                 ));
             }
         }
@@ -256,7 +258,7 @@ mod tests {
         let bad: ForecastConfig = toml::from_str("exclude = [\"foo\"]").unwrap();
         assert!(bad.validate().unwrap_err().contains("`foo` is not a model"));
         let none: ForecastConfig = toml::from_str(
-            "exclude = [\"regression\", \"ets\", \"arima\", \"snaive\", \"naive\", \"climatology\"]",
+            "exclude = [\"regression\", \"ets\", \"arima\", \"momentum\", \"snaive\", \"naive\", \"climatology\"]",
         )
         .unwrap();
         assert!(none.validate().unwrap_err().contains("leaves no model"));

@@ -31,6 +31,7 @@ pub mod evaluate;
 pub mod history;
 pub mod kalman;
 pub mod known_days;
+pub mod momentum;
 pub mod naive;
 pub mod nowcast;
 pub mod optim;
@@ -67,6 +68,7 @@ pub enum ModelKind {
     Regression,
     Ets,
     Arima,
+    Momentum,
     SeasonalNaive,
     Naive,
     Climatology,
@@ -74,10 +76,11 @@ pub enum ModelKind {
 
 impl ModelKind {
     /// Every model, in order of preference.
-    pub const ALL: [ModelKind; 6] = [
+    pub const ALL: [ModelKind; 7] = [
         ModelKind::Regression,
         ModelKind::Ets,
         ModelKind::Arima,
+        ModelKind::Momentum,
         ModelKind::SeasonalNaive,
         ModelKind::Naive,
         ModelKind::Climatology,
@@ -89,6 +92,7 @@ impl ModelKind {
             ModelKind::Regression => "regression",
             ModelKind::Ets => "ets",
             ModelKind::Arima => "arima",
+            ModelKind::Momentum => "momentum",
             ModelKind::SeasonalNaive => "snaive",
             ModelKind::Naive => "naive",
             ModelKind::Climatology => "climatology",
@@ -100,6 +104,7 @@ impl ModelKind {
             "regression" => Some(ModelKind::Regression),
             "ets" | "holt-winters" => Some(ModelKind::Ets),
             "arima" | "sarima" => Some(ModelKind::Arima),
+            "momentum" => Some(ModelKind::Momentum),
             "snaive" | "seasonal-naive" => Some(ModelKind::SeasonalNaive),
             "naive" => Some(ModelKind::Naive),
             "climatology" => Some(ModelKind::Climatology),
@@ -113,6 +118,7 @@ impl ModelKind {
             ModelKind::Regression => Box::new(regression::Regression),
             ModelKind::Ets => Box::new(ets::Ets),
             ModelKind::Arima => Box::new(arima::Arima),
+            ModelKind::Momentum => Box::new(momentum::Momentum),
             ModelKind::SeasonalNaive => Box::new(naive::SeasonalNaive),
             ModelKind::Naive => Box::new(naive::Naive),
             ModelKind::Climatology => Box::new(climatology::Climatology),

@@ -47,6 +47,8 @@ pub struct FetchOptions {
 pub enum FetchRunError {
     #[error(transparent)]
     Client(#[from] HttpError),
+    #[error("cannot start the async runtime")]
+    Runtime(#[source] std::io::Error),
 }
 
 /// A fetched figure that cannot go into the store.
@@ -164,6 +166,24 @@ impl FetchReport {
     pub fn any_failed(&self) -> bool {
         self.sources.iter().any(|s| s.failed)
     }
+}
+
+/// [`fetch`] for callers that are not async: on its own tokio runtime of two worker threads,
+/// dropped before returning.
+pub fn fetch_blocking(
+    store: &Store,
+    store_dir: &Path,
+    settings: &IngestSettings,
+    options: &FetchOptions,
+    now: DateTime<Utc>,
+    bar: &dyn Fn(SourceId) -> ProgressBar,
+) -> Result<FetchReport, FetchRunError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(FetchRunError::Runtime)?;
+    runtime.block_on(fetch(store, store_dir, settings, options, now, bar))
 }
 
 /// Fetch `options.sources` concurrently into the store directory `store_dir`, comparing with

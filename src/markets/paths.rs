@@ -12,7 +12,7 @@ use std::rc::Rc;
 use chrono::{DateTime, Utc};
 
 use super::price::{PathSource, SeriesPaths};
-use crate::forecast::{self, ForecastConfig, ForecastRequest, ModelChoice, Prepared};
+use crate::forecast::{self, ForecastConfig, ForecastRequest, ModelChoice, ModelKind, Prepared};
 use crate::model::{Frequency, Period};
 use crate::store::Store;
 
@@ -239,5 +239,59 @@ impl PathSource for ForecastPaths {
             .insert(latest_key, (inputs, paths.clone()));
         self.cache.borrow_mut().insert(key, paths.clone());
         Ok(paths)
+    }
+}
+
+/// What the forecast sources of a pricing or a backtest are made from: the `[forecast]` config,
+/// sample paths and seed. Plain data (`Send + Sync`), so each worker thread of a backtest makes
+/// its own [`ForecastSources`] (whose memo is single-threaded) from one spec.
+#[derive(Clone, Debug)]
+pub struct ForecastSpec {
+    pub cfg: ForecastConfig,
+    pub n_paths: usize,
+    pub seed: u64,
+}
+
+impl ForecastSpec {
+    pub fn new(cfg: &ForecastConfig, n_paths: usize, seed: u64) -> Self {
+        ForecastSpec {
+            cfg: cfg.clone(),
+            n_paths,
+            seed,
+        }
+    }
+
+    /// Fresh sources: the model and the two references, sharing their training data. The
+    /// references are the plain period models: they ignore the published days of the period in
+    /// progress, so a score against them includes what those days are worth.
+    pub fn sources(&self) -> ForecastSources {
+        let model =
+            ForecastPaths::new(self.cfg.clone(), ModelChoice::Auto, self.n_paths, self.seed);
+        ForecastSources {
+            climatology: model
+                .with_model(ModelChoice::Named(ModelKind::Climatology))
+                .without_known_days(),
+            seasonal_naive: model
+                .with_model(ModelChoice::Named(ModelKind::SeasonalNaive))
+                .without_known_days(),
+            model,
+        }
+    }
+}
+
+/// The forecast sources: the model, and the two references (the three share their training
+/// data: one nowcast per series and date).
+pub struct ForecastSources {
+    pub model: ForecastPaths,
+    pub climatology: ForecastPaths,
+    pub seasonal_naive: ForecastPaths,
+}
+
+impl ForecastSources {
+    /// Forget every memoised forecast.
+    pub fn clear(&self) {
+        self.model.clear();
+        self.climatology.clear();
+        self.seasonal_naive.clear();
     }
 }
