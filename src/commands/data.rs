@@ -366,7 +366,7 @@ pub fn export(settings: &Settings, args: &ExportArgs, out: &mut dyn Write) -> an
             }
             out.write_all(&bytes)?;
         } else {
-            file::write_atomic(&args.output, &bytes)
+            crate::fsutil::write_atomic(&args.output, &bytes)
                 .with_context(|| format!("cannot write {}", args.output.display()))?;
             tracing::info!(
                 "{} figures written to {} (Parquet, {} bytes)",

@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 
 use crate::analysis::distribution::DEFAULT_PATHS;
 use crate::exit::{Exit, UsageError};
-use crate::forecast::evaluate::{EvaluateRequest, Evaluation, evaluate as run_evaluation};
+use crate::forecast::evaluate::{EvaluateRequest, evaluate as run_evaluation};
 use crate::forecast::nowcast::{self, NowcastOptions};
 use crate::forecast::{ForecastRequest, ModelChoice, ModelKind, forecast as run_forecast};
 use crate::model::{Frequency, Period};
@@ -293,7 +293,7 @@ pub fn evaluate(
     };
     let ev = run_evaluation(&store, &req, &settings.config.forecast)
         .with_context(|| format!("cannot evaluate {}", args.series))?;
-    log_evaluation(&ev);
+    present::forecast::log_evaluation(&ev);
     let table = if args.pit {
         present::forecast::pit_table(&ev)
     } else {
@@ -301,49 +301,6 @@ pub fn evaluate(
     };
     table.write(settings.format, out)?;
     Ok(Exit::Ok)
-}
-
-/// What was skipped, what led the combination, and whether it beat seasonal naive, on stderr.
-fn log_evaluation(ev: &Evaluation) {
-    for (origin, why) in &ev.skipped {
-        tracing::info!("origin {origin}: no forecast: {why}");
-    }
-    let choices: Vec<String> = ev
-        .auto_choices
-        .iter()
-        .map(|(k, n)| format!("{k} {n}"))
-        .collect();
-    tracing::info!(
-        "{} {}: {} origins in the window, {} forecast; the combination led by {}",
-        ev.series,
-        ev.freq,
-        ev.origins,
-        ev.evaluated,
-        if choices.is_empty() {
-            "nothing".into()
-        } else {
-            choices.join(", ")
-        }
-    );
-    for row in ev.rows.iter().filter(|r| r.model == "auto") {
-        match row.skill {
-            Some(skill) => tracing::info!(
-                "h={}: the combined forecast {} seasonal naive in CRPS (skill {:.3} on {} common forecasts)",
-                row.horizon,
-                if skill > 0.0 {
-                    "BEATS"
-                } else {
-                    "does NOT beat"
-                },
-                skill,
-                row.n_common
-            ),
-            None => tracing::info!(
-                "h={}: no forecasts in common with seasonal naive",
-                row.horizon
-            ),
-        }
-    }
 }
 
 /// `portcast evaluate --by-known-days`: one row per number of published days.

@@ -9,8 +9,8 @@ use clap::Args;
 use crate::exit::{Exit, UsageError};
 use crate::present::trade::{QuoteInputs, modes_table, quote_table};
 use crate::trade::quote;
-use crate::trade::{Term, TradeError};
 use crate::trade::weight::{self, FreightOption, Shipment, Tariff};
+use crate::trade::{Term, TradeError};
 
 /// `portcast quote`: convert a price between FOB, CFR and CIF, with commission, discount and
 /// the bank's buying/selling rates.

@@ -200,3 +200,46 @@ pub fn known_days_table(rows: &[KnownDaysRow]) -> Table {
     }
     table
 }
+
+/// What was skipped, what led the combination, and whether it beat seasonal naive, on stderr.
+pub fn log_evaluation(ev: &Evaluation) {
+    for (origin, why) in &ev.skipped {
+        tracing::info!("origin {origin}: no forecast: {why}");
+    }
+    let choices: Vec<String> = ev
+        .auto_choices
+        .iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
+    tracing::info!(
+        "{} {}: {} origins in the window, {} forecast; the combination led by {}",
+        ev.series,
+        ev.freq,
+        ev.origins,
+        ev.evaluated,
+        if choices.is_empty() {
+            "nothing".into()
+        } else {
+            choices.join(", ")
+        }
+    );
+    for row in ev.rows.iter().filter(|r| r.model == "auto") {
+        match row.skill {
+            Some(skill) => tracing::info!(
+                "h={}: the combined forecast {} seasonal naive in CRPS (skill {:.3} on {} common forecasts)",
+                row.horizon,
+                if skill > 0.0 {
+                    "BEATS"
+                } else {
+                    "does NOT beat"
+                },
+                skill,
+                row.n_common
+            ),
+            None => tracing::info!(
+                "h={}: no forecasts in common with seasonal naive",
+                row.horizon
+            ),
+        }
+    }
+}

@@ -3,7 +3,8 @@
 //! pure functions of `crate::trade`.
 
 use crate::output::{Cell, Table};
-use crate::trade::quote::{self, FxRate, Term};
+use crate::trade::Term;
+use crate::trade::quote::{self, FxRate};
 use crate::trade::weight::{self, FreightOption, Shipment};
 use crate::trade::{TradeError, round_cents, round_dp};
 
