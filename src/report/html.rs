@@ -262,7 +262,7 @@ tr.failed td{background:#fde8e4}
 tr.skipped td{color:#666}
 figure{margin:1em 0 1.6em;background:#fff;border:1px solid #ddd;border-radius:6px;padding:8px}
 figure img{display:block;width:100%;height:auto}
-figcaption{font-size:.92rem;color:#444;margin-top:.4em}
+figcaption{font-size:.92rem;color:#444;margin-top:.4em;overflow-wrap:anywhere}
 a{color:#0b5cad}
 footer{margin-top:2.5em;color:#555;font-size:.88rem;border-top:1px solid #ddd;padding-top:.6em}
 .hint{display:none;color:#555;font-size:.9rem}
