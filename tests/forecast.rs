@@ -567,6 +567,7 @@ fn evaluate_shanghai_calls_monthly_at_h1_against_seasonal_naive() {
             "ets",
             "arima",
             "momentum",
+            "trend",
             "snaive",
             "naive",
             "climatology"

@@ -33,6 +33,8 @@ pub enum ModelArg {
     Arima,
     /// A random walk whose steps follow each other (AR(1) on the log changes, recent volatility).
     Momentum,
+    /// Momentum around the drift of the last quarter of a season (13 weeks, 3 months).
+    Trend,
     /// Seasonal naive: the same period a year earlier.
     Snaive,
     /// Naive: the last value.
@@ -49,6 +51,7 @@ impl From<ModelArg> for ModelChoice {
             ModelArg::Ets => ModelChoice::Named(ModelKind::Ets),
             ModelArg::Arima => ModelChoice::Named(ModelKind::Arima),
             ModelArg::Momentum => ModelChoice::Named(ModelKind::Momentum),
+            ModelArg::Trend => ModelChoice::Named(ModelKind::Trend),
             ModelArg::Snaive => ModelChoice::Named(ModelKind::SeasonalNaive),
             ModelArg::Naive => ModelChoice::Named(ModelKind::Naive),
             ModelArg::Climatology => ModelChoice::Named(ModelKind::Climatology),

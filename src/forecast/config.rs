@@ -33,10 +33,14 @@ pub struct ForecastConfig {
     /// Model monthly totals of daily counts (vessel calls) as daily rates, so the number of days
     /// in a month is not mistaken for a change (default true).
     pub daily_rate: Option<bool>,
-    /// Models left out of `auto` (not scored, not combined). Default `["arima"]`: with ARIMA in
+    /// Models left out of `auto` (not scored, not combined), at every frequency. Default
+    /// `["arima"]` for weekly targets and `["arima", "trend"]` for monthly ones. ARIMA: with it in
     /// the combination `portcast run --offline` takes 2.1–2.5 s instead of 0.8 s (its monthly
     /// stepwise fits, 20–80 ms each, are redone at every new origin) for a 2–5% lower CRPS on the
-    /// bench's LA and SCFI tasks; `exclude = []` puts it in. A named `--model` is unaffected.
+    /// bench's LA and SCFI tasks. Trend on monthly targets: on the monthly development windows
+    /// (`benches/dev-eval.sh`) it changed the combined CRPS by −1% to +2% whatever its drift
+    /// window (3, 6 or 12 months), a cost at three months ahead on both; on weekly freight rates
+    /// it is what follows a boom. `exclude = []` puts both in. A named `--model` is unaffected.
     pub exclude: Option<Vec<String>>,
 }
 
@@ -81,7 +85,12 @@ impl DriverTransform {
 }
 
 /// Left out of `auto` unless `[forecast] exclude` says otherwise (see `exclude`).
-pub const DEFAULT_EXCLUDED: &str = "arima";
+pub fn default_excluded(freq: Frequency) -> &'static [&'static str] {
+    match freq {
+        Frequency::Week => &["arima"],
+        _ => &["arima", "trend"],
+    }
+}
 
 /// Default sizes.
 pub const DEFAULT_SELECTION_PATHS: usize = 500;
@@ -107,21 +116,25 @@ impl ForecastConfig {
         })
     }
 
-    /// The names of the models left out of `auto`.
-    pub fn excluded(&self) -> Vec<String> {
-        self.exclude
-            .clone()
-            .unwrap_or_else(|| vec![DEFAULT_EXCLUDED.to_string()])
+    /// The names of the models left out of `auto` for targets at `freq`.
+    pub fn excluded(&self, freq: Frequency) -> Vec<String> {
+        self.exclude.clone().unwrap_or_else(|| {
+            default_excluded(freq)
+                .iter()
+                .map(|e| e.to_string())
+                .collect()
+        })
     }
 
-    /// The models `auto` scores and combines: every model but the excluded ones.
-    pub fn auto_models(&self) -> Vec<super::ModelKind> {
+    /// The models `auto` scores and combines for targets at `freq`: every model but the
+    /// excluded ones.
+    pub fn auto_models(&self, freq: Frequency) -> Vec<super::ModelKind> {
+        let excluded = self.excluded(freq);
         super::ModelKind::ALL
             .iter()
             .copied()
             .filter(|k| {
-                !self
-                    .excluded()
+                !excluded
                     .iter()
                     .any(|e| super::ModelKind::parse(e) == Some(*k))
             })
@@ -174,7 +187,7 @@ impl ForecastConfig {
         if self.selection_paths == Some(0) {
             return Err("forecast.selection_paths must be at least 1".into());
         }
-        for e in &self.excluded() {
+        for e in &self.excluded(Frequency::Month) {
             if super::ModelKind::parse(e).is_none() {
                 let names: Vec<&str> = super::ModelKind::ALL.iter().map(|k| k.name()).collect();
                 return Err(format!(
@@ -183,7 +196,10 @@ impl ForecastConfig {
                 ));
             }
         }
-        if self.auto_models().is_empty() {
+        if [Frequency::Week, Frequency::Month]
+            .iter()
+            .any(|f| self.auto_models(*f).is_empty())
+        {
             return Err("forecast.exclude leaves no model for auto".into());
         }
         if self.selection_horizon == Some(0) {
@@ -243,22 +259,28 @@ mod tests {
     }
 
     #[test]
-    fn auto_leaves_out_arima_unless_told_and_checks_the_names() {
+    fn auto_leaves_out_arima_and_monthly_trend_unless_told_and_checks_the_names() {
         use crate::forecast::ModelKind;
+        let (week, month) = (Frequency::Week, Frequency::Month);
         let default = ForecastConfig::default();
-        assert!(!default.auto_models().contains(&ModelKind::Arima));
-        assert_eq!(default.auto_models().len(), ModelKind::ALL.len() - 1);
+        assert!(!default.auto_models(week).contains(&ModelKind::Arima));
+        assert!(default.auto_models(week).contains(&ModelKind::Trend));
+        assert_eq!(default.auto_models(week).len(), ModelKind::ALL.len() - 1);
+        assert!(!default.auto_models(month).contains(&ModelKind::Trend));
+        assert_eq!(default.auto_models(month).len(), ModelKind::ALL.len() - 2);
         let all: ForecastConfig = toml::from_str("exclude = []").unwrap();
-        assert_eq!(all.auto_models(), ModelKind::ALL.to_vec());
+        assert_eq!(all.auto_models(month), ModelKind::ALL.to_vec());
         let some: ForecastConfig =
             toml::from_str("exclude = [\"climatology\", \"naive\"]").unwrap();
         some.validate().unwrap();
-        assert!(some.auto_models().contains(&ModelKind::Arima));
-        assert_eq!(some.auto_models().len(), ModelKind::ALL.len() - 2);
+        for f in [week, month] {
+            assert!(some.auto_models(f).contains(&ModelKind::Arima));
+            assert_eq!(some.auto_models(f).len(), ModelKind::ALL.len() - 2);
+        }
         let bad: ForecastConfig = toml::from_str("exclude = [\"foo\"]").unwrap();
         assert!(bad.validate().unwrap_err().contains("`foo` is not a model"));
         let none: ForecastConfig = toml::from_str(
-            "exclude = [\"regression\", \"ets\", \"arima\", \"momentum\", \"snaive\", \"naive\", \"climatology\"]",
+            "exclude = [\"regression\", \"ets\", \"arima\", \"momentum\", \"trend\", \"snaive\", \"naive\", \"climatology\"]",
         )
         .unwrap();
         assert!(none.validate().unwrap_err().contains("leaves no model"));

@@ -69,6 +69,7 @@ pub enum ModelKind {
     Ets,
     Arima,
     Momentum,
+    Trend,
     SeasonalNaive,
     Naive,
     Climatology,
@@ -76,11 +77,12 @@ pub enum ModelKind {
 
 impl ModelKind {
     /// Every model, in order of preference.
-    pub const ALL: [ModelKind; 7] = [
+    pub const ALL: [ModelKind; 8] = [
         ModelKind::Regression,
         ModelKind::Ets,
         ModelKind::Arima,
         ModelKind::Momentum,
+        ModelKind::Trend,
         ModelKind::SeasonalNaive,
         ModelKind::Naive,
         ModelKind::Climatology,
@@ -93,6 +95,7 @@ impl ModelKind {
             ModelKind::Ets => "ets",
             ModelKind::Arima => "arima",
             ModelKind::Momentum => "momentum",
+            ModelKind::Trend => "trend",
             ModelKind::SeasonalNaive => "snaive",
             ModelKind::Naive => "naive",
             ModelKind::Climatology => "climatology",
@@ -105,6 +108,7 @@ impl ModelKind {
             "ets" | "holt-winters" => Some(ModelKind::Ets),
             "arima" | "sarima" => Some(ModelKind::Arima),
             "momentum" => Some(ModelKind::Momentum),
+            "trend" => Some(ModelKind::Trend),
             "snaive" | "seasonal-naive" => Some(ModelKind::SeasonalNaive),
             "naive" => Some(ModelKind::Naive),
             "climatology" => Some(ModelKind::Climatology),
@@ -119,6 +123,7 @@ impl ModelKind {
             ModelKind::Ets => Box::new(ets::Ets),
             ModelKind::Arima => Box::new(arima::Arima),
             ModelKind::Momentum => Box::new(momentum::Momentum),
+            ModelKind::Trend => Box::new(momentum::Trend),
             ModelKind::SeasonalNaive => Box::new(naive::SeasonalNaive),
             ModelKind::Naive => Box::new(naive::Naive),
             ModelKind::Climatology => Box::new(climatology::Climatology),
@@ -712,7 +717,7 @@ fn combination(
         cfg.selection_origins(freq),
         cfg.selection_paths(),
     );
-    let models = cfg.auto_models();
+    let models = cfg.auto_models(freq);
     let key = fingerprint(&(data, freq, &models, horizon, origins, paths, seed));
     if let Some(hit) = COMBINATIONS.lock().expect("combination memo").get(&key) {
         return hit.clone();

@@ -21,6 +21,7 @@ use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 
 use chrono::Datelike;
+use rayon::prelude::*;
 
 use super::shocks::Shocks;
 use super::{Candidate, ModelKind, TrainingData, aux_rng, fingerprint};
@@ -123,21 +124,24 @@ pub fn score(
     let origin_idx: Vec<usize> = (first_origin..last_observed_before_end)
         .filter(|&o| values[o].is_some())
         .collect();
-    let mut out = Scoring::default();
-    for &o in &origin_idx {
-        let Some(train) = data.prefix(o + 1) else {
-            continue;
-        };
-        let steps = horizon.min(len - 1 - o);
-        out.origins.push(origin_scores(
-            &train,
-            models,
-            &values[o + 1..o + 1 + steps],
-            n_paths,
-            seed,
-        ));
-    }
-    out
+    // Origins are independent (each has its own seed, derived from its period), so they are
+    // scored on rayon's pool and collected in order: the result is the same on any number of
+    // threads.
+    let origins = origin_idx
+        .par_iter()
+        .filter_map(|&o| {
+            let train = data.prefix(o + 1)?;
+            let steps = horizon.min(len - 1 - o);
+            Some(origin_scores(
+                &train,
+                models,
+                &values[o + 1..o + 1 + steps],
+                n_paths,
+                seed,
+            ))
+        })
+        .collect();
+    Scoring { origins }
 }
 
 /// A memo entry: the values scored (by their bits) and the scores.
