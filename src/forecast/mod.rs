@@ -204,6 +204,9 @@ pub enum ForecastError {
     },
     #[error("bad forecast request: {0}")]
     Request(String),
+    /// Not `source`: the message already ends with it (printed once, not twice).
+    #[error("bad forecast request: {0}")]
+    Limit(crate::limits::WorkError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

@@ -372,7 +372,7 @@ pub(super) fn check_request(req: &ForecastRequest) -> Result<(), ForecastError> 
         ));
     }
     // The documented limits (src/limits.rs): paths × horizon are held at once.
-    crate::limits::check_work(req.horizon, req.n_paths).map_err(ForecastError::Request)
+    crate::limits::check_work(req.horizon, req.n_paths).map_err(ForecastError::Limit)
 }
 
 /// Forecast one target: its predictive distribution over `req.horizon` periods after the last
