@@ -13,7 +13,8 @@ use thiserror::Error;
 
 use crate::analysis::lags::LagsConfig;
 use crate::forecast::ForecastConfig;
-use crate::ingest::settings::SourcesConfig;
+use crate::forecast::config::ForecastConfigError;
+use crate::ingest::settings::{SourcesConfig, SourcesConfigError};
 use crate::limits::describe_toml_error;
 
 #[derive(Debug, Error)]
@@ -28,6 +29,18 @@ pub enum ConfigError {
     Parse { path: PathBuf, message: String },
     #[error("config file {path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    #[error("config file {path}: [sources] {error}")]
+    Sources {
+        path: PathBuf,
+        /// Not `source`: the message already ends with it (printed once, not twice).
+        error: SourcesConfigError,
+    },
+    #[error("config file {path}: {error}")]
+    Forecast {
+        path: PathBuf,
+        /// Not `source`: the message already ends with it (printed once, not twice).
+        error: ForecastConfigError,
+    },
     #[error(
         "no platform directory for portcast's {what} (is $HOME set?); give --store-dir or set it in the config"
     )]
@@ -113,10 +126,10 @@ impl ConfigFile {
                 });
             }
         }
-        crate::ingest::settings::check_sources_config(&cfg.sources).map_err(|message| {
-            ConfigError::Invalid {
+        crate::ingest::settings::check_sources_config(&cfg.sources).map_err(|error| {
+            ConfigError::Sources {
                 path: path.to_path_buf(),
-                message: format!("[sources] {message}"),
+                error,
             }
         })?;
         if let Some(pairs) = &cfg.lags.pairs {
@@ -133,9 +146,9 @@ impl ConfigFile {
         }
         cfg.forecast
             .validate()
-            .map_err(|message| ConfigError::Invalid {
+            .map_err(|error| ConfigError::Forecast {
                 path: path.to_path_buf(),
-                message,
+                error,
             })?;
         Ok(cfg)
     }

@@ -70,23 +70,30 @@ pub fn line_of(bytes: &[u8], offset: usize) -> usize {
         + 1
 }
 
+/// Which limit on the work of a forecast is exceeded ([`check_work`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WorkError {
+    #[error("a horizon of {0} periods is over the limit of {MAX_HORIZON}")]
+    Horizon(usize),
+    #[error("{0} sample paths is over the limit of {MAX_PATHS}")]
+    Paths(usize),
+    #[error(
+        "{paths} paths × {horizon} periods is over the limit of {MAX_PATH_CELLS} values per forecast"
+    )]
+    Cells { paths: usize, horizon: usize },
+}
+
 /// Whether a forecast of `horizon` periods on `paths` paths is within the limits; the error
 /// says which limit (the caller names the flag or key).
-pub fn check_work(horizon: usize, paths: usize) -> Result<(), String> {
+pub fn check_work(horizon: usize, paths: usize) -> Result<(), WorkError> {
     if horizon > MAX_HORIZON {
-        return Err(format!(
-            "a horizon of {horizon} periods is over the limit of {MAX_HORIZON}"
-        ));
+        return Err(WorkError::Horizon(horizon));
     }
     if paths > MAX_PATHS {
-        return Err(format!(
-            "{paths} sample paths is over the limit of {MAX_PATHS}"
-        ));
+        return Err(WorkError::Paths(paths));
     }
     if horizon.saturating_mul(paths) > MAX_PATH_CELLS {
-        return Err(format!(
-            "{paths} paths × {horizon} periods is over the limit of {MAX_PATH_CELLS} values per forecast"
-        ));
+        return Err(WorkError::Cells { paths, horizon });
     }
     Ok(())
 }

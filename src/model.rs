@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
 /// How often a series is observed, or the calendar grid a series is aggregated onto.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -201,9 +202,12 @@ impl Period {
     }
 
     /// Parse a period label of the given frequency: `2023-05-31`, `2023-W05`, `2023-05`, `2023`.
-    pub fn parse(s: &str, freq: Frequency) -> Result<Period, String> {
+    pub fn parse(s: &str, freq: Frequency) -> Result<Period, PeriodParseError> {
         let s = s.trim();
-        let bad = |what: &str| format!("`{s}` is not a {what}");
+        let bad = |expected: &'static str| PeriodParseError {
+            text: s.to_string(),
+            expected,
+        };
         match freq {
             Frequency::Day => {
                 if s.len() != 10 {
@@ -240,7 +244,7 @@ impl Period {
     }
 
     /// Parse any label, inferring the frequency from its shape.
-    pub fn parse_any(s: &str) -> Result<Period, String> {
+    pub fn parse_any(s: &str) -> Result<Period, PeriodParseError> {
         let t = s.trim();
         let freq = if t.contains("-W") {
             Frequency::Week
@@ -253,6 +257,15 @@ impl Period {
         };
         Period::parse(t, freq)
     }
+}
+
+/// A period label that does not parse: the text and what it should have been.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("`{text}` is not a {expected}")]
+pub struct PeriodParseError {
+    pub text: String,
+    /// E.g. `month (YYYY-MM)`, `valid ISO week`.
+    pub expected: &'static str,
 }
 
 impl fmt::Display for Period {

@@ -15,11 +15,11 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use portcast::analysis::distribution::PredictiveDistribution;
 use portcast::backtest::engine::{self, Replay, Sources};
-use portcast::forecast::{ForecastConfig, ModelChoice, ModelKind};
+use portcast::forecast::{ForecastConfig, ForecastError, ModelChoice, ModelKind};
 use portcast::markets::book::EXAMPLE_MARKETS;
 use portcast::markets::file::{self, Market};
 use portcast::markets::paths::ForecastPaths;
-use portcast::markets::price::{self, PathSource, SeriesPaths};
+use portcast::markets::price::{self, PathSource, PathsError, SeriesPaths};
 use portcast::model::{Frequency, Observation, Period, Precision, end_of_day, start_of_day};
 use portcast::series::catalog::ReleaseLags;
 use portcast::store::{DataDir, Read, Store, StoreLocation, bundle};
@@ -219,12 +219,10 @@ impl PathSource for Leaky<'_> {
         freq: Frequency,
         as_of: DateTime<Utc>,
         until: Period,
-    ) -> Result<Vec<SeriesPaths>, String> {
+    ) -> Result<Vec<SeriesPaths>, PathsError> {
         match self.leak {
             Leak::FutureView => {
-                store
-                    .view(series[0], DateTime::<Utc>::MAX_UTC)
-                    .map_err(|e| e.to_string())?;
+                store.view(series[0], DateTime::<Utc>::MAX_UTC)?;
             }
             Leak::RawObservations => {
                 store.observations(series[0]);
@@ -292,16 +290,19 @@ impl PathSource for Flat {
         freq: Frequency,
         as_of: DateTime<Utc>,
         until: Period,
-    ) -> Result<Vec<SeriesPaths>, String> {
+    ) -> Result<Vec<SeriesPaths>, PathsError> {
         series
             .iter()
             .map(|s| {
-                let (origin, _) = price::last_known(store, s, freq, as_of)
-                    .map_err(|e| e.to_string())?
-                    .ok_or("nothing known")?;
+                let (origin, _) = price::last_known(store, s, freq, as_of)?.ok_or_else(|| {
+                    PathsError::NoHistory {
+                        series: s.to_string(),
+                        as_of: as_of.to_string(),
+                    }
+                })?;
                 let h = origin.steps_to(&until).max(1) as usize;
                 let dist = PredictiveDistribution::from_paths(h, vec![self.0; 100 * h])
-                    .map_err(|e| e.to_string())?;
+                    .map_err(ForecastError::from)?;
                 Ok(SeriesPaths {
                     origin,
                     dist,

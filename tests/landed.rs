@@ -15,7 +15,7 @@ use portcast::analysis::distribution::PredictiveDistribution;
 use portcast::forecast::{ForecastConfig, ModelChoice};
 use portcast::markets::freight::{self, Basis, LandedResult, RateSource};
 use portcast::markets::paths::ForecastPaths;
-use portcast::markets::price::{PathSource, SeriesPaths, last_known};
+use portcast::markets::price::{PathSource, PathsError, SeriesPaths, last_known};
 use portcast::model::{Frequency, Period, end_of_day};
 use portcast::series::catalog::ReleaseLags;
 use portcast::store::{DataDir, Store, StoreLocation};
@@ -72,7 +72,7 @@ impl PathSource for PointMass {
         freq: Frequency,
         as_of: DateTime<Utc>,
         until: Period,
-    ) -> Result<Vec<SeriesPaths>, String> {
+    ) -> Result<Vec<SeriesPaths>, PathsError> {
         series
             .iter()
             .map(|s| {
@@ -102,7 +102,7 @@ impl PathSource for Scaled<'_> {
         freq: Frequency,
         as_of: DateTime<Utc>,
         until: Period,
-    ) -> Result<Vec<SeriesPaths>, String> {
+    ) -> Result<Vec<SeriesPaths>, PathsError> {
         let paths = self.inner.paths(store, series, freq, as_of, until)?;
         Ok(paths
             .into_iter()

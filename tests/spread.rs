@@ -507,7 +507,7 @@ fn nowcast_rho_sigma_fit_matches_scipy() {
         assert!((g - w).abs() <= 1e-9 * w, "{g} vs {w}");
     }
     let x = DMatrix::from_column_slice(n, 1, &calls);
-    let fit = portcast::forecast::nowcast::chow_lin(&x, &runs, &z, &tau2).unwrap();
+    let fit = portcast::forecast::chow_lin::chow_lin(&x, &runs, &z, &tau2).unwrap();
     let (rho, sigma, beta, loglik) = (
         0.388283300419406,
         65582.15556573082,

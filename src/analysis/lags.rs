@@ -21,12 +21,15 @@ use chrono::{DateTime, Utc};
 use nalgebra::{DMatrix, DVector};
 use serde::Deserialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
+use thiserror::Error;
 
 use super::ar::{self, ArModel};
-use super::ccf::{BestLag, CcfOptions, CcfResult, ccf};
+use super::ccf::{BestLag, CcfError, CcfOptions, CcfResult, ccf};
 use super::granger::{GrangerError, GrangerRow, granger};
 use super::linalg::least_squares;
-use super::transform::{Adjustment, Aligned, PairData, Transform, TransformError, prepare_pair};
+use super::transform::{
+    Adjustment, AdjustmentError, Aligned, PairData, Transform, TransformError, prepare_pair,
+};
 use crate::model::{Frequency, Period};
 use crate::store::Store;
 
@@ -137,14 +140,12 @@ impl PairSpec {
     }
 
     /// `X:Y` (x leads y at positive lags).
-    pub fn parse(s: &str) -> Result<PairSpec, String> {
+    pub fn parse(s: &str) -> Result<PairSpec, PairSpecError> {
         match s.split_once(':') {
             Some((x, y)) if !x.trim().is_empty() && !y.trim().is_empty() => {
                 Ok(PairSpec::new(x.trim(), y.trim(), None))
             }
-            _ => Err(format!(
-                "`{s}` is not a pair: write X:Y, e.g. pmi:shanghai_calls"
-            )),
+            _ => Err(PairSpecError(s.to_string())),
         }
     }
 
@@ -152,6 +153,31 @@ impl PairSpec {
     pub fn label(&self) -> String {
         format!("{}:{}", self.x, self.y)
     }
+}
+
+/// A pair argument that is not `X:Y`.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("`{0}` is not a pair: write X:Y, e.g. pmi:shanghai_calls")]
+pub struct PairSpecError(pub String);
+
+/// Why a pair, the Granger table of a pair or a rolling window has no result: stated in the
+/// outputs in place of the numbers (thin data is reported, not computed).
+#[derive(Clone, Debug, PartialEq, Error)]
+pub enum NotAnalysed {
+    #[error("insufficient data: needs {needed} overlapping periods, has {has}")]
+    Overlap { needed: usize, has: usize },
+    /// Not `source`: the message already ends with it (printed once, not twice).
+    #[error("cross-correlation not computable: {0}")]
+    Ccf(CcfError),
+    /// A rolling window's cross-correlation.
+    #[error(transparent)]
+    WindowCcf(CcfError),
+    #[error("insufficient data: order 1 needs {needed} complete rows, has {has}")]
+    GrangerRows { needed: usize, has: usize },
+    #[error(transparent)]
+    Granger(GrangerError),
+    #[error(transparent)]
+    Adjustment(AdjustmentError),
 }
 
 /// The pairs of the config's `[lags]` table, else the [`default_pairs`].
@@ -254,7 +280,7 @@ pub struct PairReport {
     pub span: Option<(Period, Period)>,
     pub notes: Vec<String>,
     /// The analysis, or a plain statement of why it could not be done.
-    pub outcome: Result<Analysis, String>,
+    pub outcome: Result<Analysis, NotAnalysed>,
 }
 
 impl PairReport {
@@ -268,7 +294,7 @@ impl PairReport {
 pub struct Analysis {
     pub ccf: CcfResult,
     /// Granger rows for orders `1..=p`, or why not.
-    pub granger: Result<Vec<GrangerRow>, String>,
+    pub granger: Result<Vec<GrangerRow>, NotAnalysed>,
     /// The Granger order shown in the summary: the best lag clamped to `1..=p`.
     pub granger_order: Option<usize>,
     pub stability: Stability,
@@ -304,7 +330,7 @@ pub struct WindowRow {
     pub to: Period,
     pub overlap: usize,
     /// The best lag, or why the window has none (too little data).
-    pub best: Result<BestLag, String>,
+    pub best: Result<BestLag, NotAnalysed>,
     /// How the window's CCF was computed when it differs from the pair's (a shorter filter, or
     /// the raw CCF, because of gaps).
     pub note: Option<String>,
@@ -373,11 +399,7 @@ pub fn analyse_pair(
     match data {
         Ok(data) => Ok(analyse(pair, &data, opts)),
         // A calendar adjustment that cannot be fitted is a data shortfall of this pair.
-        Err(
-            e @ (TransformError::CnyTooFew { .. }
-            | TransformError::CnyFit { .. }
-            | TransformError::Calendar(_)),
-        ) => {
+        Err(TransformError::Adjustment(e)) => {
             let freq = opts
                 .freq
                 .or(pair.freq)
@@ -393,7 +415,7 @@ pub fn analyse_pair(
                 max_lag: 0,
                 span: None,
                 notes: Vec::new(),
-                outcome: Err(e.to_string()),
+                outcome: Err(NotAnalysed::Adjustment(e)),
             })
         }
         Err(e) => Err(e),
@@ -503,15 +525,19 @@ pub fn analyse(pair: &PairSpec, data: &PairData, opts: &LagOptions) -> PairRepor
         max_lag,
         span: overlap_span(al).map(|(a, b)| (al.period(a), al.period(b))),
         notes,
-        outcome: Err(String::new()),
+        // Replaced below on every path.
+        outcome: Err(NotAnalysed::Overlap {
+            needed: MIN_OVERLAP,
+            has: data.overlap,
+        }),
     };
     if data.overlap < MIN_OVERLAP {
         report.max_lag = 0;
         report.notes.retain(|n| !n.starts_with("lags scanned"));
-        report.outcome = Err(format!(
-            "insufficient data: needs {MIN_OVERLAP} overlapping periods, has {}",
-            data.overlap
-        ));
+        report.outcome = Err(NotAnalysed::Overlap {
+            needed: MIN_OVERLAP,
+            has: data.overlap,
+        });
         return report;
     }
     let ccf_res = match ccf_for_gaps(al, max_lag, opts, MIN_OVERLAP) {
@@ -520,7 +546,7 @@ pub fn analyse(pair: &PairSpec, data: &PairData, opts: &LagOptions) -> PairRepor
             r
         }
         Err(e) => {
-            report.outcome = Err(format!("cross-correlation not computable: {e}"));
+            report.outcome = Err(NotAnalysed::Ccf(e));
             return report;
         }
     };
@@ -557,7 +583,7 @@ fn granger_rows(
     opts: &LagOptions,
     max_lag: usize,
     best_lag: isize,
-) -> (Result<Vec<GrangerRow>, String>, Option<usize>) {
+) -> (Result<Vec<GrangerRow>, NotAnalysed>, Option<usize>) {
     let mut p = opts
         .granger_order
         .unwrap_or(DEFAULT_GRANGER_ORDER.min(max_lag))
@@ -571,11 +597,10 @@ fn granger_rows(
                     .collect();
                 let Some(top) = rows.last().map(|r| r.order) else {
                     return (
-                        Err(format!(
-                            "insufficient data: order 1 needs {} complete rows, has {}",
-                            MIN_GRANGER_DF + 3,
-                            granger(&al.y, &al.x, 1).map_or(0, |r| r[0].n)
-                        )),
+                        Err(NotAnalysed::GrangerRows {
+                            needed: MIN_GRANGER_DF + 3,
+                            has: granger(&al.y, &al.x, 1).map_or(0, |r| r[0].n),
+                        }),
                         None,
                     );
                 };
@@ -583,7 +608,7 @@ fn granger_rows(
                 return (Ok(rows), Some(order));
             }
             Err(GrangerError::TooFewObservations { order, .. }) if order > 1 => p = order - 1,
-            Err(e) => return (Err(e.to_string()), None),
+            Err(e) => return (Err(NotAnalysed::Granger(e)), None),
         }
     }
 }
@@ -629,15 +654,16 @@ fn stability(al: &Aligned, opts: &LagOptions, max_lag: usize) -> Stability {
         let overlap = w.overlap();
         let (best, note) = if overlap < needed {
             (
-                Err(format!(
-                    "insufficient data: needs {needed} overlapping periods, has {overlap}"
-                )),
+                Err(NotAnalysed::Overlap {
+                    needed,
+                    has: overlap,
+                }),
                 None,
             )
         } else {
             match ccf_for_gaps(&w, lag, opts, needed) {
                 Ok((r, note)) => (Ok(r.best), note),
-                Err(e) => (Err(e.to_string()), None),
+                Err(e) => (Err(NotAnalysed::WindowCcf(e)), None),
             }
         };
         out.rows.push(WindowRow {
@@ -975,7 +1001,7 @@ mod tests {
             &LagOptions::default(),
         );
         assert_eq!(
-            rep.outcome.unwrap_err(),
+            rep.outcome.unwrap_err().to_string(),
             "insufficient data: needs 24 overlapping periods, has 20"
         );
     }

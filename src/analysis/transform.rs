@@ -106,6 +106,14 @@ pub enum TransformError {
     MixedFrequency { x: Frequency, y: Frequency },
     #[error("the Chinese New Year adjustment is for monthly series; `{series}` is used by {freq}")]
     CnyNotMonthly { series: String, freq: Frequency },
+    #[error(transparent)]
+    Adjustment(#[from] AdjustmentError),
+}
+
+/// Why the Chinese New Year adjustment of a series cannot be fitted: a shortfall of that series'
+/// data (the lead-lag analysis reports it for the pair instead of failing).
+#[derive(Clone, Debug, PartialEq, Error)]
+pub enum AdjustmentError {
     #[error(
         "the Chinese New Year adjustment of `{series}` needs at least {needed} months with a value and a change in the holiday's share (January to March), has {got}"
     )]
@@ -122,6 +130,12 @@ pub enum TransformError {
     },
     #[error(transparent)]
     Calendar(#[from] CalendarError),
+}
+
+impl From<CalendarError> for TransformError {
+    fn from(e: CalendarError) -> Self {
+        TransformError::Adjustment(AdjustmentError::Calendar(e))
+    }
 }
 
 /// A series on a regular grid: `values[i]` belongs to `start.offset(i)`, `None` where missing.
@@ -430,18 +444,19 @@ pub fn cny_adjust(
         .collect();
     let moving = rows.iter().filter(|&&i| s[i] != 0.0).count();
     if rows.len() < CNY_MIN_MONTHS || moving < 2 {
-        return Err(TransformError::CnyTooFew {
+        return Err(AdjustmentError::CnyTooFew {
             series: id.to_string(),
             needed: CNY_MIN_MONTHS,
             got: if moving < 2 { moving } else { rows.len() },
-        });
+        }
+        .into());
     }
     let design = DMatrix::from_fn(rows.len(), 2, |r, c| if c == 0 { 1.0 } else { s[rows[r]] });
     let response = DVector::from_iterator(
         rows.len(),
         rows.iter().map(|&i| series.values[i].unwrap_or(f64::NAN)),
     );
-    let fit = least_squares(&design, &response).map_err(|error| TransformError::CnyFit {
+    let fit = least_squares(&design, &response).map_err(|error| AdjustmentError::CnyFit {
         series: id.to_string(),
         error,
     })?;

@@ -307,37 +307,51 @@ pub struct Sweep {
     pub values: Vec<f64>,
 }
 
+/// Why a sweep specification does not parse.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SweepError {
+    #[error("`{0}`: expected NAME=LO..HI:STEP")]
+    Form(String),
+    #[error("`{text}` is not a number in `{spec}`")]
+    NotANumber { text: String, spec: String },
+    #[error("`{0}`: need LO ≤ HI and STEP > 0")]
+    Range(String),
+    #[error("`{spec}`: {n} values is too many")]
+    TooMany { spec: String, n: usize },
+    #[error(
+        "`{0}` cannot be swept: use threshold, kelly, min_edge or rule.<series> (lags change the model itself: compare them with `portcast lags`)"
+    )]
+    Name(String),
+}
+
 impl Sweep {
-    pub fn parse(spec: &str) -> Result<Sweep, String> {
-        let (name, range) = spec
-            .split_once('=')
-            .ok_or_else(|| format!("`{spec}`: expected NAME=LO..HI:STEP"))?;
-        let (range, step) = range
-            .split_once(':')
-            .ok_or_else(|| format!("`{spec}`: expected NAME=LO..HI:STEP"))?;
-        let (lo, hi) = range
-            .split_once("..")
-            .ok_or_else(|| format!("`{spec}`: expected NAME=LO..HI:STEP"))?;
+    pub fn parse(spec: &str) -> Result<Sweep, SweepError> {
+        let form = || SweepError::Form(spec.to_string());
+        let (name, range) = spec.split_once('=').ok_or_else(form)?;
+        let (range, step) = range.split_once(':').ok_or_else(form)?;
+        let (lo, hi) = range.split_once("..").ok_or_else(form)?;
         let num = |s: &str| {
-            s.trim()
-                .parse::<f64>()
-                .map_err(|_| format!("`{s}` is not a number in `{spec}`"))
+            s.trim().parse::<f64>().map_err(|_| SweepError::NotANumber {
+                text: s.to_string(),
+                spec: spec.to_string(),
+            })
         };
         let (lo, hi, step) = (num(lo)?, num(hi)?, num(step)?);
         if step.is_nan() || step <= 0.0 || hi < lo || !lo.is_finite() || !hi.is_finite() {
-            return Err(format!("`{spec}`: need LO ≤ HI and STEP > 0"));
+            return Err(SweepError::Range(spec.to_string()));
         }
         let n = ((hi - lo) / step + 1e-9).floor() as usize + 1;
         if n > 1_000_000 {
-            return Err(format!("`{spec}`: {n} values is too many"));
+            return Err(SweepError::TooMany {
+                spec: spec.to_string(),
+                n,
+            });
         }
         let name = name.trim().to_string();
         if !matches!(name.as_str(), "threshold" | "kelly" | "min_edge")
             && !name.starts_with("rule.")
         {
-            return Err(format!(
-                "`{name}` cannot be swept: use threshold, kelly, min_edge or rule.<series> (lags change the model itself: compare them with `portcast lags`)"
-            ));
+            return Err(SweepError::Name(name));
         }
         Ok(Sweep {
             name,
@@ -410,6 +424,7 @@ mod tests {
         assert!(
             Sweep::parse("lag=1..3:1")
                 .unwrap_err()
+                .to_string()
                 .contains("cannot be swept")
         );
         assert!(Sweep::parse("kelly=0.5..0.1:0.1").is_err());

@@ -150,7 +150,7 @@ pub fn pairs(args: &LagsArgs, settings: &Settings) -> Result<Vec<PairSpec>, Usag
         return args
             .pairs
             .iter()
-            .map(|p| PairSpec::parse(p).map_err(UsageError))
+            .map(|p| PairSpec::parse(p).map_err(|e| UsageError(e.to_string())))
             .collect();
     }
     Ok(lags::configured_pairs(&settings.config.lags))

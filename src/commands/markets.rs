@@ -217,7 +217,7 @@ pub fn backtest(
         .iter()
         .map(|s| Sweep::parse(s))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(UsageError)?;
+        .map_err(|e| UsageError(e.to_string()))?;
     let store = Store::open(&settings.location)?;
     let window = window(settings, args, &store)?;
     let (from, to) = (window.from, window.to);

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use thiserror::Error;
 
 use crate::model::Frequency;
 
@@ -158,55 +159,87 @@ impl ForecastConfig {
         self.selection_paths.unwrap_or(DEFAULT_SELECTION_PATHS)
     }
 
-    /// Check series ids and lags; the message names the key.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Check series ids and lags; the error names the key.
+    pub fn validate(&self) -> Result<(), ForecastConfigError> {
         for (freq, table) in [("month", &self.drivers.month), ("week", &self.drivers.week)] {
             for (target, list) in table {
                 if crate::series::catalog::spec(target).is_none() {
-                    return Err(format!(
-                        "forecast.drivers.{freq}: `{target}` is not a known series id"
-                    ));
+                    return Err(ForecastConfigError::UnknownTarget {
+                        freq,
+                        target: target.clone(),
+                    });
                 }
                 for d in list {
                     if crate::series::catalog::spec(&d.series).is_none() {
-                        return Err(format!(
-                            "forecast.drivers.{freq}.{target}: driver `{}` is not a known series id",
-                            d.series
-                        ));
+                        return Err(ForecastConfigError::UnknownDriver {
+                            freq,
+                            target: target.clone(),
+                            driver: d.series.clone(),
+                        });
                     }
                     if d.lag == 0 {
-                        return Err(format!(
-                            "forecast.drivers.{freq}.{target}: driver `{}` needs a lag of at least 1 \
-                             (a lag of 0 would need the driver's figure for the very period being forecast)",
-                            d.series
-                        ));
+                        return Err(ForecastConfigError::ZeroLag {
+                            freq,
+                            target: target.clone(),
+                            driver: d.series.clone(),
+                        });
                     }
                 }
             }
         }
         if self.selection_paths == Some(0) {
-            return Err("forecast.selection_paths must be at least 1".into());
+            return Err(ForecastConfigError::ZeroSelectionPaths);
         }
         for e in &self.excluded(Frequency::Month) {
             if super::ModelKind::parse(e).is_none() {
                 let names: Vec<&str> = super::ModelKind::ALL.iter().map(|k| k.name()).collect();
-                return Err(format!(
-                    "forecast.exclude: `{e}` is not a model ({})",
-                    names.join(", ")
-                ));
+                return Err(ForecastConfigError::UnknownModel {
+                    name: e.clone(),
+                    models: names.join(", "),
+                });
             }
         }
         if [Frequency::Week, Frequency::Month]
             .iter()
             .any(|f| self.auto_models(*f).is_empty())
         {
-            return Err("forecast.exclude leaves no model for auto".into());
+            return Err(ForecastConfigError::NoModelLeft);
         }
         if self.selection_horizon == Some(0) {
-            return Err("forecast.selection_horizon must be at least 1".into());
+            return Err(ForecastConfigError::ZeroSelectionHorizon);
         }
         Ok(())
     }
+}
+
+/// What is wrong with the `[forecast]` table; each message names the key.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum ForecastConfigError {
+    #[error("forecast.drivers.{freq}: `{target}` is not a known series id")]
+    UnknownTarget { freq: &'static str, target: String },
+    #[error("forecast.drivers.{freq}.{target}: driver `{driver}` is not a known series id")]
+    UnknownDriver {
+        freq: &'static str,
+        target: String,
+        driver: String,
+    },
+    #[error(
+        "forecast.drivers.{freq}.{target}: driver `{driver}` needs a lag of at least 1 \
+         (a lag of 0 would need the driver's figure for the very period being forecast)"
+    )]
+    ZeroLag {
+        freq: &'static str,
+        target: String,
+        driver: String,
+    },
+    #[error("forecast.selection_paths must be at least 1")]
+    ZeroSelectionPaths,
+    #[error("forecast.exclude: `{name}` is not a model ({models})")]
+    UnknownModel { name: String, models: String },
+    #[error("forecast.exclude leaves no model for auto")]
+    NoModelLeft,
+    #[error("forecast.selection_horizon must be at least 1")]
+    ZeroSelectionHorizon,
 }
 
 /// Drivers used when the config names none for a target: headline PMI (complete since 2005; the
@@ -254,7 +287,12 @@ mod tests {
         assert_eq!(cfg.selection_origins(Frequency::Week), 6);
         let bad: ForecastConfig =
             toml::from_str("[drivers.month]\nla_teu = [{ series = \"pmi\", lag = 0 }]").unwrap();
-        assert!(bad.validate().unwrap_err().contains("at least 1"));
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("at least 1")
+        );
         assert!(toml::from_str::<ForecastConfig>("pahts = 3").is_err());
     }
 
@@ -278,12 +316,22 @@ mod tests {
             assert_eq!(some.auto_models(f).len(), ModelKind::ALL.len() - 2);
         }
         let bad: ForecastConfig = toml::from_str("exclude = [\"foo\"]").unwrap();
-        assert!(bad.validate().unwrap_err().contains("`foo` is not a model"));
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("`foo` is not a model")
+        );
         let none: ForecastConfig = toml::from_str(
             "exclude = [\"regression\", \"ets\", \"arima\", \"momentum\", \"trend\", \"snaive\", \"naive\", \"climatology\"]",
         )
         .unwrap();
-        assert!(none.validate().unwrap_err().contains("leaves no model"));
+        assert!(
+            none.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("leaves no model")
+        );
     }
 
     #[test]

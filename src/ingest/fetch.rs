@@ -31,6 +31,7 @@ use super::settings::IngestSettings;
 use super::source::{FetchContext, Fetched, Source, SourceId, error_chain};
 use crate::model::{Observation, Period, Precision, start_of_day};
 use crate::series::catalog;
+use crate::store::csvfile::{FieldError, check_period_year};
 use crate::store::{Store, file};
 
 /// What to fetch.
@@ -70,7 +71,16 @@ pub enum InvalidFigure {
         series: String,
         period: String,
         value: f64,
-        reason: String,
+        /// Not `source`: the message already ends with it (printed once, not twice).
+        reason: Box<catalog::Implausible>,
+    },
+    #[error("{series} {period}: {value} is not a valid figure: {reason}")]
+    BadPeriod {
+        series: String,
+        period: String,
+        value: f64,
+        /// Not `source`: the message already ends with it (printed once, not twice).
+        reason: FieldError,
     },
     #[error("{series} {period}: the response gives two different figures, {first} and {second}")]
     Conflict {
@@ -388,11 +398,16 @@ fn classify(
                     expected: spec.period.to_string(),
                 });
             }
-            if let Err(reason) = spec
-                .check_plausible(p.value)
-                .and(crate::store::csvfile::check_period_year(p.period))
-            {
+            if let Err(reason) = spec.check_plausible(p.value) {
                 return Err(InvalidFigure::BadValue {
+                    series: series.to_string(),
+                    period: p.period.to_string(),
+                    value: p.value,
+                    reason: Box::new(reason),
+                });
+            }
+            if let Err(reason) = check_period_year(p.period) {
+                return Err(InvalidFigure::BadPeriod {
                     series: series.to_string(),
                     period: p.period.to_string(),
                     value: p.value,

@@ -53,10 +53,51 @@ pub struct SourcesConfig {
 /// config file's other errors).
 #[derive(Debug, thiserror::Error)]
 pub enum SourcesError {
-    #[error("environment variable {var}: {message}")]
-    Env { var: &'static str, message: String },
+    #[error("environment variable {var}: {error}")]
+    Env {
+        var: &'static str,
+        /// Not `source`: the message already ends with it (printed once, not twice).
+        error: UrlError,
+    },
+    /// Not `source`: the message already ends with it (printed once, not twice).
     #[error("config [sources] {0}")]
-    Sources(String),
+    Sources(SourcesConfigError),
+}
+
+/// A value of the `[sources]` table that cannot be used; the message names the key.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum SourcesConfigError {
+    #[error("{key}: {error}")]
+    Url {
+        key: &'static str,
+        /// Not `source`: the message already ends with it (printed once, not twice).
+        error: UrlError,
+    },
+    #[error("{key}: {value} is not a number of seconds in (0, 86400]")]
+    Seconds { key: &'static str, value: f64 },
+    #[error("retries: {0} is more than 20")]
+    Retries(u32),
+    #[error("max_body_bytes: must be positive")]
+    MaxBodyBytes,
+    #[error("max_pages: must be positive")]
+    MaxPages,
+    #[error("overlap_days: {0} is not in 0..=3660")]
+    OverlapDays(i64),
+    #[error("ports: the list is empty")]
+    NoPorts,
+    #[error("ports: `{0}` is not a PortWatch port id such as port1188")]
+    BadPort(String),
+}
+
+/// A base URL (config or environment) that cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    #[error("`{text}` is not a URL: {reason}")]
+    NotAUrl { text: String, reason: String },
+    #[error("`{0}`: only http and https URLs are supported")]
+    Scheme(String),
+    #[error("`{0}`: give the base URL only (scheme, host and path prefix), without `?` or `#`")]
+    QueryOrFragment(String),
 }
 
 /// The ArcGIS services directory the layer lives in (what `PORTCAST_PORTWATCH_URL` replaces).
@@ -133,19 +174,21 @@ impl IngestSettings {
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<IngestSettings, SourcesError> {
         check_sources_config(config).map_err(SourcesError::Sources)?;
-        let pick =
-            |(var, key): (&'static str, &str), configured: &Option<String>, default: &str| {
-                match env(var).filter(|v| !v.trim().is_empty()) {
-                    Some(value) => {
-                        check_base_url(&value).map_err(|message| SourcesError::Env { var, message })
-                    }
-                    None => match configured {
-                        Some(value) => check_base_url(value)
-                            .map_err(|message| SourcesError::Sources(format!("{key}: {message}"))),
-                        None => Ok(default.to_string()),
-                    },
+        let pick = |(var, key): (&'static str, &'static str),
+                    configured: &Option<String>,
+                    default: &str| {
+            match env(var).filter(|v| !v.trim().is_empty()) {
+                Some(value) => {
+                    check_base_url(&value).map_err(|error| SourcesError::Env { var, error })
                 }
-            };
+                None => match configured {
+                    Some(value) => check_base_url(value).map_err(|error| {
+                        SourcesError::Sources(SourcesConfigError::Url { key, error })
+                    }),
+                    None => Ok(default.to_string()),
+                },
+            }
+        };
         let d = Endpoints::default();
         let endpoints = Endpoints {
             portwatch: pick(URL_VARS[0], &config.portwatch_url, &d.portwatch)?,
@@ -186,9 +229,9 @@ impl IngestSettings {
     }
 }
 
-/// Check the values of a `[sources]` table; the message names the key. Called when the config
+/// Check the values of a `[sources]` table; the error names the key. Called when the config
 /// file is read (so a bad value is reported with the file's name before any command runs).
-pub fn check_sources_config(config: &SourcesConfig) -> Result<(), String> {
+pub fn check_sources_config(config: &SourcesConfig) -> Result<(), SourcesConfigError> {
     let urls = [
         ("portwatch_url", &config.portwatch_url),
         ("dbnomics_url", &config.dbnomics_url),
@@ -198,7 +241,7 @@ pub fn check_sources_config(config: &SourcesConfig) -> Result<(), String> {
     ];
     for (key, value) in urls {
         if let Some(value) = value {
-            check_base_url(value).map_err(|m| format!("{key}: {m}"))?;
+            check_base_url(value).map_err(|error| SourcesConfigError::Url { key, error })?;
         }
     }
     let seconds = [
@@ -210,30 +253,28 @@ pub fn check_sources_config(config: &SourcesConfig) -> Result<(), String> {
         if let Some(s) = value
             && !(s.is_finite() && s > 0.0 && s <= 86_400.0)
         {
-            return Err(format!(
-                "{key}: {s} is not a number of seconds in (0, 86400]"
-            ));
+            return Err(SourcesConfigError::Seconds { key, value: s });
         }
     }
     if let Some(r) = config.retries
         && r > 20
     {
-        return Err(format!("retries: {r} is more than 20"));
+        return Err(SourcesConfigError::Retries(r));
     }
     if config.max_body_bytes == Some(0) {
-        return Err("max_body_bytes: must be positive".into());
+        return Err(SourcesConfigError::MaxBodyBytes);
     }
     if config.max_pages == Some(0) {
-        return Err("max_pages: must be positive".into());
+        return Err(SourcesConfigError::MaxPages);
     }
     if let Some(d) = config.overlap_days
         && !(0..=3660).contains(&d)
     {
-        return Err(format!("overlap_days: {d} is not in 0..=3660"));
+        return Err(SourcesConfigError::OverlapDays(d));
     }
     if let Some(ports) = &config.ports {
         if ports.is_empty() {
-            return Err("ports: the list is empty".into());
+            return Err(SourcesConfigError::NoPorts);
         }
         for port in ports {
             if port.is_empty()
@@ -241,9 +282,7 @@ pub fn check_sources_config(config: &SourcesConfig) -> Result<(), String> {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
             {
-                return Err(format!(
-                    "ports: `{port}` is not a PortWatch port id such as port1188"
-                ));
+                return Err(SourcesConfigError::BadPort(port.clone()));
             }
         }
     }
@@ -251,16 +290,17 @@ pub fn check_sources_config(config: &SourcesConfig) -> Result<(), String> {
 }
 
 /// An absolute http(s) URL without query or fragment, trailing slashes removed.
-fn check_base_url(text: &str) -> Result<String, String> {
+fn check_base_url(text: &str) -> Result<String, UrlError> {
     let trimmed = text.trim().trim_end_matches('/');
-    let url = reqwest::Url::parse(trimmed).map_err(|e| format!("`{text}` is not a URL: {e}"))?;
+    let url = reqwest::Url::parse(trimmed).map_err(|e| UrlError::NotAUrl {
+        text: text.to_string(),
+        reason: e.to_string(),
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("`{text}`: only http and https URLs are supported"));
+        return Err(UrlError::Scheme(text.to_string()));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(format!(
-            "`{text}`: give the base URL only (scheme, host and path prefix), without `?` or `#`"
-        ));
+        return Err(UrlError::QueryOrFragment(text.to_string()));
     }
     Ok(trimmed.to_string())
 }

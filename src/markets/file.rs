@@ -16,9 +16,9 @@ use thiserror::Error;
 use toml::Spanned;
 
 use super::contract::{Bucket, BucketSet, Contract, ContractError, Strike};
-use super::rule::Rule;
+use super::rule::{Rule, RuleError};
 use super::sizing::{DEFAULT_FEE_COEFFICIENT, DEFAULT_KELLY_MULTIPLIER};
-use crate::model::{Frequency, Period};
+use crate::model::{Frequency, Period, PeriodParseError};
 use crate::series::catalog;
 
 #[derive(Debug, Error)]
@@ -31,6 +31,91 @@ pub enum MarketsFileError {
     },
     #[error("markets file {path}: {message}")]
     Invalid { path: String, message: String },
+    #[error("markets file {path}: line {line}: market `{id}`: {error}")]
+    Market {
+        path: String,
+        line: usize,
+        id: String,
+        /// Not `source`: the message already ends with it (printed once, not twice).
+        error: Box<MarketError>,
+    },
+}
+
+/// What is wrong with one market of the file (the file's error adds its line and id).
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum MarketError {
+    #[error("`id` must be non-empty without spaces")]
+    BadId,
+    #[error("unknown series `{0}` (see `portcast data list`)")]
+    UnknownSeries(String),
+    #[error("a basket needs components")]
+    NoComponents,
+    #[error("missing `series`")]
+    MissingSeries,
+    #[error("`{series}` is {period} data and cannot settle by {freq}")]
+    Grid {
+        series: String,
+        period: Frequency,
+        freq: Frequency,
+    },
+    /// Not `source`: the message already ends with it (printed once, not twice).
+    #[error("target: {0}")]
+    Target(PeriodParseError),
+    #[error(
+        "give exactly one of `target = \"PERIOD\"`, `horizon = N` (N ≥ 1) or `within = N` (N ≥ 1)"
+    )]
+    TargetForm,
+    #[error(
+        "`{key} = {n}` is over the limit of {max} periods ahead",
+        max = crate::limits::MAX_HORIZON
+    )]
+    TooFar { key: &'static str, n: usize },
+    #[error("a binary contract needs exactly one of `k` or `k_change` (> −1)")]
+    Strike,
+    #[error(transparent)]
+    Contract(#[from] ContractError),
+    #[error("a basket takes its series from `components`, not `series`")]
+    BasketSeries,
+    #[error("component `{0}`: weight must be > 0")]
+    Weight(String),
+    #[error("component `{series}` baseline: {error}")]
+    Baseline {
+        series: String,
+        /// Not `source`: the message already ends with it (printed once, not twice).
+        error: PeriodParseError,
+    },
+    #[error(
+        "component `{0}`: give one of `baseline = \"year_ago\"|\"PERIOD\"` or `baseline_value = X` (> 0)"
+    )]
+    BaselineForm(String),
+    #[error("basket weights must sum to 1, got {0}")]
+    WeightSum(f64),
+    #[error("`within` needs a binary contract on one series (the event holds in any period)")]
+    Within,
+    #[error("price must be in (0, 1), got {0}")]
+    Price(f64),
+    #[error("{prices} prices for {buckets} buckets")]
+    PriceCount { prices: usize, buckets: usize },
+    #[error("bucket price must be in (0, 1), got {0}")]
+    BucketPrice(f64),
+    #[error("`prices` is for bucket sets; use `price` for one contract")]
+    PricesNotBuckets,
+    #[error("a bucket set takes `prices = [...]`, one per bucket")]
+    BucketsNeedPrices,
+    #[error("fee_coefficient must be in [0, 1], got {0}")]
+    Fee(f64),
+    #[error("kelly_fraction must be in [0, 1], got {0}")]
+    Kelly(f64),
+    #[error("contracts must be at least 1")]
+    NoContracts,
+    /// Not `source`: the message already ends with it (printed once, not twice).
+    #[error("when: {0}")]
+    Rule(RuleError),
+    /// Not `source`: the message already ends with it (printed once, not twice).
+    #[error("price_history: {0}")]
+    PriceHistoryPeriod(PeriodParseError),
+    #[error("price_history {label}: price must be in (0, 1), got {price}")]
+    PriceHistory { label: String, price: f64 },
 }
 
 /// A checked market.
@@ -260,8 +345,12 @@ pub fn parse(label: &str, text: &str) -> Result<Vec<Market>, MarketsFileError> {
             + 1;
         let m = spanned.into_inner();
         let id = m.id.clone();
-        let market = check(m, defaults, line)
-            .map_err(|e| invalid(format!("line {line}: market `{id}`: {e}")))?;
+        let market = check(m, defaults, line).map_err(|error| MarketsFileError::Market {
+            path: label.to_string(),
+            line,
+            id,
+            error: Box::new(error),
+        })?;
         if !ids.insert(market.id.clone()) {
             return Err(invalid(format!(
                 "line {line}: market id `{}` is used twice",
@@ -276,12 +365,12 @@ pub fn parse(label: &str, text: &str) -> Result<Vec<Market>, MarketsFileError> {
     Ok(markets)
 }
 
-fn check(m: RawMarket, d: &RawDefaults, line: usize) -> Result<Market, String> {
+fn check(m: RawMarket, d: &RawDefaults, line: usize) -> Result<Market, MarketError> {
     if m.id.trim().is_empty() || m.id.contains(char::is_whitespace) {
-        return Err("`id` must be non-empty without spaces".into());
+        return Err(MarketError::BadId);
     }
-    let known_series = |id: &str| -> Result<crate::series::catalog::SeriesSpec, String> {
-        catalog::spec(id).ok_or_else(|| format!("unknown series `{id}` (see `portcast data list`)"))
+    let known_series = |id: &str| -> Result<crate::series::catalog::SeriesSpec, MarketError> {
+        catalog::spec(id).ok_or_else(|| MarketError::UnknownSeries(id.to_string()))
     };
     // The market's grid: given, or the cadence of its (first) series.
     let first_series = match (&m.series, &m.contract) {
@@ -289,22 +378,25 @@ fn check(m: RawMarket, d: &RawDefaults, line: usize) -> Result<Market, String> {
         (None, RawContract::Basket { components, .. }) => components
             .first()
             .map(|c| c.series.clone())
-            .ok_or("a basket needs components")?,
-        (None, _) => return Err("missing `series`".into()),
+            .ok_or(MarketError::NoComponents)?,
+        (None, _) => return Err(MarketError::MissingSeries),
     };
     let spec = known_series(&first_series)?;
     let freq = m.freq.unwrap_or(spec.cadence);
     if freq < spec.period && freq != spec.cadence {
-        return Err(format!(
-            "`{first_series}` is {} data and cannot settle by {freq}",
-            spec.period
-        ));
+        return Err(MarketError::Grid {
+            series: first_series,
+            period: spec.period,
+            freq,
+        });
     }
     let target = match (&m.target, m.horizon, m.within) {
-        (Some(p), None, None) => Target::Period(Period::parse(p, freq).map_err(|e| format!("target: {e}"))?),
+        (Some(p), None, None) => {
+            Target::Period(Period::parse(p, freq).map_err(MarketError::Target)?)
+        }
         (None, Some(h), None) if h >= 1 => Target::Horizon(h),
         (None, None, Some(w)) if w >= 1 => Target::Within(w),
-        _ => return Err("give exactly one of `target = \"PERIOD\"`, `horizon = N` (N ≥ 1) or `within = N` (N ≥ 1)".into()),
+        _ => return Err(MarketError::TargetForm),
     };
     // The documented limit on how far a forecast reaches (src/limits.rs).
     if let Target::Horizon(n) | Target::Within(n) = target
@@ -315,10 +407,7 @@ fn check(m: RawMarket, d: &RawDefaults, line: usize) -> Result<Market, String> {
         } else {
             "within"
         };
-        return Err(format!(
-            "`{key} = {n}` is over the limit of {} periods ahead",
-            crate::limits::MAX_HORIZON
-        ));
+        return Err(MarketError::TooFar { key, n: n as usize });
     }
     let kind = match m.contract {
         RawContract::Binary {
@@ -330,14 +419,12 @@ fn check(m: RawMarket, d: &RawDefaults, line: usize) -> Result<Market, String> {
                 (Some(k), None) => (k, None),
                 (None, Some(c)) if c > -1.0 && c.is_finite() => (f64::NAN, Some(c)),
                 _ => {
-                    return Err(
-                        "a binary contract needs exactly one of `k` or `k_change` (> −1)".into(),
-                    );
+                    return Err(MarketError::Strike);
                 }
             };
             let contract = Contract::Binary { strike, k };
             if relative_k.is_none() {
-                contract.validate().map_err(|e| e.to_string())?;
+                contract.validate()?;
             }
             MarketKind::Single {
                 series: first_series.clone(),
@@ -362,7 +449,7 @@ fn check(m: RawMarket, d: &RawDefaults, line: usize) -> Result<Market, String> {
                     )
                 })
                 .collect();
-            let set = BucketSet::new(list, step).map_err(|e: ContractError| e.to_string())?;
+            let set = BucketSet::new(list, step)?;
             MarketKind::Buckets {
                 series: first_series.clone(),
                 set,
@@ -370,26 +457,27 @@ fn check(m: RawMarket, d: &RawDefaults, line: usize) -> Result<Market, String> {
         }
         RawContract::Basket { components, payout } => {
             if m.series.is_some() {
-                return Err("a basket takes its series from `components`, not `series`".into());
+                return Err(MarketError::BasketSeries);
             }
             let mut out = Vec::new();
             for c in components {
                 let cspec = known_series(&c.series)?;
                 if !(c.weight.is_finite() && c.weight > 0.0) {
-                    return Err(format!("component `{}`: weight must be > 0", c.series));
+                    return Err(MarketError::Weight(c.series));
                 }
                 let baseline = match (c.baseline.as_deref(), c.baseline_value) {
                     (Some("year_ago"), None) => Baseline::YearAgo,
-                    (Some(p), None) => Baseline::Period(
-                        Period::parse(p, freq.max(cspec.period))
-                            .map_err(|e| format!("component `{}` baseline: {e}", c.series))?,
-                    ),
+                    (Some(p), None) => {
+                        Baseline::Period(Period::parse(p, freq.max(cspec.period)).map_err(
+                            |error| MarketError::Baseline {
+                                series: c.series.clone(),
+                                error,
+                            },
+                        )?)
+                    }
                     (None, Some(v)) if v.is_finite() && v > 0.0 => Baseline::Value(v),
                     _ => {
-                        return Err(format!(
-                            "component `{}`: give one of `baseline = \"year_ago\"|\"PERIOD\"` or `baseline_value = X` (> 0)",
-                            c.series
-                        ));
+                        return Err(MarketError::BaselineForm(c.series));
                     }
                 };
                 out.push(Component {
@@ -400,13 +488,13 @@ fn check(m: RawMarket, d: &RawDefaults, line: usize) -> Result<Market, String> {
             }
             let total: f64 = out.iter().map(|c| c.weight).sum();
             if (total - 1.0).abs() > 1e-9 {
-                return Err(format!("basket weights must sum to 1, got {total}"));
+                return Err(MarketError::WeightSum(total));
             }
             let contract = match payout {
                 RawPayout::Binary { strike, k } => Contract::Binary { strike, k },
                 RawPayout::Scalar { lower, upper } => Contract::Scalar { lower, upper },
             };
-            contract.validate().map_err(|e| e.to_string())?;
+            contract.validate()?;
             MarketKind::Basket {
                 components: out,
                 contract,
@@ -422,74 +510,65 @@ fn check(m: RawMarket, d: &RawDefaults, line: usize) -> Result<Market, String> {
             }
         )
     {
-        return Err(
-            "`within` needs a binary contract on one series (the event holds in any period)".into(),
-        );
+        return Err(MarketError::Within);
     }
     let price_ok = |p: f64| p > 0.0 && p < 1.0;
     if let Some(p) = m.price
         && !price_ok(p)
     {
-        return Err(format!("price must be in (0, 1), got {p}"));
+        return Err(MarketError::Price(p));
     }
     let bucket_prices = match (&kind, m.prices) {
         (MarketKind::Buckets { set, .. }, Some(prices)) => {
             if prices.len() != set.buckets().len() {
-                return Err(format!(
-                    "{} prices for {} buckets",
-                    prices.len(),
-                    set.buckets().len()
-                ));
+                return Err(MarketError::PriceCount {
+                    prices: prices.len(),
+                    buckets: set.buckets().len(),
+                });
             }
             if let Some(p) = prices.iter().find(|p| !price_ok(**p)) {
-                return Err(format!("bucket price must be in (0, 1), got {p}"));
+                return Err(MarketError::BucketPrice(*p));
             }
             Some(prices)
         }
         (MarketKind::Buckets { .. }, None) => None,
         (_, Some(_)) => {
-            return Err("`prices` is for bucket sets; use `price` for one contract".into());
+            return Err(MarketError::PricesNotBuckets);
         }
         (_, None) => None,
     };
     if matches!(kind, MarketKind::Buckets { .. }) && m.price.is_some() {
-        return Err("a bucket set takes `prices = [...]`, one per bucket".into());
+        return Err(MarketError::BucketsNeedPrices);
     }
     let fee_coefficient = m
         .fee_coefficient
         .or(d.fee_coefficient)
         .unwrap_or(DEFAULT_FEE_COEFFICIENT);
     if !(0.0..=1.0).contains(&fee_coefficient) {
-        return Err(format!(
-            "fee_coefficient must be in [0, 1], got {fee_coefficient}"
-        ));
+        return Err(MarketError::Fee(fee_coefficient));
     }
     let kelly_fraction = m
         .kelly_fraction
         .or(d.kelly_fraction)
         .unwrap_or(DEFAULT_KELLY_MULTIPLIER);
     if !(0.0..=1.0).contains(&kelly_fraction) {
-        return Err(format!(
-            "kelly_fraction must be in [0, 1], got {kelly_fraction}"
-        ));
+        return Err(MarketError::Kelly(kelly_fraction));
     }
     let contracts = m.contracts.or(d.contracts).unwrap_or(100);
     if contracts == 0 {
-        return Err("contracts must be at least 1".into());
+        return Err(MarketError::NoContracts);
     }
     let rule = m
         .when
         .as_deref()
         .map(Rule::parse)
         .transpose()
-        .map_err(|e| format!("when: {e}"))?;
+        .map_err(MarketError::Rule)?;
     let mut price_history = BTreeMap::new();
     for (label, p) in m.price_history {
-        let period = Period::parse(&label, freq).map_err(|e| format!("price_history: {e}"))?;
+        let period = Period::parse(&label, freq).map_err(MarketError::PriceHistoryPeriod)?;
         if !price_ok(p) {
-            return Err(format!(
-                "price_history {label}: price must be in (0, 1), got {p}"
-            ));
+            return Err(MarketError::PriceHistory { label, price: p });
         }
         price_history.insert(period, p);
     }
@@ -511,8 +590,8 @@ fn check(m: RawMarket, d: &RawDefaults, line: usize) -> Result<Market, String> {
     })
 }
 
-fn single(series: &str, contract: Contract) -> Result<MarketKind, String> {
-    contract.validate().map_err(|e| e.to_string())?;
+fn single(series: &str, contract: Contract) -> Result<MarketKind, MarketError> {
+    contract.validate()?;
     Ok(MarketKind::Single {
         series: series.to_string(),
         contract,

@@ -27,7 +27,7 @@ use thiserror::Error;
 
 use super::contract::Contract;
 use super::file::{Market, MarketKind};
-use super::price::{self, PathSource, SeriesPaths};
+use super::price::{self, PathSource, PathsError, SeriesPaths};
 use crate::model::{Frequency, Period};
 use crate::store::{Store, StoreError};
 use crate::trade::TradeError;
@@ -72,8 +72,12 @@ pub enum FreightError {
         origin: Period,
         steps: i64,
     },
-    #[error("freight forecast ({series}): {message}")]
-    Forecast { series: String, message: String },
+    #[error("freight forecast ({series}): {error}")]
+    Forecast {
+        series: String,
+        /// Not `source`: the message already ends with it (printed once, not twice).
+        error: PathsError,
+    },
     #[error(transparent)]
     Trade(#[from] TradeError),
 }
@@ -261,7 +265,7 @@ pub fn landed_cost(
                         "USWC",
                         rate,
                         date,
-                        Some(reason),
+                        Some(reason.to_string()),
                         as_of,
                     )?))?
                 }
@@ -293,6 +297,17 @@ struct Scenarios {
     skipped: Skipped,
 }
 
+/// Why the route's own series gives way to the composite scaled to its last print.
+#[derive(Clone, Debug, PartialEq, Error)]
+enum RouteFallback {
+    #[error("USWC has too little history ({prints} prints)")]
+    TooLittleHistory { prints: usize },
+    #[error("USWC has no history as of {as_of}")]
+    NoHistory { as_of: String },
+    #[error("USWC's last complete week ({route}) is older than the composite's ({composite})")]
+    Stale { route: Period, composite: Period },
+}
+
 /// The route's own scenarios, or why the composite has to stand in: the USWC series could not
 /// be forecast (too little history), or its last complete week is older than the composite's.
 fn route_or_reason(
@@ -300,20 +315,20 @@ fn route_or_reason(
     source: &dyn PathSource,
     as_of: DateTime<Utc>,
     route: Result<(Basis, Scenarios), FreightError>,
-) -> Result<Result<(Basis, Scenarios), String>, FreightError> {
+) -> Result<Result<(Basis, Scenarios), RouteFallback>, FreightError> {
     Ok(match route {
-        Err(FreightError::Forecast { message, .. }) => {
-            tracing::debug!("{USWC} could not be forecast: {message}");
+        Err(FreightError::Forecast { error, .. }) => {
+            tracing::debug!("{USWC} could not be forecast: {error}");
             let prints = store
                 .view(USWC, as_of)?
                 .points
                 .iter()
                 .filter(|p| p.precision.is_value())
                 .count();
-            Err(format!("USWC has too little history ({prints} prints)"))
+            Err(RouteFallback::TooLittleHistory { prints })
         }
         Err(FreightError::NothingKnown { .. }) => {
-            Err(format!("USWC has no history as of {}", day(as_of)))
+            Err(RouteFallback::NoHistory { as_of: day(as_of) })
         }
         Err(e) => return Err(e),
         Ok(done) => match stale(store, source, as_of)? {
@@ -357,13 +372,14 @@ fn stale(
     store: &Store,
     source: &dyn PathSource,
     as_of: DateTime<Utc>,
-) -> Result<Option<String>, FreightError> {
+) -> Result<Option<RouteFallback>, FreightError> {
     let u = origin(store, source, USWC, as_of)?;
     let c = origin(store, source, COMPOSITE, as_of).ok();
     Ok(match c {
-        Some(c) if u < c => Some(format!(
-            "USWC's last complete week ({u}) is older than the composite's ({c})"
-        )),
+        Some(c) if u < c => Some(RouteFallback::Stale {
+            route: u,
+            composite: c,
+        }),
         _ => None,
     })
 }
@@ -427,9 +443,9 @@ fn scenarios(
         Some(until) if !series.is_empty() => Some(
             source
                 .paths(store, &series, Frequency::Week, as_of, until)
-                .map_err(|message| FreightError::Forecast {
+                .map_err(|error| FreightError::Forecast {
                     series: series.join(", "),
-                    message,
+                    error,
                 })?,
         ),
         _ => None,
@@ -445,7 +461,10 @@ fn scenarios(
                 .horizon_of(ship_week)
                 .ok_or_else(|| FreightError::Forecast {
                     series: series[0].into(),
-                    message: format!("paths from {} do not reach {ship_week}", sp.origin),
+                    error: PathsError::NotReached {
+                        origin: sp.origin,
+                        target: ship_week,
+                    },
                 })?;
             sp.dist.paths().map(|p| p[h] * factor).collect()
         }
@@ -460,7 +479,7 @@ fn scenarios(
         for c in candidates {
             match hedge_row(shipment, &costs, sp, c) {
                 Ok(row) => hedges.push(row),
-                Err(why) => skipped.push((c.market.id.clone(), why)),
+                Err(why) => skipped.push((c.market.id.clone(), why.to_string())),
             }
         }
     }
@@ -481,25 +500,31 @@ fn scenarios(
     })
 }
 
+/// Why a candidate contract makes no hedge: the paths do not reach its target.
+#[derive(Clone, Debug, PartialEq, Error)]
+#[error("its target {target} is not among the forecast weeks after {origin}")]
+struct Unhedgeable {
+    target: Period,
+    origin: Period,
+}
+
 /// One contract's payouts on the joint paths and the hedge they make.
 fn hedge_row(
     shipment: &Shipment,
     costs: &LandedCosts,
     sp: &SeriesPaths,
     c: &Candidate<'_>,
-) -> Result<HedgeRow, String> {
+) -> Result<HedgeRow, Unhedgeable> {
     let hs: Vec<usize> = c
         .targets
         .iter()
         .map(|t| {
-            sp.horizon_of(*t).ok_or_else(|| {
-                format!(
-                    "its target {t} is not among the forecast weeks after {}",
-                    sp.origin
-                )
+            sp.horizon_of(*t).ok_or(Unhedgeable {
+                target: *t,
+                origin: sp.origin,
             })
         })
-        .collect::<Result<Vec<_>, String>>()?;
+        .collect::<Result<Vec<_>, _>>()?;
     // "Within" markets hold if the event holds in any target period, as `portcast price` has it.
     let payout: Vec<f64> = sp
         .dist

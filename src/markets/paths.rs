@@ -8,16 +8,21 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::price::{PathSource, SeriesPaths};
-use crate::forecast::{self, ForecastConfig, ForecastRequest, ModelChoice, ModelKind, Prepared};
+use super::price::{PathSource, PathsError, SeriesPaths};
+use crate::forecast::{
+    self, ForecastConfig, ForecastError, ForecastRequest, ModelChoice, ModelKind, Prepared,
+};
 use crate::model::{Frequency, Period};
 use crate::store::Store;
 
 /// Training data are memoised per (series, grid, as-of).
 type PreparedKey = (String, Frequency, DateTime<Utc>);
+/// The memoised training data, or why they could not be built (shared by every market asking).
+type PreparedOrWhy = Result<Prepared, Arc<ForecastError>>;
 /// Joint paths are memoised per (series, grid, as-of).
 type PathsKey = (Vec<String>, Frequency, DateTime<Utc>);
 /// The latest forecast of (series, grid), with the fingerprint of what it was computed from.
@@ -47,7 +52,7 @@ pub struct ForecastPaths {
     /// Condition the period in progress on its published days (`crate::forecast::partial`);
     /// off for the references a backtest compares with, which are the plain period models.
     pub known_days: bool,
-    prepared: Rc<RefCell<HashMap<PreparedKey, Result<Prepared, String>>>>,
+    prepared: Rc<RefCell<HashMap<PreparedKey, PreparedOrWhy>>>,
     cache: RefCell<HashMap<PathsKey, Vec<SeriesPaths>>>,
     latest: RefCell<HashMap<LatestKey, (u128, Vec<SeriesPaths>)>>,
 }
@@ -102,7 +107,7 @@ impl ForecastPaths {
         series: &str,
         freq: Frequency,
         as_of: DateTime<Utc>,
-        look: impl FnOnce(&Result<Prepared, String>) -> T,
+        look: impl FnOnce(&PreparedOrWhy) -> T,
     ) -> T {
         let key = (series.to_string(), freq, as_of);
         if let Some(p) = self.prepared.borrow().get(&key) {
@@ -117,7 +122,7 @@ impl ForecastPaths {
             self.n_paths,
             self.seed,
         )
-        .map_err(|e| e.to_string());
+        .map_err(Arc::new);
         let out = look(&p);
         self.prepared.borrow_mut().insert(key, p);
         out
@@ -144,7 +149,7 @@ impl PathSource for ForecastPaths {
         freq: Frequency,
         as_of: DateTime<Utc>,
         until: Period,
-    ) -> Result<Vec<SeriesPaths>, String> {
+    ) -> Result<Vec<SeriesPaths>, PathsError> {
         let key = (
             series.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
             freq,
@@ -158,19 +163,19 @@ impl PathSource for ForecastPaths {
         // The horizon that reaches `until` from the earliest forecast origin.
         let mut horizon = 0i64;
         for s in series {
-            let origin = self.origin(store, s, freq, as_of).ok_or_else(|| {
-                format!(
-                    "`{s}` has no history to forecast from as of {}",
-                    as_of.format("%Y-%m-%d")
-                )
-            })?;
+            let origin =
+                self.origin(store, s, freq, as_of)
+                    .ok_or_else(|| PathsError::NoHistory {
+                        series: s.to_string(),
+                        as_of: as_of.format("%Y-%m-%d").to_string(),
+                    })?;
             horizon = horizon.max(origin.steps_to(&until));
         }
         if horizon < 1 {
-            return Err(format!(
-                "{until} is already in the history of {}",
-                series.join(", ")
-            ));
+            return Err(PathsError::InHistory {
+                until,
+                series: series.join(", "),
+            });
         }
         let request = |s: &str| ForecastRequest {
             series: s.to_string(),
@@ -182,16 +187,18 @@ impl PathSource for ForecastPaths {
             seed: self.seed,
         };
         let check = |f: &forecast::Forecast| match self.model {
-            ModelChoice::Named(kind) if f.kind != kind => Err(format!(
-                "{kind} could not be fitted to `{}` (it fell back to {})",
-                f.series, f.model
-            )),
+            ModelChoice::Named(kind) if f.kind != kind => Err(PathsError::FellBack {
+                kind,
+                series: f.series.clone(),
+                model: f.model.clone(),
+            }),
             _ => Ok(()),
         };
         let mut data = series
             .iter()
             .map(|s| self.with_prepared(store, s, freq, as_of, Clone::clone))
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(PathsError::Forecast)?;
         if !self.known_days {
             for d in &mut data {
                 d.partial = None;
@@ -207,8 +214,7 @@ impl PathSource for ForecastPaths {
         }
         let paths = if let [s] = series {
             let data = data.into_iter().next().expect("one series");
-            let f = forecast::forecast_prepared(data, &request(s), &self.cfg)
-                .map_err(|e| e.to_string())?;
+            let f = forecast::forecast_prepared(data, &request(s), &self.cfg)?;
             check(&f)?;
             vec![SeriesPaths {
                 origin: f.origin,
@@ -217,8 +223,7 @@ impl PathSource for ForecastPaths {
             }]
         } else {
             let reqs: Vec<ForecastRequest> = series.iter().map(|s| request(s)).collect();
-            let joint = forecast::forecast_joint_prepared(data, &reqs, &self.cfg)
-                .map_err(|e| e.to_string())?;
+            let joint = forecast::forecast_joint_prepared(data, &reqs, &self.cfg)?;
             let correlation = joint.correlation;
             joint
                 .components
@@ -232,7 +237,7 @@ impl PathSource for ForecastPaths {
                         correlation,
                     })
                 })
-                .collect::<Result<Vec<_>, String>>()?
+                .collect::<Result<Vec<_>, PathsError>>()?
         };
         self.latest
             .borrow_mut()

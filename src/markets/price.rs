@@ -6,6 +6,8 @@
 //! `portcast price`, every step of the backtest (which is only pricing at past as-of dates), and
 //! tests that feed closed-form distributions.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use thiserror::Error;
 
@@ -13,6 +15,7 @@ use super::contract::{Contract, ContractError};
 use super::file::{Baseline, Market, MarketKind, Target};
 use super::sizing::{FeeSchedule, Side, Sizer, SizingError};
 use crate::analysis::distribution::PredictiveDistribution;
+use crate::forecast::{ForecastError, ModelKind};
 use crate::model::{Frequency, Period};
 use crate::store::{Store, StoreError};
 
@@ -28,8 +31,12 @@ pub enum PriceError {
         target: Period,
         value: f64,
     },
-    #[error("market `{market}`: forecast: {message}")]
-    Forecast { market: String, message: String },
+    #[error("market `{market}`: forecast: {error}")]
+    Forecast {
+        market: String,
+        /// Not `source`: the message already ends with it (printed once, not twice).
+        error: PathsError,
+    },
     #[error("market `{market}`: {error}")]
     Contract {
         market: String,
@@ -67,6 +74,39 @@ pub enum PriceError {
     Store(#[from] StoreError),
 }
 
+/// What is wrong with the sample paths of a [`PathSource`]: none could be made, or the ones
+/// made do not serve the market.
+#[derive(Debug, Error)]
+pub enum PathsError {
+    #[error("`{series}` has no history to forecast from as of {as_of}")]
+    NoHistory { series: String, as_of: String },
+    #[error("{until} is already in the history of {series}")]
+    InHistory { until: Period, series: String },
+    #[error("{kind} could not be fitted to `{series}` (it fell back to {model})")]
+    FellBack {
+        kind: ModelKind,
+        series: String,
+        model: String,
+    },
+    /// Shared: a failed preparation is memoised and reported to every market that asks.
+    #[error(transparent)]
+    Forecast(Arc<ForecastError>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("paths from {origin} do not reach {target}")]
+    NotReached { origin: Period, target: Period },
+    #[error("fewer forecasts than components")]
+    TooFew,
+    #[error("components have different path counts")]
+    PathCounts,
+}
+
+impl From<ForecastError> for PathsError {
+    fn from(e: ForecastError) -> Self {
+        PathsError::Forecast(Arc::new(e))
+    }
+}
+
 /// Sample paths of one series beyond its forecast origin.
 #[derive(Clone, Debug)]
 pub struct SeriesPaths {
@@ -98,7 +138,7 @@ pub trait PathSource {
         freq: Frequency,
         as_of: DateTime<Utc>,
         until: Period,
-    ) -> Result<Vec<SeriesPaths>, String>;
+    ) -> Result<Vec<SeriesPaths>, PathsError>;
 
     /// The last period the source's forecast of `series` would start after, when it knows one
     /// beyond the store's last official value (a nowcast estimates months not yet printed). A
@@ -322,9 +362,9 @@ pub fn price_market(
     } else {
         source
             .paths(store, &to_forecast, market.freq, as_of, until)
-            .map_err(|message| PriceError::Forecast {
+            .map_err(|error| PriceError::Forecast {
                 market: market.id.clone(),
-                message,
+                error,
             })?
     };
     let contract_err = |error| PriceError::Contract {
@@ -337,7 +377,10 @@ pub fn price_market(
             .map(|t| {
                 sp.horizon_of(*t).ok_or_else(|| PriceError::Forecast {
                     market: market.id.clone(),
-                    message: format!("paths from {} do not reach {t}", sp.origin),
+                    error: PathsError::NotReached {
+                        origin: sp.origin,
+                        target: *t,
+                    },
                 })
             })
             .collect()
@@ -452,7 +495,7 @@ pub fn price_market(
                     None => {
                         let sp = forecast.next().ok_or_else(|| PriceError::Forecast {
                             market: market.id.clone(),
-                            message: "fewer forecasts than components".into(),
+                            error: PathsError::TooFew,
                         })?;
                         parts.push((c.weight / base, horizons(sp)?[0], sp));
                     }
@@ -469,7 +512,7 @@ pub fn price_market(
             if paths.iter().any(|sp| sp.dist.n_paths() != n) {
                 return Err(PriceError::Forecast {
                     market: market.id.clone(),
-                    message: "components have different path counts".into(),
+                    error: PathsError::PathCounts,
                 });
             }
             // Path j of every component is the same joint draw: combine them path by path.
@@ -711,7 +754,7 @@ mod tests {
             freq: Frequency,
             as_of: DateTime<Utc>,
             until: Period,
-        ) -> Result<Vec<SeriesPaths>, String> {
+        ) -> Result<Vec<SeriesPaths>, PathsError> {
             let n = 10_000;
             let normal = SNormal::new(self.mu, self.sigma).unwrap();
             series

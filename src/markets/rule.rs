@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use thiserror::Error;
+
 use crate::series::catalog;
 
 /// A comparison operator.
@@ -51,12 +53,29 @@ pub struct Rule {
     pub any_of: Vec<Vec<Condition>>,
 }
 
+/// Why a rule's text does not parse.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum RuleError {
+    #[error("empty rule")]
+    Empty,
+    #[error("expected `SERIES OP NUMBER` at `{0}`")]
+    Condition(String),
+    #[error("unknown series `{0}`")]
+    UnknownSeries(String),
+    #[error("`{0}` is not one of > >= < <=")]
+    Operator(String),
+    #[error("`{0}` is not a number")]
+    NotANumber(String),
+    #[error("expected `and` or `or`, found `{0}`")]
+    Connective(String),
+}
+
 impl Rule {
     /// Parse `a > 1 and b <= 2 or c < 3`.
-    pub fn parse(text: &str) -> Result<Rule, String> {
+    pub fn parse(text: &str) -> Result<Rule, RuleError> {
         let tokens: Vec<&str> = text.split_whitespace().collect();
         if tokens.is_empty() {
-            return Err("empty rule".into());
+            return Err(RuleError::Empty);
         }
         let mut any_of = vec![Vec::new()];
         let mut i = 0;
@@ -64,25 +83,20 @@ impl Rule {
             let [series, op, value] = tokens
                 .get(i..i + 3)
                 .and_then(|s| <[&str; 3]>::try_from(s).ok())
-                .ok_or_else(|| {
-                    format!(
-                        "expected `SERIES OP NUMBER` at `{}`",
-                        tokens[i.min(tokens.len() - 1)..].join(" ")
-                    )
-                })?;
+                .ok_or_else(|| RuleError::Condition(tokens[i.min(tokens.len() - 1)..].join(" ")))?;
             if catalog::spec(series).is_none() {
-                return Err(format!("unknown series `{series}`"));
+                return Err(RuleError::UnknownSeries(series.to_string()));
             }
             let op = match op {
                 ">" => Op::Gt,
                 ">=" => Op::Ge,
                 "<" => Op::Lt,
                 "<=" => Op::Le,
-                other => return Err(format!("`{other}` is not one of > >= < <=")),
+                other => return Err(RuleError::Operator(other.to_string())),
             };
             let value: f64 = value
                 .parse()
-                .map_err(|_| format!("`{value}` is not a number"))?;
+                .map_err(|_| RuleError::NotANumber(value.to_string()))?;
             any_of.last_mut().expect("one group").push(Condition {
                 series: series.to_string(),
                 op,
@@ -93,7 +107,7 @@ impl Rule {
                 None => break,
                 Some(&"and") => {}
                 Some(&"or") => any_of.push(Vec::new()),
-                Some(other) => return Err(format!("expected `and` or `or`, found `{other}`")),
+                Some(other) => return Err(RuleError::Connective(other.to_string())),
             }
             i += 1;
         }
@@ -172,22 +186,31 @@ mod tests {
         assert!(
             Rule::parse("pmi >")
                 .unwrap_err()
+                .to_string()
                 .contains("expected `SERIES OP NUMBER`")
         );
         assert!(
             Rule::parse("pmx > 1")
                 .unwrap_err()
+                .to_string()
                 .contains("unknown series `pmx`")
         );
-        assert!(Rule::parse("pmi => 1").unwrap_err().contains("not one of"));
+        assert!(
+            Rule::parse("pmi => 1")
+                .unwrap_err()
+                .to_string()
+                .contains("not one of")
+        );
         assert!(
             Rule::parse("pmi > 1 but pmi < 3")
                 .unwrap_err()
+                .to_string()
                 .contains("expected `and` or `or`")
         );
         assert!(
             Rule::parse("pmi > x")
                 .unwrap_err()
+                .to_string()
                 .contains("`x` is not a number")
         );
     }

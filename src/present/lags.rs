@@ -98,7 +98,7 @@ pub fn tables(reports: &[PairReport]) -> LagTables {
         let analysis = match &rep.outcome {
             Ok(a) => a,
             Err(why) => {
-                notes.insert(0, why.clone());
+                notes.insert(0, why.to_string());
                 let mut row = head;
                 row.resize(SUMMARY_COLUMNS.len() - 1, Cell::Null);
                 row.push(notes.join("; ").into());
@@ -156,7 +156,7 @@ pub fn tables(reports: &[PairReport]) -> LagTables {
                 ]),
                 Err(why) => {
                     row.extend(std::iter::repeat_n(Cell::Null, 6));
-                    row.push(why.as_str().into());
+                    row.push(why.to_string().into());
                 }
             }
             t.stability.push(row);

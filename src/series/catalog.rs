@@ -9,6 +9,8 @@
 
 use std::collections::BTreeMap;
 
+use thiserror::Error;
+
 use crate::model::Frequency;
 
 /// How values of finer periods combine into a coarser period.
@@ -62,29 +64,61 @@ impl SeriesSpec {
     }
 
     /// `Ok` when `value` is finite and inside [`SeriesSpec::plausible_range`], else why not.
-    pub fn check_plausible(&self, value: f64) -> Result<(), String> {
+    pub fn check_plausible(&self, value: f64) -> Result<(), Implausible> {
         let (lo, hi) = self.plausible_range();
         if !value.is_finite() {
-            return Err(format!("`{}`: {value} is not a finite number", self.id));
+            return Err(Implausible::NotFinite {
+                series: self.id.clone(),
+                value,
+            });
         }
         if self.count && value < 0.0 {
-            return Err(format!(
-                "`{}` counts {} and cannot be negative ({value})",
-                self.id, self.unit
-            ));
+            return Err(Implausible::NegativeCount {
+                series: self.id.clone(),
+                unit: self.unit.clone(),
+                value,
+            });
         }
         if value < lo || value > hi {
-            let lo = if lo == f64::MIN_POSITIVE {
-                "above 0".to_string()
-            } else {
-                format!("from {lo}")
-            };
-            return Err(format!(
-                "`{}` = {value} is not plausible ({} lies {lo} to {hi})",
-                self.id, self.unit
-            ));
+            return Err(Implausible::OutOfRange {
+                series: self.id.clone(),
+                unit: self.unit.clone(),
+                value,
+                lo,
+                hi,
+            });
         }
         Ok(())
+    }
+}
+
+/// A figure outside what its series can plausibly take ([`SeriesSpec::check_plausible`]).
+#[derive(Clone, Debug, PartialEq, Error)]
+pub enum Implausible {
+    #[error("`{series}`: {value} is not a finite number")]
+    NotFinite { series: String, value: f64 },
+    #[error("`{series}` counts {unit} and cannot be negative ({value})")]
+    NegativeCount {
+        series: String,
+        unit: String,
+        value: f64,
+    },
+    #[error("`{series}` = {value} is not plausible ({unit} lies {from} to {hi})", from = lower_words(.lo))]
+    OutOfRange {
+        series: String,
+        unit: String,
+        value: f64,
+        lo: f64,
+        hi: f64,
+    },
+}
+
+/// The lower end of a plausible range in words: "above 0" for the positive ones.
+fn lower_words(lo: &f64) -> String {
+    if *lo == f64::MIN_POSITIVE {
+        "above 0".to_string()
+    } else {
+        format!("from {lo}")
     }
 }
 

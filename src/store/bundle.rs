@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
-use super::csvfile::{CsvRow, CsvTable, Problem, parse_number, parse_period};
+use super::csvfile::{CsvRow, CsvTable, FieldError, Problem, parse_number, parse_period};
 use crate::model::{Frequency, Observation, Period, Precision, start_of_day};
 use crate::series::catalog::ReleaseLags;
 use crate::series::catalog::{self, SeriesSpec};
@@ -501,7 +501,7 @@ fn says_lower_bound(text: &str) -> bool {
 
 /// Classify a precision column's words: `exact (264万1千)`, `2 dp of million`, `3 sig. digits`,
 /// `rounded`, `lower bound` / `exceeded …`. Empty means exact.
-pub fn classify_precision(text: &str) -> Result<Precision, String> {
+pub fn classify_precision(text: &str) -> Result<Precision, FieldError> {
     let t = text.trim().to_lowercase();
     if let Some(p) = Precision::parse(&t) {
         return Ok(p);
@@ -513,10 +513,7 @@ pub fn classify_precision(text: &str) -> Result<Precision, String> {
     } else if t.contains("dp") || t.contains("sig") || t.contains("round") || t.contains("approx") {
         Ok(Precision::Rounded)
     } else {
-        Err(format!(
-            "precision `{}` is not understood (write exact, rounded, lower bound, or e.g. `2 dp of million`)",
-            text.trim()
-        ))
+        Err(FieldError::Precision(text.trim().to_string()))
     }
 }
 

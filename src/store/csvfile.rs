@@ -10,8 +10,9 @@ use std::collections::HashMap;
 use std::fmt;
 
 use chrono::NaiveDate;
+use thiserror::Error;
 
-use crate::model::{Frequency, Period};
+use crate::model::{Frequency, Period, PeriodParseError};
 
 /// One thing wrong with an input file.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -211,9 +212,30 @@ impl CsvTable {
     }
 }
 
+/// A field of a data file that cannot be read: the text, and what it should have been.
+#[derive(Clone, Debug, PartialEq, Error)]
+pub enum FieldError {
+    #[error("`{0}` is not a number (misplaced comma)")]
+    MisplacedComma(String),
+    #[error("`{0}` is not a number")]
+    NotANumber(String),
+    #[error(transparent)]
+    Period(#[from] PeriodParseError),
+    #[error(
+        "the period {0} is not plausible (years {first} to {last})",
+        first = PLAUSIBLE_YEARS.start(),
+        last = PLAUSIBLE_YEARS.end()
+    )]
+    ImplausibleYear(Period),
+    #[error(
+        "precision `{0}` is not understood (write exact, rounded, lower bound, or e.g. `2 dp of million`)"
+    )]
+    Precision(String),
+}
+
 /// Parse a number as people and spreadsheets write them: `422831.95`, `422,831.95` (thousands
-/// separators in groups of three), `1e6`. Empty is `Ok(None)`; anything else is an error message.
-pub fn parse_number(s: &str) -> Result<Option<f64>, String> {
+/// separators in groups of three), `1e6`. Empty is `Ok(None)`; anything else is an error.
+pub fn parse_number(s: &str) -> Result<Option<f64>, FieldError> {
     let t = s.trim();
     if t.is_empty() {
         return Ok(None);
@@ -221,7 +243,7 @@ pub fn parse_number(s: &str) -> Result<Option<f64>, String> {
     let cleaned;
     let t = if t.contains(',') {
         if !has_valid_thousands_separators(t) {
-            return Err(format!("`{t}` is not a number (misplaced comma)"));
+            return Err(FieldError::MisplacedComma(t.to_string()));
         }
         cleaned = t.replace(',', "");
         cleaned.as_str()
@@ -230,7 +252,7 @@ pub fn parse_number(s: &str) -> Result<Option<f64>, String> {
     };
     match t.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(Some(v)),
-        _ => Err(format!("`{}` is not a number", s.trim())),
+        _ => Err(FieldError::NotANumber(s.trim().to_string())),
     }
 }
 
@@ -247,13 +269,17 @@ fn has_valid_thousands_separators(t: &str) -> bool {
 
 /// Parse a date as `YYYY-MM-DD`, also in the bulk-export form `2023-01-02 00:00:00+00:00` (a
 /// midnight timestamp; any other time of day is refused rather than silently truncated).
-pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+pub fn parse_date(s: &str) -> Result<NaiveDate, PeriodParseError> {
     let t = s.trim();
+    let bad = || PeriodParseError {
+        text: t.to_string(),
+        expected: "date (YYYY-MM-DD)",
+    };
     // Ten bytes of an ASCII date; a multi-byte character there is not a date (and not a place
     // to split a string).
     let cut = t.len().min(10);
     if !t.is_char_boundary(cut) {
-        return Err(format!("`{t}` is not a date (YYYY-MM-DD)"));
+        return Err(bad());
     }
     let (day, rest) = t.split_at(cut);
     let rest = rest.trim();
@@ -267,10 +293,9 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
         "T00:00:00+00:00",
     ];
     if !midnight.contains(&rest) {
-        return Err(format!("`{t}` is not a date (YYYY-MM-DD)"));
+        return Err(bad());
     }
-    NaiveDate::parse_from_str(day, "%Y-%m-%d")
-        .map_err(|_| format!("`{t}` is not a date (YYYY-MM-DD)"))
+    NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| bad())
 }
 
 /// The years a figure's period may lie in (README, Limits): a data period of 0001-01 or 9999-12
@@ -279,7 +304,7 @@ pub const PLAUSIBLE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
 
 /// Parse a period label of a file's frequency, with the date forms of [`parse_date`] for days;
 /// a period outside [`PLAUSIBLE_YEARS`] is refused.
-pub fn parse_period(s: &str, freq: Frequency) -> Result<Period, String> {
+pub fn parse_period(s: &str, freq: Frequency) -> Result<Period, FieldError> {
     let p = match freq {
         Frequency::Day => parse_date(s).map(Period::Day),
         _ => Period::parse(s, freq),
@@ -289,16 +314,12 @@ pub fn parse_period(s: &str, freq: Frequency) -> Result<Period, String> {
 }
 
 /// `Ok` for a period that starts in one of the [`PLAUSIBLE_YEARS`].
-pub fn check_period_year(p: Period) -> Result<(), String> {
+pub fn check_period_year(p: Period) -> Result<(), FieldError> {
     use chrono::Datelike;
     if PLAUSIBLE_YEARS.contains(&p.start().year()) {
         Ok(())
     } else {
-        Err(format!(
-            "the period {p} is not plausible (years {} to {})",
-            PLAUSIBLE_YEARS.start(),
-            PLAUSIBLE_YEARS.end()
-        ))
+        Err(FieldError::ImplausibleYear(p))
     }
 }
 
