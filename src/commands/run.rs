@@ -19,7 +19,6 @@ use crate::exit::{Exit, UsageError};
 use crate::model::Frequency;
 use crate::output::Format;
 use crate::pipeline::{self, RunOptions, RunReport, chart_horizon};
-use crate::report::html::RunState;
 use crate::settings::Settings;
 
 /// `portcast run`.
@@ -75,12 +74,7 @@ pub fn run(settings: &Settings, args: &RunArgs, out: &mut dyn Write) -> anyhow::
     };
     let report = pipeline::run(settings, &opts)?;
     print(settings, &report, out)?;
-    Ok(match report.state {
-        RunState::Failed => Exit::Failure,
-        RunState::Degraded => Exit::Degraded,
-        RunState::Stale => Exit::Stale,
-        RunState::Ok => Exit::Ok,
-    })
+    Ok(pipeline::exit_of(report.state))
 }
 
 /// The documented limits (README, Limits): weekly charts reach 13/3 × the horizon in weeks.

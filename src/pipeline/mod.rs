@@ -22,6 +22,7 @@ use chrono::{DateTime, Utc};
 use crate::analysis::lags::{self, LagOptions};
 use crate::backtest::evaluate::Strategy;
 use crate::backtest::run::{BacktestRun, Window, run_backtest, summary_window};
+use crate::exit::Exit;
 use crate::forecast::nowcast::{Nowcast, NowcastOptions};
 use crate::forecast::{self, Forecast, ForecastRequest, ModelChoice};
 use crate::fsutil::RunLock;
@@ -51,6 +52,16 @@ pub const TARGETS: &[(&str, Frequency)] = &[
     ("la_loaded_imports", Frequency::Month),
     ("shanghai_teu", Frequency::Month),
 ];
+
+/// The documented exit code of a run that ended in `state` (also recorded in `summary.json`).
+pub fn exit_of(state: RunState) -> Exit {
+    match state {
+        RunState::Ok => Exit::Ok,
+        RunState::Stale => Exit::Stale,
+        RunState::Degraded => Exit::Degraded,
+        RunState::Failed => Exit::Failure,
+    }
+}
 
 /// The horizon of a chart on `freq` for a horizon given in months: weekly targets get the same
 /// span in weeks (13/3 weeks a month).
@@ -193,6 +204,7 @@ pub fn run(settings: &Settings, opts: &RunOptions) -> anyhow::Result<RunReport> 
         freshness: &freshness,
         fetch: fetch.as_ref(),
         problems: &problems,
+        exit_code: exit_of(page.state) as u8,
     });
     crate::fsutil::write_atomic(
         &dir.join("summary.json"),

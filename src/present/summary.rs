@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use crate::exit::Exit;
 use crate::freshness::Freshness;
 use crate::ingest::fetch::FetchReport;
 use crate::markets::book::Awaiting;
@@ -28,6 +27,8 @@ pub struct SummaryInputs<'a> {
     pub freshness: &'a [Freshness],
     pub fetch: Option<&'a FetchReport>,
     pub problems: &'a [String],
+    /// The exit code the run ends with (`crate::exit`'s documented codes).
+    pub exit_code: u8,
 }
 
 /// The settings of a run that `summary.json` records.
@@ -49,11 +50,11 @@ pub struct RunFacts {
 
 /// `summary.json`: see docs/summary-json.md for every field.
 pub fn summary_json(i: &SummaryInputs<'_>) -> serde_json::Value {
-    let (status, exit) = match i.page.state {
-        RunState::Ok => ("ok", Exit::Ok),
-        RunState::Stale => ("stale", Exit::Stale),
-        RunState::Degraded => ("degraded", Exit::Degraded),
-        RunState::Failed => ("failed", Exit::Failure),
+    let status = match i.page.state {
+        RunState::Ok => "ok",
+        RunState::Stale => "stale",
+        RunState::Degraded => "degraded",
+        RunState::Failed => "failed",
     };
     let markets: Vec<serde_json::Value> = i
         .priced
@@ -116,7 +117,7 @@ pub fn summary_json(i: &SummaryInputs<'_>) -> serde_json::Value {
         "schema_version": SUMMARY_SCHEMA_VERSION,
         "portcast_version": env!("CARGO_PKG_VERSION"),
         "status": status,
-        "exit_code": exit as u8,
+        "exit_code": i.exit_code,
         "message": i.page.status_message,
         "as_of": run.as_of.format("%Y-%m-%d").to_string(),
         "as_of_given": run.as_of_given,
