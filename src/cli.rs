@@ -183,9 +183,12 @@ pub fn code_for(err: &anyhow::Error) -> Exit {
         } else if let Some(e) = cause.downcast_ref::<SettingsError>() {
             return match e {
                 SettingsError::Config(_) => Exit::Config,
-                SettingsError::Usage(_) => Exit::Usage,
+                SettingsError::AsOf(_) | SettingsError::Usage(_) => Exit::Usage,
             };
         } else if cause.downcast_ref::<UsageError>().is_some()
+            || cause
+                .downcast_ref::<crate::commands::data::EntryError>()
+                .is_some()
             || cause
                 .downcast_ref::<crate::markets::file::MarketsFileError>()
                 .is_some()

@@ -146,7 +146,7 @@ impl Settings {
             None => default_store_dir()?,
         };
         let (as_of, as_of_given) = match &args.as_of {
-            Some(s) => (parse_as_of(s).map_err(SettingsError::Usage)?, true),
+            Some(s) => (parse_as_of(s)?, true),
             None => (Utc::now(), false),
         };
         Ok(Settings {
@@ -211,20 +211,28 @@ pub fn freq_arg(names: &'static [&'static str]) -> impl TypedValueParser<Value =
 }
 
 /// `2023-06-15` (the end of that day, UTC) or an RFC 3339 timestamp.
-pub fn parse_as_of(s: &str) -> Result<DateTime<Utc>, String> {
+pub fn parse_as_of(s: &str) -> Result<DateTime<Utc>, BadTime> {
     let t = s.trim();
     if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
         return Ok(end_of_day(d));
     }
     DateTime::parse_from_rfc3339(t)
         .map(|d| d.with_timezone(&Utc))
-        .map_err(|_| format!("`{t}` is not a date (YYYY-MM-DD) or an RFC 3339 timestamp"))
+        .map_err(|_| BadTime(t.to_string()))
 }
+
+/// A time given on the command line (`--as-of`, `--known-at`) that is neither a date nor an
+/// RFC 3339 timestamp; it holds the text, trimmed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a date (YYYY-MM-DD) or an RFC 3339 timestamp")]
+pub struct BadTime(pub String);
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error(transparent)]
+    AsOf(#[from] BadTime),
     #[error("{0}")]
     Usage(String),
 }

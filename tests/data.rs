@@ -481,6 +481,22 @@ fn data_add_appends_and_refuses_malformed_entries() {
             vec!["shanghai_calls", "2020-12-01", "1"],
             "computed from the PortWatch port series",
         ),
+        (
+            vec!["shanghai_teu", "2020-12", "1", "--known-at", "soon"],
+            "`soon` is not a date (YYYY-MM-DD) or an RFC 3339 timestamp",
+        ),
+        (
+            vec!["shanghai_teu", "2020-12", "1", "--known-at", "2999-01-01"],
+            "--known-at 2999-01-01T00:00:00+00:00 is in the future",
+        ),
+        (
+            vec!["shanghai_teu", "2099-12", "1"],
+            "the period 2099-12 is not over",
+        ),
+        (
+            vec!["shanghai_teu", "2020-12", "1", "--source", "two\nlines"],
+            "source: must be one line",
+        ),
     ] {
         let (code, _, err) = run(portcast(store.path()).arg("data").arg("add").args(&args));
         assert_eq!(code, 2, "{args:?}: {err}");
@@ -557,9 +573,13 @@ fn bad_usage_and_unknown_series_exit_2() {
         run(portcast(store.path()).args(["data", "show", "pmi", "--freq", "week"]));
     assert_ne!(code, 0);
     assert!(err.contains("never disaggregates"), "{err}");
-    let (code, _, _) =
+    let (code, _, err) =
         run(portcast(store.path()).args(["data", "show", "pmi", "--as-of", "yesterday"]));
     assert_eq!(code, 2);
+    assert!(
+        err.contains("`yesterday` is not a date (YYYY-MM-DD) or an RFC 3339 timestamp"),
+        "{err}"
+    );
 }
 
 #[test]

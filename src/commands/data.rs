@@ -6,15 +6,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::exit::{Exit, UsageError};
-use crate::model::{Frequency, Observation, Precision, start_of_day};
+use crate::model::{Frequency, Observation, Period, Precision, start_of_day};
 use crate::output::Table;
 use crate::present::data::list_table;
-use crate::series::catalog;
-use crate::settings::{Settings, freq_arg, parse_as_of};
+use crate::series::catalog::{self, Implausible};
+use crate::settings::{BadTime, Settings, freq_arg, parse_as_of};
+use crate::store::csvfile::FieldError;
 use crate::store::{Store, file};
 
 #[derive(Debug, Subcommand)]
@@ -176,7 +177,7 @@ pub fn check(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<Exit> {
 
 /// `data add SERIES PERIOD VALUE`: append one hand-entered figure to the store, atomically.
 pub fn add(settings: &Settings, args: &AddArgs) -> anyhow::Result<Exit> {
-    let mut obs = parse_entry(settings, args).map_err(UsageError)?;
+    let mut obs = parse_entry(settings, args)?;
     // The same lock as `fetch`: two writers appending at once would lose one's rows.
     let dir = &settings.store_dir;
     let _lock = crate::fsutil::RunLock::acquire(dir)?;
@@ -210,8 +211,7 @@ pub fn add(settings: &Settings, args: &AddArgs) -> anyhow::Result<Exit> {
         .map(|o| o.known_at)
         .max();
     if let Some(latest) = latest {
-        obs.known_at = revision_known_at(args.known_at.is_some(), obs.known_at, latest, now)
-            .map_err(|e| UsageError(format!("{} {}: {e}", obs.series, obs.period)))?;
+        obs.known_at = revision_known_at(args.known_at.is_some(), &obs, latest, now)?;
     }
     file::append(&settings.store_dir, std::slice::from_ref(&obs)).with_context(|| {
         format!(
@@ -238,59 +238,114 @@ pub fn add(settings: &Settings, args: &AddArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-/// When a revision of a period last known at `latest` becomes known: the explicit
-/// `--known-at` (`given`, already parsed into `known_at`) if it is after `latest`, refused
+/// Why a hand-entered figure (`data add`) is refused: a mistake in the command's arguments
+/// (exit code 2). A cause from a lower layer is part of the message, not a source: printed once.
+#[derive(Debug, thiserror::Error)]
+pub enum EntryError {
+    #[error("unknown series `{0}` (see `portcast data list`)")]
+    UnknownSeries(String),
+    #[error("`{0}` is computed from the PortWatch port series; add to those instead")]
+    Computed(String),
+    #[error("period: {error} (`{series}` is keyed by {freq})")]
+    Period {
+        error: FieldError,
+        series: String,
+        freq: Frequency,
+    },
+    #[error("value: {0}")]
+    Value(FieldError),
+    #[error("value: empty")]
+    EmptyValue,
+    #[error("value: `{series}` counts {unit} and cannot be negative")]
+    Negative { series: String, unit: String },
+    #[error("value: {0}")]
+    Implausible(Implausible),
+    #[error("source: must be one line")]
+    SourceLines,
+    #[error(transparent)]
+    KnownAt(#[from] BadTime),
+    #[error("--known-at {} is in the future", .0.to_rfc3339())]
+    Future(DateTime<Utc>),
+    #[error(
+        "--known-at {} is before the last day of the period {period} ({})",
+        known_at.to_rfc3339(),
+        period.end()
+    )]
+    BeforePeriodEnd {
+        known_at: DateTime<Utc>,
+        period: Period,
+    },
+    #[error(
+        "the period {period} is not over (its last day is {}): no figure for it is published yet",
+        period.end()
+    )]
+    NotOver { period: Period },
+    #[error(
+        "{series} {period}: a revision must be known after the figure it revises (known at {}); \
+         --known-at {} is not later",
+        latest.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+        known_at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    )]
+    RevisionNotLater {
+        series: String,
+        period: Period,
+        latest: DateTime<Utc>,
+        known_at: DateTime<Utc>,
+    },
+}
+
+/// When a revision of `obs`'s period, last known at `latest`, becomes known: the explicit
+/// `--known-at` (`given`, already parsed into `obs.known_at`) if it is after `latest`, refused
 /// otherwise; by default the time of entry in whole seconds (or a millisecond after `latest`,
 /// should that be later).
 fn revision_known_at(
     given: bool,
-    known_at: chrono::DateTime<Utc>,
-    latest: chrono::DateTime<Utc>,
-    now: chrono::DateTime<Utc>,
-) -> Result<chrono::DateTime<Utc>, String> {
+    obs: &Observation,
+    latest: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, EntryError> {
     if given {
-        if known_at <= latest {
-            return Err(format!(
-                "a revision must be known after the figure it revises (known at {}); \
-                 --known-at {} is not later",
-                latest.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-                known_at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
-            ));
+        if obs.known_at <= latest {
+            return Err(EntryError::RevisionNotLater {
+                series: obs.series.to_string(),
+                period: obs.period,
+                latest,
+                known_at: obs.known_at,
+            });
         }
-        return Ok(known_at);
+        return Ok(obs.known_at);
     }
     let whole = chrono::DurationRound::duration_trunc(now, Duration::seconds(1)).unwrap_or(now);
     Ok(whole.max(latest + Duration::milliseconds(1)))
 }
 
-fn parse_entry(settings: &Settings, args: &AddArgs) -> Result<Observation, String> {
-    let spec = catalog::spec(&args.series).ok_or_else(|| {
-        format!(
-            "unknown series `{}` (see `portcast data list`)",
-            args.series
-        )
-    })?;
+fn parse_entry(settings: &Settings, args: &AddArgs) -> Result<Observation, EntryError> {
+    let spec = catalog::spec(&args.series)
+        .ok_or_else(|| EntryError::UnknownSeries(args.series.clone()))?;
     if matches!(spec.id.as_str(), "shanghai_calls" | "shanghai_calls_all") {
-        return Err(format!(
-            "`{}` is computed from the PortWatch port series; add to those instead",
-            spec.id
-        ));
+        return Err(EntryError::Computed(spec.id.clone()));
     }
-    let period = crate::store::csvfile::parse_period(&args.period, spec.period)
-        .map_err(|e| format!("period: {e} (`{}` is keyed by {})", spec.id, spec.period))?;
+    let period =
+        crate::store::csvfile::parse_period(&args.period, spec.period).map_err(|error| {
+            EntryError::Period {
+                error,
+                series: spec.id.clone(),
+                freq: spec.period,
+            }
+        })?;
     let value = crate::store::csvfile::parse_number(&args.value)
-        .map_err(|e| format!("value: {e}"))?
-        .ok_or("value: empty")?;
+        .map_err(EntryError::Value)?
+        .ok_or(EntryError::EmptyValue)?;
     if spec.count && value < 0.0 {
-        return Err(format!(
-            "value: `{}` counts {} and cannot be negative",
-            spec.id, spec.unit
-        ));
+        return Err(EntryError::Negative {
+            series: spec.id.clone(),
+            unit: spec.unit.clone(),
+        });
     }
     spec.check_plausible(value)
-        .map_err(|e| format!("value: {e}"))?;
+        .map_err(EntryError::Implausible)?;
     if args.source.contains(['\n', '\r']) {
-        return Err("source: must be one line".into());
+        return Err(EntryError::SourceLines);
     }
     let now = Utc::now();
     let known_at = match &args.known_at {
@@ -309,23 +364,13 @@ fn parse_entry(settings: &Settings, args: &AddArgs) -> Result<Observation, Strin
         }
     };
     if known_at > now {
-        return Err(format!(
-            "--known-at {} is in the future",
-            known_at.to_rfc3339()
-        ));
+        return Err(EntryError::Future(known_at));
     }
     // Nothing is published before its period's last day: a figure is never known earlier.
     if known_at < start_of_day(period.end()) {
         return Err(match &args.known_at {
-            Some(_) => format!(
-                "--known-at {} is before the last day of the period {period} ({})",
-                known_at.to_rfc3339(),
-                period.end()
-            ),
-            None => format!(
-                "the period {period} is not over (its last day is {}): no figure for it is published yet",
-                period.end()
-            ),
+            Some(_) => EntryError::BeforePeriodEnd { known_at, period },
+            None => EntryError::NotOver { period },
         });
     }
     Ok(Observation {

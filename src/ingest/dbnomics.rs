@@ -130,8 +130,8 @@ fn parse_doc(doc: &Value, code: &str) -> Result<Vec<ParsedPoint>, FormatError> {
     let mut points = Vec::with_capacity(values.len());
     for (k, (period, value)) in periods.iter().zip(values).enumerate() {
         let at = || format!("series {code}, position {k}");
-        let Some(value) = json_number(value, &["NA"]).map_err(|found| {
-            FormatError::invalid(CONTEXT, "value", at(), found, "a number or \"NA\"")
+        let Some(value) = json_number(value, &["NA"]).map_err(|e| {
+            FormatError::invalid(CONTEXT, "value", at(), e.found, "a number or \"NA\"")
         })?
         else {
             continue;

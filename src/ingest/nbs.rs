@@ -183,12 +183,12 @@ fn parse_node(node: &Value, i: usize) -> Result<Option<ParsedPoint>, FormatError
     })?;
     let value = match data.get("data").map(|v| json_number(v, &[])) {
         Some(Ok(Some(v))) => Some(v),
-        Some(Err(found)) => {
+        Some(Err(e)) => {
             return Err(FormatError::invalid(
                 CONTEXT,
                 "data.data",
                 location(),
-                found,
+                e.found,
                 "a number",
             ));
         }

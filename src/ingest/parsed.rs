@@ -76,20 +76,32 @@ pub(super) fn parse_decimal(text: &str) -> Option<f64> {
     cleaned.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
+/// A JSON value that is neither a finite number, a string holding one, `null` nor a missing
+/// marker. The parsers turn it into a [`FormatError::Invalid`] that names the field.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{found} is not a number")]
+pub(super) struct NotANumber {
+    /// A short rendering of the value ([`describe`]).
+    pub found: String,
+}
+
 /// Read a JSON value as a number: a JSON number, or a string holding one. `null` and the
 /// `missing` markers (compared case-insensitively, e.g. `"NA"`) give `Ok(None)`; anything else
-/// gives `Err` with a short rendering of what was found.
-pub(super) fn json_number(value: &Value, missing: &[&str]) -> Result<Option<f64>, String> {
+/// gives [`NotANumber`].
+pub(super) fn json_number(value: &Value, missing: &[&str]) -> Result<Option<f64>, NotANumber> {
+    let not_a_number = || NotANumber {
+        found: describe(value),
+    };
     match value {
         Value::Null => Ok(None),
         Value::Number(n) => n
             .as_f64()
             .filter(|v| v.is_finite())
             .map(Some)
-            .ok_or_else(|| describe(value)),
+            .ok_or_else(not_a_number),
         Value::String(s) if missing.iter().any(|m| s.trim().eq_ignore_ascii_case(m)) => Ok(None),
-        Value::String(s) => parse_decimal(s).map(Some).ok_or_else(|| describe(value)),
-        _ => Err(describe(value)),
+        Value::String(s) => parse_decimal(s).map(Some).ok_or_else(not_a_number),
+        _ => Err(not_a_number()),
     }
 }
 
@@ -159,7 +171,12 @@ mod tests {
         assert_eq!(json_number(&json!(null), &[]), Ok(None));
         assert_eq!(json_number(&json!("NA"), &["NA"]), Ok(None));
         assert_eq!(json_number(&json!("na"), &["NA"]), Ok(None));
-        assert_eq!(json_number(&json!("NA"), &[]), Err("`\"NA\"`".to_string()));
+        assert_eq!(
+            json_number(&json!("NA"), &[]),
+            Err(NotANumber {
+                found: "`\"NA\"`".to_string()
+            })
+        );
         assert!(json_number(&json!(true), &[]).is_err());
         assert!(json_number(&json!([1]), &[]).is_err());
     }

@@ -210,8 +210,8 @@ fn parse_feature(
         if !SERIES_PREFIXES.iter().any(|p| field.starts_with(p)) {
             continue;
         }
-        let value = json_number(value, &[]).map_err(|found| {
-            FormatError::invalid(CONTEXT, field, location(), found, "a number or null")
+        let value = json_number(value, &[]).map_err(|e| {
+            FormatError::invalid(CONTEXT, field, location(), e.found, "a number or null")
         })?;
         if let Some(value) = value {
             points.push(ParsedPoint {

@@ -146,12 +146,12 @@ pub fn parse_current(body: &[u8]) -> Result<ScfiSnapshot, FormatError> {
                     published: Some(*date),
                 }),
                 Ok(None) => snapshot.not_published.push(format!("{series}@{date}")),
-                Err(found) => {
+                Err(e) => {
                     return Err(FormatError::invalid(
                         CONTEXT,
                         *field,
                         location(),
-                        found,
+                        e.found,
                         "a number or null",
                     ));
                 }

@@ -6,6 +6,7 @@ use std::io::Write;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::source_line;
+use crate::analysis::ccf::BestLag;
 use crate::analysis::lags::{Analysis, OosVerdict, PairReport};
 use crate::output::{Cell, Format, Table};
 use crate::report::chart::{Axis, CcfBar, CcfChart, Labels, LineChart, Series, SeriesStyle};
@@ -19,35 +20,57 @@ pub struct LagTables {
     pub summary: Table,
 }
 
-/// Columns of the summary section.
-pub const SUMMARY_COLUMNS: [&str; 26] = [
-    "pair",
-    "freq",
-    "transform",
-    "adjust",
-    "from",
-    "to",
-    "n_x",
-    "n_y",
-    "n",
-    "max_lag",
-    "ar_order",
+/// The columns of a best lag, in the stability and the summary tables.
+const BEST_LAG_COLUMNS: [&str; 6] = [
     "best_lag",
     "r",
     "ci_low",
     "ci_high",
     "p_adjusted",
     "significant",
-    "granger_order",
-    "granger_p",
-    "oos_model",
-    "oos_n",
-    "rmse_base",
-    "rmse_with_x",
-    "dm_p",
-    "oos_verdict",
-    "note",
 ];
+
+/// The cells of a best lag, under [`BEST_LAG_COLUMNS`].
+fn best_lag_cells(b: &BestLag) -> [Cell; 6] {
+    [
+        (b.lag as i64).into(),
+        b.r.into(),
+        b.ci_low.into(),
+        b.ci_high.into(),
+        b.p_adjusted.into(),
+        b.significant.into(),
+    ]
+}
+
+/// Columns of the summary section.
+fn summary_columns() -> Vec<&'static str> {
+    let mut columns = vec![
+        "pair",
+        "freq",
+        "transform",
+        "adjust",
+        "from",
+        "to",
+        "n_x",
+        "n_y",
+        "n",
+        "max_lag",
+        "ar_order",
+    ];
+    columns.extend(BEST_LAG_COLUMNS);
+    columns.extend([
+        "granger_order",
+        "granger_p",
+        "oos_model",
+        "oos_n",
+        "rmse_base",
+        "rmse_with_x",
+        "dm_p",
+        "oos_verdict",
+        "note",
+    ]);
+    columns
+}
 
 /// Build the tables. Rows of pairs without an analysis appear only in the summary.
 pub fn tables(reports: &[PairReport]) -> LagTables {
@@ -62,20 +85,13 @@ pub fn tables(reports: &[PairReport]) -> LagTables {
             "significant",
         ]),
         granger: Table::new(["pair", "order", "f", "df1", "df2", "p", "n"]),
-        stability: Table::new([
-            "pair",
-            "from",
-            "to",
-            "n",
-            "best_lag",
-            "r",
-            "ci_low",
-            "ci_high",
-            "p_adjusted",
-            "significant",
-            "note",
-        ]),
-        summary: Table::new(SUMMARY_COLUMNS),
+        stability: Table::new(
+            ["pair", "from", "to", "n"]
+                .into_iter()
+                .chain(BEST_LAG_COLUMNS)
+                .chain(["note"]),
+        ),
+        summary: Table::new(summary_columns()),
     };
     for rep in reports {
         let label = rep.label();
@@ -100,7 +116,7 @@ pub fn tables(reports: &[PairReport]) -> LagTables {
             Err(why) => {
                 notes.insert(0, why.to_string());
                 let mut row = head;
-                row.resize(SUMMARY_COLUMNS.len() - 1, Cell::Null);
+                row.resize(t.summary.columns.len() - 1, Cell::Null);
                 row.push(notes.join("; ").into());
                 t.summary.push(row);
                 continue;
@@ -145,17 +161,12 @@ pub fn tables(reports: &[PairReport]) -> LagTables {
                 w.overlap.into(),
             ];
             match &w.best {
-                Ok(b) => row.extend([
-                    (b.lag as i64).into(),
-                    b.r.into(),
-                    b.ci_low.into(),
-                    b.ci_high.into(),
-                    b.p_adjusted.into(),
-                    b.significant.into(),
-                    w.note.as_deref().into(),
-                ]),
+                Ok(b) => {
+                    row.extend(best_lag_cells(b));
+                    row.push(w.note.as_deref().into());
+                }
                 Err(why) => {
-                    row.extend(std::iter::repeat_n(Cell::Null, 6));
+                    row.extend(std::iter::repeat_n(Cell::Null, BEST_LAG_COLUMNS.len()));
                     row.push(why.to_string().into());
                 }
             }
@@ -164,19 +175,12 @@ pub fn tables(reports: &[PairReport]) -> LagTables {
         if let Some(n) = &analysis.stability.note {
             notes.push(format!("stability: {n}"));
         }
-        let b = &analysis.ccf.best;
         let g = analysis.granger_summary();
         let o = &analysis.oos;
         let mut row = head;
+        row.extend([rep.max_lag.into(), analysis.ccf.ar_order.into()]);
+        row.extend(best_lag_cells(&analysis.ccf.best));
         row.extend([
-            rep.max_lag.into(),
-            analysis.ccf.ar_order.into(),
-            (b.lag as i64).into(),
-            b.r.into(),
-            b.ci_low.into(),
-            b.ci_high.into(),
-            b.p_adjusted.into(),
-            b.significant.into(),
             analysis.granger_order.into(),
             g.map(|g| g.p_value).into(),
             o.model.as_str().into(),

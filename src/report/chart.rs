@@ -679,6 +679,25 @@ fn draw_band(chart: &mut Ctx<'_, '_>, xs_lo_hi: &[(f64, f64, f64)], fill: RGBCol
     Ok(())
 }
 
+/// The data range of the horizontal axis, `(start, end)`.
+fn x_span(chart: &Ctx<'_, '_>) -> (f64, f64) {
+    let r = chart.x_range();
+    (r.start, r.end)
+}
+
+/// The data range of the vertical axis, `(start, end)`.
+fn y_span(chart: &Ctx<'_, '_>) -> (f64, f64) {
+    let r = chart.y_range();
+    (r.start, r.end)
+}
+
+/// A thin horizontal line at zero across the whole plot.
+fn draw_zero_line(chart: &mut Ctx<'_, '_>, c: RGBColor) -> DrawResult {
+    let (x0, x1) = x_span(chart);
+    chart.draw_series(LineSeries::new([(x0, 0.0), (x1, 0.0)], c.stroke_width(1)))?;
+    Ok(())
+}
+
 /// A text annotation at a data coordinate, offset by `dx`, `dy` pixels.
 fn annotate(
     chart: &mut Ctx<'_, '_>,

@@ -8,7 +8,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
     Chart, ChartError, Frame, Labels, Marker, Scale, Swatch, annotate, col, colour, corner_note,
-    date_extent, day, draw_line, draw_markers, extent, format_short, item, num, pad, render,
+    date_extent, day, draw_line, draw_markers, draw_zero_line, extent, format_short, item, num,
+    pad, render, x_span, y_span,
 };
 use crate::output::{Cell, Table};
 
@@ -244,24 +245,14 @@ impl Chart for PnlChart {
             }
         );
         render(frame, |chart| {
-            let (y0, y1) = {
-                let r = chart.y_range();
-                (r.start, r.end)
-            };
+            let (y0, y1) = y_span(chart);
             chart.draw_series(dds.iter().map(|dd| {
                 let (a, b) = (day(dd.start), day(dd.end));
                 // A drawdown within one day still gets a visible sliver.
                 let b = if b - a < 1.0 { a + 1.0 } else { b };
                 Rectangle::new([(a, y0), (b, y1)], shade.filled())
             }))?;
-            let (x0, x1) = {
-                let r = chart.x_range();
-                (r.start, r.end)
-            };
-            chart.draw_series(LineSeries::new(
-                [(x0, 0.0), (x1, 0.0)],
-                colour::GREY.stroke_width(1),
-            ))?;
+            draw_zero_line(chart, colour::GREY)?;
             // Cumulative P&L moves at settlements: draw it as steps.
             let mut line: Vec<(f64, f64)> = Vec::with_capacity(pts.len() * 2);
             for &(d, v) in &pts {
@@ -367,10 +358,7 @@ impl Chart for SkillChart {
         }
         render(frame, |chart| {
             let h = 0.34;
-            let (xlo, xhi) = {
-                let r = chart.x_range();
-                (r.start, r.end)
-            };
+            let (xlo, xhi) = x_span(chart);
             let left = Pos::new(HPos::Left, VPos::Center);
             for (i, b) in self.bars.iter().enumerate() {
                 let yc = (n - 1 - i) as f64;
@@ -411,10 +399,7 @@ impl Chart for SkillChart {
                     annotate(chart, (0.0, yc), 6, 0, &text, left, colour::INK)?;
                 }
             }
-            let (y0, y1) = {
-                let r = chart.y_range();
-                (r.start, r.end)
-            };
+            let (y0, y1) = y_span(chart);
             chart.draw_series(LineSeries::new(
                 [(0.0, y0), (0.0, y1)],
                 colour::INK.stroke_width(2),

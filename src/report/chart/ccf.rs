@@ -5,8 +5,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    Chart, ChartError, Frame, Labels, Scale, Swatch, annotate, colour, extent, format_short, item,
-    num, render,
+    Chart, ChartError, Frame, Labels, Scale, Swatch, annotate, colour, draw_zero_line, extent,
+    format_short, item, num, render,
 };
 use crate::output::{Cell, Table};
 
@@ -131,14 +131,7 @@ impl Chart for CcfChart {
                 };
                 Rectangle::new([(k - w, 0.0), (k + w, b.r.clamp(-1.0, 1.0))], c.filled())
             }))?;
-            let (x0, x1) = {
-                let r = chart.x_range();
-                (r.start, r.end)
-            };
-            chart.draw_series(LineSeries::new(
-                [(x0, 0.0), (x1, 0.0)],
-                colour::INK.stroke_width(1),
-            ))?;
+            draw_zero_line(chart, colour::INK)?;
             if let Some(b) = best {
                 let up = b.r >= 0.0;
                 annotate(

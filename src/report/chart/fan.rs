@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
     Chart, ChartError, Frame, Labels, Marker, Scale, Swatch, annotate, col, colour, date_extent,
-    day, draw_band, draw_line, draw_markers, extent, item, num, pad, render,
+    day, draw_band, draw_line, draw_markers, extent, item, num, pad, render, y_span,
 };
 use crate::output::{Cell, Table};
 
@@ -167,10 +167,7 @@ impl Chart for FanChart {
                 colour::tint(blue, BAND_50),
             )?;
             if let Some(d) = self.as_of {
-                let (y0, y1) = {
-                    let r = chart.y_range();
-                    (r.start, r.end)
-                };
+                let (y0, y1) = y_span(chart);
                 let x = day(d);
                 chart.draw_series(DashedLineSeries::new(
                     [(x, y0), (x, y1)],

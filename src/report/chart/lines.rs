@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
     Chart, ChartError, Frame, Labels, Marker, Scale, Swatch, annotate, col, colour, date_extent,
-    day, draw_band, draw_line, draw_markers, extent, item, num, pad, render,
+    day, draw_band, draw_line, draw_markers, extent, item, num, pad, render, x_span,
 };
 use crate::output::{Cell, Table};
 
@@ -161,10 +161,7 @@ impl Chart for LineChart {
                     draw_band(chart, &pts, colour::tint(c, 0.25))?;
                 }
             }
-            let (x0, x1) = {
-                let r = chart.x_range();
-                (r.start, r.end)
-            };
+            let (x0, x1) = x_span(chart);
             for r in &refs {
                 chart.draw_series(DashedLineSeries::new(
                     [(x0, r.value), (x1, r.value)],

@@ -6,7 +6,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
     Chart, ChartError, Frame, Labels, Marker, Scale, Swatch, annotate, col, colour, corner_note,
-    draw_line, draw_markers, extent, item, num, render,
+    draw_line, draw_markers, extent, item, num, render, x_span,
 };
 use crate::output::{Cell, Table};
 
@@ -117,10 +117,7 @@ impl Chart for CdfChart {
         }
 
         render(frame, |chart| {
-            let (x0, _) = {
-                let r = chart.x_range();
-                (r.start, r.end)
-            };
+            let (x0, _) = x_span(chart);
             draw_line(chart, &curve, colour::BLUE.stroke_width(4), false)?;
             for (i, s) in strikes.iter().enumerate() {
                 chart.draw_series(DashedLineSeries::new(
