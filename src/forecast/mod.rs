@@ -207,8 +207,9 @@ pub enum ForecastError {
         freq: Frequency,
         reason: String,
     },
+    /// Not `source`: the message already ends with it (printed once, not twice).
     #[error("bad forecast request: {0}")]
-    Request(String),
+    Request(RequestError),
     /// Not `source`: the message already ends with it (printed once, not twice).
     #[error("bad forecast request: {0}")]
     Limit(crate::limits::WorkError),
@@ -226,6 +227,31 @@ pub enum ForecastError {
     Distribution(#[from] DistributionError),
     #[error(transparent)]
     Nowcast(#[from] NowcastError),
+}
+
+/// What is wrong with a forecast request (carried by [`ForecastError::Request`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum RequestError {
+    #[error("the horizon must be at least 1")]
+    NoHorizon,
+    #[error("at least one sample path is needed")]
+    NoPaths,
+    #[error("the horizon and the number of paths must be at least 1")]
+    NoHorizonOrPaths,
+    #[error("one prepared target per request")]
+    PreparedMismatch,
+    #[error("no targets")]
+    NoTargets,
+    #[error("joint forecasts need one horizon, as-of time, number of paths and seed")]
+    MixedJointSettings,
+    #[error("joint forecasts need targets of one frequency")]
+    MixedFrequency,
+}
+
+impl From<RequestError> for ForecastError {
+    fn from(e: RequestError) -> Self {
+        ForecastError::Request(e)
+    }
 }
 
 /// A model family: fits itself to training data known at the as-of time.
@@ -506,5 +532,34 @@ mod tests {
             Some(ModelKind::SeasonalNaive)
         );
         assert_eq!(ModelKind::parse("arima"), Some(ModelKind::Arima));
+    }
+
+    #[test]
+    fn a_bad_request_prints_its_cause_once() {
+        let cases = [
+            (RequestError::NoHorizon, "the horizon must be at least 1"),
+            (RequestError::NoPaths, "at least one sample path is needed"),
+            (
+                RequestError::NoHorizonOrPaths,
+                "the horizon and the number of paths must be at least 1",
+            ),
+            (
+                RequestError::PreparedMismatch,
+                "one prepared target per request",
+            ),
+            (RequestError::NoTargets, "no targets"),
+            (
+                RequestError::MixedJointSettings,
+                "joint forecasts need one horizon, as-of time, number of paths and seed",
+            ),
+            (
+                RequestError::MixedFrequency,
+                "joint forecasts need targets of one frequency",
+            ),
+        ];
+        for (e, cause) in cases {
+            let err = anyhow::Error::from(ForecastError::from(e));
+            assert_eq!(format!("{err:#}"), format!("bad forecast request: {cause}"));
+        }
     }
 }
