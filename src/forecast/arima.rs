@@ -44,8 +44,7 @@ use super::kalman::{
 use super::optim::nelder_mead;
 use super::regression::{Driver, DriverPath};
 use super::shocks::{ErrorPool, Shocks, normal_quantile, path_rngs};
-use super::{FitError, Fitted, Model, ModelKind, TrainingData};
-use crate::model::Period;
+use super::{FitError, Fitted, InSample, Model, ModelKind, TrainingData};
 
 const NAME: &str = "arima";
 
@@ -642,7 +641,8 @@ pub fn auto_fit(
 
 /// A fitted seasonal ARIMA.
 struct FittedArima {
-    origin: Period,
+    /// Origin and one-step errors.
+    in_sample: InSample,
     fit: ArimaFit,
     constant: Constant,
     ss: StateSpace,
@@ -653,7 +653,6 @@ struct FittedArima {
     len: usize,
     drivers: Vec<Driver>,
     paths: Vec<DriverPath>,
-    residuals: Vec<(Period, f64)>,
     /// Standardized one-step errors to draw from, if bootstrapping.
     pool: Option<ErrorPool>,
 }
@@ -756,7 +755,6 @@ fn fit_model(data: &TrainingData, bootstrap: bool) -> Result<FittedArima, FitErr
         .collect();
     Ok(FittedArima {
         pool,
-        origin: h.origin(),
         constant,
         state: out.state,
         cov: out.cov,
@@ -764,7 +762,10 @@ fn fit_model(data: &TrainingData, bootstrap: bool) -> Result<FittedArima, FitErr
         len: y.len(),
         drivers,
         paths,
-        residuals,
+        in_sample: InSample {
+            origin: h.origin(),
+            residuals,
+        },
         fit,
     })
 }
@@ -833,12 +834,8 @@ impl Fitted for FittedArima {
         s
     }
 
-    fn origin(&self) -> Period {
-        self.origin
-    }
-
-    fn residuals(&self) -> &[(Period, f64)] {
-        &self.residuals
+    fn in_sample(&self) -> &InSample {
+        &self.in_sample
     }
 
     fn simulate(&self, shocks: &Shocks, aux: &mut SimRng) -> Vec<f64> {
@@ -850,9 +847,7 @@ impl Fitted for FittedArima {
             .collect();
         let n = self.ss.n;
         let nc = usize::from(self.constant != Constant::None);
-        let periods: Vec<Period> = (1..=horizon as i64)
-            .map(|h| self.origin.offset(h))
-            .collect();
+        let periods = self.in_sample.ahead(horizon);
         let constant: Vec<f64> = (0..horizon)
             .map(|h| match self.constant {
                 Constant::None => 0.0,
@@ -897,6 +892,7 @@ mod tests {
     use super::*;
     use crate::forecast::History;
     use crate::model::Frequency;
+    use crate::model::Period;
     use rand::SeedableRng;
     use rand_distr::{Distribution, StandardNormal};
 

@@ -11,16 +11,15 @@ use crate::forecast::shocks::SimRng;
 
 use super::naive::MIN_ERRORS;
 use super::shocks::{ErrorPool, Shocks};
-use super::{FitError, Fitted, Model, ModelKind, TrainingData};
-use crate::model::Period;
+use super::{FitError, Fitted, InSample, Model, ModelKind, TrainingData};
 
 pub struct Climatology;
 
 struct FittedClimatology {
-    origin: Period,
+    /// Origin and one-step errors.
+    in_sample: InSample,
     /// Mean log value per seasonal slot.
     centre: Vec<f64>,
-    residuals: Vec<(Period, f64)>,
     pool: ErrorPool,
 }
 
@@ -62,13 +61,15 @@ impl Model for Climatology {
             });
         }
         Ok(Box::new(FittedClimatology {
-            origin: h.origin(),
             centre: slots
                 .iter()
                 .map(|s| s.iter().sum::<f64>() / s.len() as f64)
                 .collect(),
             pool: ErrorPool::new(residuals.iter().map(|r| r.1)),
-            residuals,
+            in_sample: InSample {
+                origin: h.origin(),
+                residuals,
+            },
         }))
     }
 }
@@ -78,18 +79,17 @@ impl Fitted for FittedClimatology {
         "climatology".into()
     }
 
-    fn origin(&self) -> Period {
-        self.origin
-    }
-
-    fn residuals(&self) -> &[(Period, f64)] {
-        &self.residuals
+    fn in_sample(&self) -> &InSample {
+        &self.in_sample
     }
 
     fn simulate(&self, shocks: &Shocks, _aux: &mut SimRng) -> Vec<f64> {
         let horizon = shocks.horizon();
-        let slots: Vec<usize> = (1..=horizon as i64)
-            .map(|h| super::history::season_of(self.origin.offset(h)))
+        let slots: Vec<usize> = self
+            .in_sample
+            .ahead(horizon)
+            .into_iter()
+            .map(super::history::season_of)
             .collect();
         let mut out = vec![0.0; shocks.n_paths() * horizon];
         for (p, row) in out.chunks_exact_mut(horizon).enumerate() {
@@ -106,6 +106,7 @@ mod tests {
     use super::*;
     use crate::forecast::History;
     use crate::model::Frequency;
+    use crate::model::Period;
     use rand::SeedableRng;
 
     #[test]

@@ -35,7 +35,7 @@ use crate::forecast::shocks::SimRng;
 
 use super::select::{QUANTILES, Scoring, tau};
 use super::shocks::Shocks;
-use super::{Candidate, Fitted, ModelKind};
+use super::{Candidate, Fitted, InSample, ModelKind};
 use crate::model::Period;
 
 /// The combination of one target at one as-of date.
@@ -89,34 +89,42 @@ impl Combination {
 pub struct Combined {
     parts: Vec<(ModelKind, f64, Arc<dyn Fitted>)>,
     comb: Combination,
-    residuals: Vec<(Period, f64)>,
+    /// The first part's origin and the weighted one-step errors.
+    in_sample: InSample,
 }
 
 impl Combined {
-    /// `parts`: (model, weight, fitted model), weights as in `comb`, all with one origin.
+    /// `parts`: (model, weight, fitted model), weights as in `comb`, all with one origin; at
+    /// least one part (the caller combines only what it could fit).
     pub fn new(parts: Vec<(ModelKind, f64, Arc<dyn Fitted>)>, comb: Combination) -> Combined {
+        let first = &parts
+            .first()
+            .expect("a combination has at least one part")
+            .2;
         // The combination's one-step errors: the weighted errors of the periods every part has.
         let mut residuals: Vec<(Period, f64)> = Vec::new();
-        if let Some((_, _, first)) = parts.first() {
-            for &(period, _) in first.residuals() {
-                let errs: Option<f64> = parts
-                    .iter()
-                    .map(|(_, w, f)| {
-                        f.residuals()
-                            .iter()
-                            .find(|(p, _)| *p == period)
-                            .map(|(_, e)| w * e)
-                    })
-                    .sum();
-                if let Some(e) = errs {
-                    residuals.push((period, e));
-                }
+        for &(period, _) in first.residuals() {
+            let errs: Option<f64> = parts
+                .iter()
+                .map(|(_, w, f)| {
+                    f.residuals()
+                        .iter()
+                        .find(|(p, _)| *p == period)
+                        .map(|(_, e)| w * e)
+                })
+                .sum();
+            if let Some(e) = errs {
+                residuals.push((period, e));
             }
         }
+        let in_sample = InSample {
+            origin: first.origin(),
+            residuals,
+        };
         Combined {
             parts,
             comb,
-            residuals,
+            in_sample,
         }
     }
 
@@ -136,12 +144,8 @@ impl Fitted for Combined {
         format!("combo[{}] x[{}]", parts.join(" + "), scale.join(","))
     }
 
-    fn origin(&self) -> Period {
-        self.parts[0].2.origin()
-    }
-
-    fn residuals(&self) -> &[(Period, f64)] {
-        &self.residuals
+    fn in_sample(&self) -> &InSample {
+        &self.in_sample
     }
 
     fn simulate(&self, shocks: &Shocks, aux: &mut SimRng) -> Vec<f64> {

@@ -51,7 +51,7 @@ use crate::forecast::shocks::SimRng;
 use super::naive::MIN_ERRORS;
 use super::optim::nelder_mead;
 use super::shocks::{ErrorPool, Shocks, normal_quantile};
-use super::{FitError, Fitted, Model, ModelKind, TrainingData};
+use super::{FitError, Fitted, InSample, Model, ModelKind, TrainingData};
 use crate::model::Period;
 
 pub struct Ets;
@@ -946,8 +946,8 @@ struct FittedEts {
     scale: Scale,
     sigma: f64,
     pool: Option<ErrorPool>,
-    origin: Period,
-    residuals: Vec<(Period, f64)>,
+    /// Origin and one-step errors.
+    in_sample: InSample,
 }
 
 impl Model for Ets {
@@ -1043,8 +1043,10 @@ pub fn fit_with(
         scale,
         sigma,
         pool,
-        origin: h.origin(),
-        residuals,
+        in_sample: InSample {
+            origin: h.origin(),
+            residuals,
+        },
     }))
 }
 
@@ -1092,12 +1094,8 @@ impl Fitted for FittedEts {
         }
     }
 
-    fn origin(&self) -> Period {
-        self.origin
-    }
-
-    fn residuals(&self) -> &[(Period, f64)] {
-        &self.residuals
+    fn in_sample(&self) -> &InSample {
+        &self.in_sample
     }
 
     fn simulate(&self, shocks: &Shocks, _aux: &mut SimRng) -> Vec<f64> {

@@ -20,8 +20,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::shocks::Shocks;
 use super::{
-    ForecastConfig, ForecastError, ModelChoice, ModelKind, Prepared, aux_rng, default_freq,
-    fit_target, nowcast, prepare, rngs,
+    ForecastConfig, ForecastError, ModelChoice, ModelKind, Prepared, RequestError, aux_rng,
+    default_freq, fit_target, nowcast, prepare, rngs,
 };
 use crate::analysis::score::{crps_sorted, interval_coverage, mape};
 use crate::model::{Frequency, Period};
@@ -107,9 +107,7 @@ pub fn evaluate(
     cfg: &ForecastConfig,
 ) -> Result<Evaluation, ForecastError> {
     if req.horizon == 0 || req.n_paths == 0 {
-        return Err(ForecastError::Request(
-            "the horizon and the number of paths must be at least 1".into(),
-        ));
+        return Err(RequestError::NoHorizonOrPaths.into());
     }
     let freq = match req.freq {
         Some(f) => f,

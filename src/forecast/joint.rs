@@ -7,7 +7,9 @@ use nalgebra::{DMatrix, SymmetricEigen};
 
 use super::pipeline::{FittedTarget, check_request, finish, fit_target, prepare, with_as_of};
 use super::shocks::{Shocks, normal_cdf, normal_quantile};
-use super::{Forecast, ForecastConfig, ForecastError, ForecastRequest, Prepared, aux_rng, rngs};
+use super::{
+    Forecast, ForecastConfig, ForecastError, ForecastRequest, Prepared, RequestError, aux_rng, rngs,
+};
 use crate::analysis::distribution::PredictiveDistribution;
 use crate::model::Period;
 use crate::store::Store;
@@ -70,21 +72,17 @@ pub fn forecast_joint_prepared(
     cfg: &ForecastConfig,
 ) -> Result<JointForecast, ForecastError> {
     if prepared.len() != reqs.len() {
-        return Err(ForecastError::Request(
-            "one prepared target per request".into(),
-        ));
+        return Err(RequestError::PreparedMismatch.into());
     }
     let Some(first) = reqs.first() else {
-        return Err(ForecastError::Request("no targets".into()));
+        return Err(RequestError::NoTargets.into());
     };
     for r in reqs {
         check_request(r)?;
         if (r.horizon, r.as_of, r.n_paths, r.seed)
             != (first.horizon, first.as_of, first.n_paths, first.seed)
         {
-            return Err(ForecastError::Request(
-                "joint forecasts need one horizon, as-of time, number of paths and seed".into(),
-            ));
+            return Err(RequestError::MixedJointSettings.into());
         }
     }
     let (horizon, n) = (first.horizon, first.n_paths);
@@ -95,9 +93,7 @@ pub fn forecast_joint_prepared(
                 .first()
                 .map_or(prepared.freq, |t: &FittedTarget| t.prepared.freq)
         {
-            return Err(ForecastError::Request(
-                "joint forecasts need targets of one frequency".into(),
-            ));
+            return Err(RequestError::MixedFrequency.into());
         }
         targets
             .push(fit_target(prepared, r.model, cfg, r.seed).map_err(|e| with_as_of(e, r.as_of))?);

@@ -22,8 +22,8 @@
 //!   chosen and fitted by [`fit_target`], paths drawn by [`forecast_fitted`]), re-exported here;
 //! - `joint.rs`: [`forecast_joint`], several targets' shocks tied by a Gaussian copula;
 //! - this file: the types and traits every part speaks ([`ModelKind`], [`Model`], [`Fitted`],
-//!   [`TrainingData`], [`Prepared`], [`ForecastRequest`], [`Forecast`], the errors), the memoised
-//!   fit of one model ([`fit_model`]) and the seeds of the random streams.
+//!   [`InSample`], [`TrainingData`], [`Prepared`], [`ForecastRequest`], [`Forecast`], the
+//!   errors), the memoised fit of one model ([`fit_model`]) and the seeds of the random streams.
 //!
 //! The result is a [`PredictiveDistribution`] (`crate::analysis::distribution`): `n_paths` joint
 //! paths over the horizons, horizon index 0 = one period after the origin.
@@ -207,8 +207,9 @@ pub enum ForecastError {
         freq: Frequency,
         reason: String,
     },
+    /// Not `source`: the message already ends with it (printed once, not twice).
     #[error("bad forecast request: {0}")]
-    Request(String),
+    Request(RequestError),
     /// Not `source`: the message already ends with it (printed once, not twice).
     #[error("bad forecast request: {0}")]
     Limit(crate::limits::WorkError),
@@ -228,6 +229,31 @@ pub enum ForecastError {
     Nowcast(#[from] NowcastError),
 }
 
+/// What is wrong with a forecast request (carried by [`ForecastError::Request`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum RequestError {
+    #[error("the horizon must be at least 1")]
+    NoHorizon,
+    #[error("at least one sample path is needed")]
+    NoPaths,
+    #[error("the horizon and the number of paths must be at least 1")]
+    NoHorizonOrPaths,
+    #[error("one prepared target per request")]
+    PreparedMismatch,
+    #[error("no targets")]
+    NoTargets,
+    #[error("joint forecasts need one horizon, as-of time, number of paths and seed")]
+    MixedJointSettings,
+    #[error("joint forecasts need targets of one frequency")]
+    MixedFrequency,
+}
+
+impl From<RequestError> for ForecastError {
+    fn from(e: RequestError) -> Self {
+        ForecastError::Request(e)
+    }
+}
+
 /// A model family: fits itself to training data known at the as-of time.
 pub trait Model {
     fn kind(&self) -> ModelKind;
@@ -240,15 +266,40 @@ pub trait Model {
 pub trait Fitted: Send + Sync {
     /// Name with the variant, e.g. `ets(A,Ad,A)`.
     fn describe(&self) -> String;
+    /// What every fitted model holds besides its parameters: origin and one-step errors.
+    fn in_sample(&self) -> &InSample;
     /// The last period of the training data.
-    fn origin(&self) -> Period;
+    fn origin(&self) -> Period {
+        self.in_sample().origin
+    }
     /// The one-step errors (log scale) by period, the same errors its simulation draws from;
     /// used to correlate the shocks of several targets in [`forecast_joint`].
-    fn residuals(&self) -> &[(Period, f64)];
+    fn residuals(&self) -> &[(Period, f64)] {
+        &self.in_sample().residuals
+    }
     /// Sample paths, path-major (`out[path * horizon + h]`, `h = 0` one period ahead), of the
     /// series' levels. Step `h` of path `p` takes its main error from `shocks.get(p, h)`;
     /// `aux` serves any other randomness (e.g. a driver's own future).
     fn simulate(&self, shocks: &Shocks, aux: &mut SimRng) -> Vec<f64>;
+}
+
+/// What a fitted model knows of its training data, whatever the family: the origin and the
+/// one-step errors ([`Fitted::in_sample`]). Each fitted model holds one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InSample {
+    /// The last period of the training data.
+    pub origin: Period,
+    /// The one-step errors (log scale) by period, the same errors the simulation draws from.
+    pub residuals: Vec<(Period, f64)>,
+}
+
+impl InSample {
+    /// The `horizon` periods after the origin (horizon index 0 = one period after it).
+    pub fn ahead(&self, horizon: usize) -> Vec<Period> {
+        (1..=horizon as i64)
+            .map(|h| self.origin.offset(h))
+            .collect()
+    }
 }
 
 /// What a model is fitted to: the target's history and its regression drivers, all as known at
@@ -481,5 +532,34 @@ mod tests {
             Some(ModelKind::SeasonalNaive)
         );
         assert_eq!(ModelKind::parse("arima"), Some(ModelKind::Arima));
+    }
+
+    #[test]
+    fn a_bad_request_prints_its_cause_once() {
+        let cases = [
+            (RequestError::NoHorizon, "the horizon must be at least 1"),
+            (RequestError::NoPaths, "at least one sample path is needed"),
+            (
+                RequestError::NoHorizonOrPaths,
+                "the horizon and the number of paths must be at least 1",
+            ),
+            (
+                RequestError::PreparedMismatch,
+                "one prepared target per request",
+            ),
+            (RequestError::NoTargets, "no targets"),
+            (
+                RequestError::MixedJointSettings,
+                "joint forecasts need one horizon, as-of time, number of paths and seed",
+            ),
+            (
+                RequestError::MixedFrequency,
+                "joint forecasts need targets of one frequency",
+            ),
+        ];
+        for (e, cause) in cases {
+            let err = anyhow::Error::from(ForecastError::from(e));
+            assert_eq!(format!("{err:#}"), format!("bad forecast request: {cause}"));
+        }
     }
 }

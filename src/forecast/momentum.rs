@@ -40,7 +40,7 @@ use super::shocks::{SimRng, normal_quantile};
 
 use super::naive::MIN_ERRORS;
 use super::shocks::Shocks;
-use super::{FitError, Fitted, History, Model, ModelKind, TrainingData};
+use super::{FitError, Fitted, History, InSample, Model, ModelKind, TrainingData};
 use crate::model::Period;
 
 /// Seasons of recent changes `φ` is estimated on.
@@ -66,12 +66,12 @@ pub fn trend_window(h: &History) -> usize {
 struct FittedMomentum {
     /// `None` for plain momentum, the drift `μ` for [`Trend`].
     drift: Option<f64>,
-    origin: Period,
+    /// Origin and one-step errors.
+    in_sample: InSample,
     last_log: f64,
     last_change: f64,
     phi: f64,
     sigma: f64,
-    residuals: Vec<(Period, f64)>,
 }
 
 impl Fitted for FittedMomentum {
@@ -85,12 +85,8 @@ impl Fitted for FittedMomentum {
         }
     }
 
-    fn origin(&self) -> Period {
-        self.origin
-    }
-
-    fn residuals(&self) -> &[(Period, f64)] {
-        &self.residuals
+    fn in_sample(&self) -> &InSample {
+        &self.in_sample
     }
 
     fn simulate(&self, shocks: &Shocks, _aux: &mut SimRng) -> Vec<f64> {
@@ -187,12 +183,14 @@ fn fit_walk(h: &History, with_drift: bool) -> Result<Box<dyn Fitted>, FitError> 
     })?;
     Ok(Box::new(FittedMomentum {
         drift,
-        origin: h.origin(),
         last_log,
         last_change: change(last).unwrap_or(mu),
         phi,
         sigma,
-        residuals,
+        in_sample: InSample {
+            origin: h.origin(),
+            residuals,
+        },
     }))
 }
 

@@ -11,7 +11,7 @@
 use crate::forecast::shocks::SimRng;
 
 use super::shocks::{ErrorPool, Shocks};
-use super::{FitError, Fitted, History, Model, ModelKind, TrainingData};
+use super::{FitError, Fitted, History, InSample, Model, ModelKind, TrainingData};
 use crate::model::Period;
 
 /// Fewest past errors a baseline's error distribution is built from.
@@ -37,12 +37,12 @@ fn lag_errors(h: &History, lag: usize) -> Vec<(Period, f64)> {
 
 struct FittedWalk {
     name: &'static str,
-    origin: Period,
+    /// Origin and one-step errors.
+    in_sample: InSample,
     /// Log values the path builds on: the last `lag` periods of the history (filled where they
     /// are gaps), oldest first.
     bases: Vec<f64>,
     lag: usize,
-    residuals: Vec<(Period, f64)>,
     pool: ErrorPool,
 }
 
@@ -51,12 +51,8 @@ impl Fitted for FittedWalk {
         self.name.to_string()
     }
 
-    fn origin(&self) -> Period {
-        self.origin
-    }
-
-    fn residuals(&self) -> &[(Period, f64)] {
-        &self.residuals
+    fn in_sample(&self) -> &InSample {
+        &self.in_sample
     }
 
     fn simulate(&self, shocks: &Shocks, _aux: &mut SimRng) -> Vec<f64> {
@@ -119,11 +115,13 @@ fn fit_walk(
         .collect::<Result<Vec<f64>, FitError>>()?;
     Ok(Box::new(FittedWalk {
         name,
-        origin: h.origin(),
         bases,
         lag,
         pool: ErrorPool::new(residuals.iter().map(|r| r.1)),
-        residuals,
+        in_sample: InSample {
+            origin: h.origin(),
+            residuals,
+        },
     }))
 }
 

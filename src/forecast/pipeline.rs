@@ -13,8 +13,9 @@ use chrono::{DateTime, Utc};
 use super::shocks::{Shocks, SimRng};
 use super::{
     Candidate, Driver, DriverTransform, FITS_CAPACITY, Fitted, Forecast, ForecastConfig,
-    ForecastError, ForecastRequest, History, ModelChoice, ModelKind, Prepared, Skipped,
-    TrainingData, combine, default_freq, fingerprint, fit_model, nowcast, partial, rngs, select,
+    ForecastError, ForecastRequest, History, ModelChoice, ModelKind, Prepared, RequestError,
+    Skipped, TrainingData, combine, default_freq, fingerprint, fit_model, nowcast, partial, rngs,
+    select,
 };
 use crate::analysis::distribution::PredictiveDistribution;
 use crate::model::{Frequency, Period};
@@ -362,14 +363,10 @@ fn fit_in_order(
 
 pub(super) fn check_request(req: &ForecastRequest) -> Result<(), ForecastError> {
     if req.horizon == 0 {
-        return Err(ForecastError::Request(
-            "the horizon must be at least 1".into(),
-        ));
+        return Err(RequestError::NoHorizon.into());
     }
     if req.n_paths == 0 {
-        return Err(ForecastError::Request(
-            "at least one sample path is needed".into(),
-        ));
+        return Err(RequestError::NoPaths.into());
     }
     // The documented limits (src/limits.rs): paths × horizon are held at once.
     crate::limits::check_work(req.horizon, req.n_paths).map_err(ForecastError::Limit)
@@ -423,9 +420,7 @@ pub fn forecast_fitted(
     seed: u64,
 ) -> Result<Forecast, ForecastError> {
     if horizon == 0 || n_paths == 0 {
-        return Err(ForecastError::Request(
-            "the horizon and the number of paths must be at least 1".into(),
-        ));
+        return Err(RequestError::NoHorizonOrPaths.into());
     }
     let (mut rng, mut aux) = rngs(seed);
     let shocks = Shocks::latin_hypercube(n_paths, horizon, &mut rng);

@@ -36,7 +36,7 @@ use rand_distr::{Distribution, StandardNormal};
 use super::config::DriverTransform;
 use super::history::{BREAKS, in_break, spring_festival_share_of};
 use super::shocks::{ErrorPool, Shocks};
-use super::{FitError, Fitted, Model, ModelKind, TrainingData};
+use super::{FitError, Fitted, InSample, Model, ModelKind, TrainingData};
 use crate::analysis::ar::ArModel;
 use crate::analysis::linalg::least_squares;
 use crate::model::{Frequency, Period};
@@ -213,7 +213,8 @@ impl DriverPath {
 }
 
 struct FittedRegression {
-    origin: Period,
+    /// Origin and one-step errors.
+    in_sample: InSample,
     m: usize,
     columns: Vec<Column>,
     coef: Vec<f64>,
@@ -223,7 +224,6 @@ struct FittedRegression {
     bases: Vec<f64>,
     /// Growth at the origin.
     g_last: f64,
-    residuals: Vec<(Period, f64)>,
     pool: ErrorPool,
 }
 
@@ -370,7 +370,6 @@ impl Model for Regression {
             None => base(n - 1)? - base(n - 1 - m)?,
         };
         Ok(Box::new(FittedRegression {
-            origin: h.origin(),
             m,
             columns,
             coef: fit.coef,
@@ -378,7 +377,10 @@ impl Model for Regression {
             paths,
             bases,
             g_last,
-            residuals,
+            in_sample: InSample {
+                origin: h.origin(),
+                residuals,
+            },
             pool,
         }))
     }
@@ -394,19 +396,13 @@ impl Fitted for FittedRegression {
         }
     }
 
-    fn origin(&self) -> Period {
-        self.origin
-    }
-
-    fn residuals(&self) -> &[(Period, f64)] {
-        &self.residuals
+    fn in_sample(&self) -> &InSample {
+        &self.in_sample
     }
 
     fn simulate(&self, shocks: &Shocks, aux: &mut SimRng) -> Vec<f64> {
         let horizon = shocks.horizon();
-        let periods: Vec<Period> = (1..=horizon as i64)
-            .map(|h| self.origin.offset(h))
-            .collect();
+        let periods = self.in_sample.ahead(horizon);
         // Calendar part of the equation per step, the same on every path.
         let calendar: Vec<f64> = periods
             .iter()

@@ -726,7 +726,6 @@ fn corner_note(chart: &mut Ctx<'_, '_>, text: &str) -> DrawResult {
     Ok(())
 }
 
-/// Finite min and max of an iterator of values (None if there are none).
 /// A cell for a table: a finite number, or empty.
 fn num(v: f64) -> crate::output::Cell {
     crate::output::Cell::from(v)

@@ -238,6 +238,7 @@ pub(super) fn date_ticks(
     (vec![lo, hi], "%Y")
 }
 
+/// Finite min and max of an iterator of values (None if there are none).
 pub(super) fn extent(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
     values
         .into_iter()
