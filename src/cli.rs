@@ -187,7 +187,7 @@ pub fn code_for(err: &anyhow::Error) -> Exit {
             };
         } else if cause.downcast_ref::<UsageError>().is_some()
             || cause
-                .downcast_ref::<crate::commands::data::EntryError>()
+                .downcast_ref::<crate::store::entry::EntryError>()
                 .is_some()
             || cause
                 .downcast_ref::<crate::markets::file::MarketsFileError>()

@@ -346,6 +346,23 @@ pub fn end_of_day(date: NaiveDate) -> DateTime<Utc> {
     start_of_day(date + Duration::days(1)) - Duration::nanoseconds(1)
 }
 
+/// `2023-06-15` (the end of that day, UTC) or an RFC 3339 timestamp.
+pub fn parse_as_of(s: &str) -> Result<DateTime<Utc>, BadTime> {
+    let t = s.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Ok(end_of_day(d));
+    }
+    DateTime::parse_from_rfc3339(t)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|_| BadTime(t.to_string()))
+}
+
+/// A time given on the command line (`--as-of`, `--known-at`) that is neither a date nor an
+/// RFC 3339 timestamp; it holds the text, trimmed.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("`{0}` is not a date (YYYY-MM-DD) or an RFC 3339 timestamp")]
+pub struct BadTime(pub String);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, ValueEnum};
 
@@ -11,7 +11,9 @@ use crate::analysis::lags::LagsConfig;
 use crate::config::{ConfigError, ConfigFile};
 use crate::forecast::ForecastConfig;
 use crate::ingest::settings::SourcesConfig;
-use crate::model::{Frequency, end_of_day};
+// The as-of parser lives with the time helpers it uses; the settings' callers name it here.
+use crate::model::Frequency;
+pub use crate::model::{BadTime, parse_as_of};
 use crate::output::Format;
 use crate::series::catalog::ReleaseLags;
 use crate::store::{DataDir, StoreLocation};
@@ -209,23 +211,6 @@ pub fn freq_arg(names: &'static [&'static str]) -> impl TypedValueParser<Value =
     PossibleValuesParser::new(names.iter().copied())
         .map(|name| Frequency::from_name(&name).expect("a possible value names a frequency"))
 }
-
-/// `2023-06-15` (the end of that day, UTC) or an RFC 3339 timestamp.
-pub fn parse_as_of(s: &str) -> Result<DateTime<Utc>, BadTime> {
-    let t = s.trim();
-    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        return Ok(end_of_day(d));
-    }
-    DateTime::parse_from_rfc3339(t)
-        .map(|d| d.with_timezone(&Utc))
-        .map_err(|_| BadTime(t.to_string()))
-}
-
-/// A time given on the command line (`--as-of`, `--known-at`) that is neither a date nor an
-/// RFC 3339 timestamp; it holds the text, trimmed.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a date (YYYY-MM-DD) or an RFC 3339 timestamp")]
-pub struct BadTime(pub String);
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {

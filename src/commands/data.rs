@@ -3,19 +3,18 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::Context;
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use chrono::Utc;
 use clap::{Args, Subcommand, ValueEnum};
 
 use crate::exit::{Exit, UsageError};
-use crate::model::{Frequency, Observation, Period, Precision, start_of_day};
+use crate::model::{Frequency, Precision};
 use crate::output::Table;
 use crate::present::data::list_table;
-use crate::series::catalog::{self, Implausible};
-use crate::settings::{BadTime, Settings, freq_arg, parse_as_of};
-use crate::store::csvfile::FieldError;
+use crate::series::catalog;
+use crate::settings::{Settings, freq_arg};
+use crate::store::entry::{Entry, revision_known_at};
 use crate::store::{Store, file};
 
 #[derive(Debug, Subcommand)]
@@ -177,13 +176,21 @@ pub fn check(settings: &Settings, out: &mut dyn Write) -> anyhow::Result<Exit> {
 
 /// `data add SERIES PERIOD VALUE`: append one hand-entered figure to the store, atomically.
 pub fn add(settings: &Settings, args: &AddArgs) -> anyhow::Result<Exit> {
-    let mut obs = parse_entry(settings, args)?;
+    let entry = Entry {
+        series: &args.series,
+        period: &args.period,
+        value: &args.value,
+        precision: Precision::from(args.precision),
+        source: &args.source,
+        known_at: args.known_at.as_deref(),
+    };
+    let now = Utc::now();
+    let mut obs = entry.check(&settings.location.lags, now)?;
     // The same lock as `fetch`: two writers appending at once would lose one's rows.
     let dir = &settings.store_dir;
     let _lock = crate::fsutil::RunLock::acquire(dir)?;
     // Refuse to append to a store that does not load: the user should see its problems first.
     let store = Store::open(&settings.location)?;
-    let now = Utc::now();
     let revision_of = store
         .view(&args.series, now)?
         .points
@@ -236,152 +243,6 @@ pub fn add(settings: &Settings, args: &AddArgs) -> anyhow::Result<Exit> {
         obs.known_at.to_rfc3339(),
     );
     Ok(Exit::Ok)
-}
-
-/// Why a hand-entered figure (`data add`) is refused: a mistake in the command's arguments
-/// (exit code 2). A cause from a lower layer is part of the message, not a source: printed once.
-#[derive(Debug, thiserror::Error)]
-pub enum EntryError {
-    #[error("unknown series `{0}` (see `portcast data list`)")]
-    UnknownSeries(String),
-    #[error("`{0}` is computed from the PortWatch port series; add to those instead")]
-    Computed(String),
-    #[error("period: {error} (`{series}` is keyed by {freq})")]
-    Period {
-        error: FieldError,
-        series: String,
-        freq: Frequency,
-    },
-    #[error("value: {0}")]
-    Value(FieldError),
-    #[error("value: empty")]
-    EmptyValue,
-    #[error("value: `{series}` counts {unit} and cannot be negative")]
-    Negative { series: String, unit: String },
-    #[error("value: {0}")]
-    Implausible(Implausible),
-    #[error("source: must be one line")]
-    SourceLines,
-    #[error(transparent)]
-    KnownAt(#[from] BadTime),
-    #[error("--known-at {} is in the future", .0.to_rfc3339())]
-    Future(DateTime<Utc>),
-    #[error(
-        "--known-at {} is before the last day of the period {period} ({})",
-        known_at.to_rfc3339(),
-        period.end()
-    )]
-    BeforePeriodEnd {
-        known_at: DateTime<Utc>,
-        period: Period,
-    },
-    #[error(
-        "the period {period} is not over (its last day is {}): no figure for it is published yet",
-        period.end()
-    )]
-    NotOver { period: Period },
-    #[error(
-        "{series} {period}: a revision must be known after the figure it revises (known at {}); \
-         --known-at {} is not later",
-        latest.to_rfc3339_opts(SecondsFormat::AutoSi, true),
-        known_at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
-    )]
-    RevisionNotLater {
-        series: String,
-        period: Period,
-        latest: DateTime<Utc>,
-        known_at: DateTime<Utc>,
-    },
-}
-
-/// When a revision of `obs`'s period, last known at `latest`, becomes known: the explicit
-/// `--known-at` (`given`, already parsed into `obs.known_at`) if it is after `latest`, refused
-/// otherwise; by default the time of entry in whole seconds (or a millisecond after `latest`,
-/// should that be later).
-fn revision_known_at(
-    given: bool,
-    obs: &Observation,
-    latest: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<DateTime<Utc>, EntryError> {
-    if given {
-        if obs.known_at <= latest {
-            return Err(EntryError::RevisionNotLater {
-                series: obs.series.to_string(),
-                period: obs.period,
-                latest,
-                known_at: obs.known_at,
-            });
-        }
-        return Ok(obs.known_at);
-    }
-    let whole = chrono::DurationRound::duration_trunc(now, Duration::seconds(1)).unwrap_or(now);
-    Ok(whole.max(latest + Duration::milliseconds(1)))
-}
-
-fn parse_entry(settings: &Settings, args: &AddArgs) -> Result<Observation, EntryError> {
-    let spec = catalog::spec(&args.series)
-        .ok_or_else(|| EntryError::UnknownSeries(args.series.clone()))?;
-    if matches!(spec.id.as_str(), "shanghai_calls" | "shanghai_calls_all") {
-        return Err(EntryError::Computed(spec.id.clone()));
-    }
-    let period =
-        crate::store::csvfile::parse_period(&args.period, spec.period).map_err(|error| {
-            EntryError::Period {
-                error,
-                series: spec.id.clone(),
-                freq: spec.period,
-            }
-        })?;
-    let value = crate::store::csvfile::parse_number(&args.value)
-        .map_err(EntryError::Value)?
-        .ok_or(EntryError::EmptyValue)?;
-    if spec.count && value < 0.0 {
-        return Err(EntryError::Negative {
-            series: spec.id.clone(),
-            unit: spec.unit.clone(),
-        });
-    }
-    spec.check_plausible(value)
-        .map_err(EntryError::Implausible)?;
-    if args.source.contains(['\n', '\r']) {
-        return Err(EntryError::SourceLines);
-    }
-    let now = Utc::now();
-    let known_at = match &args.known_at {
-        Some(s) => parse_as_of(s).map(|t| {
-            // A date means "published that day": the start of it, like the snapshot's figures.
-            if s.trim().len() == 10 {
-                start_of_day(t.date_naive())
-            } else {
-                t
-            }
-        })?,
-        None => {
-            let release =
-                start_of_day(period.end() + Duration::days(settings.location.lags.lag_days(&spec)));
-            release.min(now)
-        }
-    };
-    if known_at > now {
-        return Err(EntryError::Future(known_at));
-    }
-    // Nothing is published before its period's last day: a figure is never known earlier.
-    if known_at < start_of_day(period.end()) {
-        return Err(match &args.known_at {
-            Some(_) => EntryError::BeforePeriodEnd { known_at, period },
-            None => EntryError::NotOver { period },
-        });
-    }
-    Ok(Observation {
-        series: Arc::from(spec.id.as_str()),
-        period,
-        value,
-        unit: Arc::from(spec.unit.as_str()),
-        precision: Precision::from(args.precision),
-        source: Arc::from(args.source.trim()),
-        known_at,
-    })
 }
 
 /// `data export`: the store's vintage table (every stored figure with `known_at`, revisions

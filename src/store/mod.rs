@@ -9,6 +9,7 @@
 
 pub mod bundle;
 pub mod csvfile;
+pub mod entry;
 pub mod file;
 pub mod vintage;
 
