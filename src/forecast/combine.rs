@@ -274,6 +274,13 @@ pub fn fit(scoring: &Scoring, ranking: &[Candidate]) -> Combination {
 /// `Σ_m w_m q_m` quantile by quantile.
 fn combine_quantiles(q: &[Vec<f64>], w: &[f64]) -> Vec<f64> {
     let mut out = vec![0.0; QUANTILES];
+    combine_into(q, w, &mut out);
+    out
+}
+
+/// [`combine_quantiles`] into `out` (zeroed first), without allocating.
+fn combine_into(q: &[Vec<f64>], w: &[f64], out: &mut [f64]) {
+    out.fill(0.0);
     for (qm, wm) in q.iter().zip(w) {
         if *wm == 0.0 {
             continue;
@@ -282,15 +289,25 @@ fn combine_quantiles(q: &[Vec<f64>], w: &[f64]) -> Vec<f64> {
             *o += wm * v;
         }
     }
-    out
 }
 
-/// CRPS of quantiles `q` (at [`tau`]) against the value `y`, by the quantile (pinball) form
-/// `CRPS ≈ (2 / Q) Σ_i ρ_τi(y − q_i)`.
+/// [`tau`]`(i)` for every quantile index, computed once (at compile time).
+const TAUS: [f64; QUANTILES] = {
+    let mut t = [0.0; QUANTILES];
+    let mut i = 0;
+    while i < QUANTILES {
+        t[i] = tau(i);
+        i += 1;
+    }
+    t
+};
+
+/// CRPS of quantiles `q` (at [`tau`], so `QUANTILES` of them) against the value `y`, by the
+/// quantile (pinball) form `CRPS ≈ (2 / Q) Σ_i ρ_τi(y − q_i)`.
 pub fn quantile_crps(q: &[f64], y: f64) -> f64 {
+    debug_assert_eq!(q.len(), QUANTILES);
     let mut s = 0.0;
-    for (i, qi) in q.iter().enumerate() {
-        let t = tau(i);
+    for (qi, t) in q.iter().zip(&TAUS) {
         s += if y < *qi {
             (1.0 - t) * (qi - y)
         } else {
@@ -307,17 +324,23 @@ fn stack(rows: &[Row], start: &[f64]) -> Vec<f64> {
     let mut w = start.to_vec();
     let mut best = (f64::INFINITY, w.clone());
     let mut grad = vec![0.0; k];
+    let mut qc = [0.0; QUANTILES];
+    let mut d = [0.0; QUANTILES];
     for t in 0..ITERATIONS {
         grad.iter_mut().for_each(|g| *g = 0.0);
         let mut loss = 0.0;
         for r in rows {
-            let qc = combine_quantiles(&r.q, &w);
+            combine_into(&r.q, &w, &mut qc);
             loss += quantile_crps(&qc, 1.0);
-            for (i, qi) in qc.iter().enumerate() {
-                // d pinball / d q_i = 1{y < q_i} − τ_i (y = 1 after scaling).
-                let d = if 1.0 < *qi { 1.0 } else { 0.0 } - tau(i);
-                for (g, qm) in grad.iter_mut().zip(&r.q) {
-                    *g += d * qm[i];
+            // d pinball / d q_i = 1{y < q_i} − τ_i (y = 1 after scaling).
+            for ((di, qi), tau) in d.iter_mut().zip(&qc).zip(&TAUS) {
+                *di = if 1.0 < *qi { 1.0 } else { 0.0 } - tau;
+            }
+            // Model by model: each gradient sums its terms in the same order as quantile by
+            // quantile would, so the result is the same to the last bit.
+            for (g, qm) in grad.iter_mut().zip(&r.q) {
+                for (di, v) in d.iter().zip(qm) {
+                    *g += di * v;
                 }
             }
         }
@@ -377,13 +400,25 @@ fn dispersion(combined: &[(usize, Vec<f64>)]) -> Vec<f64> {
 /// around their median, by golden-section search on log s (the loss is convex in s).
 fn best_scale(logs: &[&Vec<f64>]) -> f64 {
     let medians: Vec<f64> = logs.iter().map(|q| median_of_quantiles(q)).collect();
+    // Each quantile's distance from its median, computed once for every evaluation.
+    let spread: Vec<[f64; QUANTILES]> = logs
+        .iter()
+        .zip(&medians)
+        .map(|(q, m)| {
+            let mut d = [0.0; QUANTILES];
+            for (d, v) in d.iter_mut().zip(q.iter()) {
+                *d = v - m;
+            }
+            d
+        })
+        .collect();
     let loss = |ls: f64| {
         let s = ls.exp();
         let mut total = 0.0;
-        let mut buf = vec![0.0; QUANTILES];
-        for (q, m) in logs.iter().zip(&medians) {
-            for (b, v) in buf.iter_mut().zip(q.iter()) {
-                *b = m + s * (v - m);
+        let mut buf = [0.0; QUANTILES];
+        for (d, m) in spread.iter().zip(&medians) {
+            for (b, d) in buf.iter_mut().zip(d) {
+                *b = m + s * d;
             }
             total += quantile_crps(&buf, 0.0);
         }

@@ -215,7 +215,7 @@ pub struct State {
 }
 
 /// `(q, ŷ)` of the next period at seasonal slot `slot`.
-#[inline]
+#[inline(always)]
 fn predict(spec: &Spec, p: &Params, st: &State, slot: usize) -> (f64, f64) {
     let q = match spec.trend {
         TrendType::None => st.level,
@@ -231,7 +231,7 @@ fn predict(spec: &Spec, p: &Params, st: &State, slot: usize) -> (f64, f64) {
 }
 
 /// Move the states by observation `y` (the error-correction form, see the module docs).
-#[inline]
+#[inline(always)]
 fn update(spec: &Spec, p: &Params, st: &mut State, slot: usize, q: f64, y: f64) {
     let deseasonalised = match spec.season {
         SeasonType::None => y,
@@ -279,6 +279,10 @@ impl Pass {
 /// Run from `init` (the states before grid index `start`) to the end of `y`. `None` when a
 /// forecast a multiplicative model divides by, or whose logarithm it takes, is not positive.
 /// `errors` receives `(grid index, ŷ, y)` of observed periods when given.
+///
+/// The likelihood evaluations of a fit are almost all of an ETS fit's time, so the loop is
+/// compiled once per member of the family ([`run_member`]): the component types are constants
+/// there and the branches on them vanish. The arithmetic is the same in every member.
 fn run(
     spec: &Spec,
     p: &Params,
@@ -286,13 +290,52 @@ fn run(
     y: &[Option<f64>],
     start: usize,
     m: usize,
+    errors: Option<&mut Vec<(usize, f64, f64)>>,
+) -> Option<Pass> {
+    use ErrorType as E;
+    use SeasonType as S;
+    use TrendType as T;
+    macro_rules! member {
+        ($($e:ident $t:ident $s:ident),* $(,)?) => {
+            match (spec.error, spec.trend, spec.season) {
+                $((E::$e, T::$t, S::$s) => run_member::<
+                    { E::$e as u8 }, { T::$t as u8 }, { S::$s as u8 }
+                >(p, init, y, start, m, errors),)*
+            }
+        };
+    }
+    member!(
+        Add None None, Add None Add, Add None Mul,
+        Add Add None, Add Add Add, Add Add Mul,
+        Add Damped None, Add Damped Add, Add Damped Mul,
+        Mul None None, Mul None Add, Mul None Mul,
+        Mul Add None, Mul Add Add, Mul Add Mul,
+        Mul Damped None, Mul Damped Add, Mul Damped Mul,
+    )
+}
+
+/// [`run`] for the member whose error, trend and season types have the discriminants `E`, `T`
+/// and `S`.
+fn run_member<const E: u8, const T: u8, const S: u8>(
+    p: &Params,
+    init: &State,
+    y: &[Option<f64>],
+    start: usize,
+    m: usize,
     mut errors: Option<&mut Vec<(usize, f64, f64)>>,
 ) -> Option<Pass> {
+    let spec = Spec {
+        error: [ErrorType::Add, ErrorType::Mul][E as usize],
+        trend: [TrendType::None, TrendType::Add, TrendType::Damped][T as usize],
+        season: [SeasonType::None, SeasonType::Add, SeasonType::Mul][S as usize],
+    };
+    let spec = &spec;
     let mut st = init.clone();
     let (mut sse, mut sum_log, mut n) = (0.0, 0.0, 0usize);
     let multiplicative = spec.error == ErrorType::Mul || spec.season == SeasonType::Mul;
+    // The seasonal slot `slot_of(t, m)`, advanced instead of divided for at every step.
+    let mut slot = slot_of(start, m);
     for (t, v) in y.iter().enumerate().skip(start) {
-        let slot = slot_of(t, m);
         let (q, yhat) = predict(spec, p, &st, slot);
         if multiplicative && !(yhat > 0.0 && q > 0.0) {
             return None;
@@ -316,6 +359,12 @@ fn run(
             None => yhat,
         };
         update(spec, p, &mut st, slot, q, obs);
+        if m > 1 {
+            slot += 1;
+            if slot == m {
+                slot = 0;
+            }
+        }
     }
     (sse.is_finite() && n > 0).then_some(Pass {
         sse,

@@ -192,15 +192,22 @@ impl DriverPath {
         })
     }
 
+    /// The value at driver period `p` when it is known (carried forward over a gap), the same
+    /// on every path; `None` after the last known period.
+    pub(super) fn known_value(&self, p: Period) -> Option<f64> {
+        (p <= self.last).then(|| {
+            self.known
+                .range(..=p)
+                .next_back()
+                .map_or(f64::NAN, |(_, v)| *v)
+        })
+    }
+
     /// The value at driver period `p` on this path: known, carried forward over a gap, or
     /// simulated (`sim` holds this path's simulated values after `last`, extended on demand).
     pub(super) fn value(&self, p: Period, sim: &mut Vec<f64>, aux: &mut SimRng) -> f64 {
-        if p <= self.last {
-            return self
-                .known
-                .range(..=p)
-                .next_back()
-                .map_or(f64::NAN, |(_, v)| *v);
+        if let Some(v) = self.known_value(p) {
+            return v;
         }
         let steps = self.last.steps_to(&p) as usize;
         while sim.len() < steps {
@@ -419,6 +426,13 @@ impl Fitted for FittedRegression {
             .iter()
             .map(|d| periods.iter().map(|&t| d.period_for(t)).collect())
             .collect();
+        // A driver value already known at a step is the same on every path: looked up once.
+        let known: Vec<Vec<Option<f64>>> = self
+            .paths
+            .iter()
+            .zip(&driver_periods)
+            .map(|(path, ps)| ps.iter().map(|&p| path.known_value(p)).collect())
+            .collect();
         let mut out = vec![0.0; shocks.n_paths() * horizon];
         let mut logs = vec![0.0; horizon];
         let mut sims: Vec<Vec<f64>> = vec![Vec::new(); self.drivers.len()];
@@ -431,9 +445,12 @@ impl Fitted for FittedRegression {
                 for (&col, b) in self.columns.iter().zip(&self.coef) {
                     g += b * match col {
                         Column::GrowthLag => g_prev,
-                        Column::Driver(k) => {
-                            self.paths[k].value(driver_periods[k][h], &mut sims[k], &mut rng)
-                        }
+                        Column::Driver(k) => match known[k][h] {
+                            Some(v) => v,
+                            None => {
+                                self.paths[k].value(driver_periods[k][h], &mut sims[k], &mut rng)
+                            }
+                        },
                         _ => 0.0,
                     };
                 }

@@ -32,7 +32,7 @@ use crate::analysis::score::crps_sorted;
 pub const QUANTILES: usize = 40;
 
 /// The level `τ_i` of quantile `i` of [`StepForecast::q`].
-pub fn tau(i: usize) -> f64 {
+pub const fn tau(i: usize) -> f64 {
     (i as f64 + 0.5) / QUANTILES as f64
 }
 
