@@ -177,9 +177,13 @@ impl History {
                 _ => None,
             })
             .collect();
-        let interpolate = |series: &[Option<f64>], t: usize| -> Option<f64> {
-            let before = (0..t).rev().find_map(|i| series[i].map(|v| (i, v)));
-            let after = (t + 1..series.len()).find_map(|i| series[i].map(|v| (i, v)));
+        // The nearest value on either side of every position, found in one pass each way (a
+        // scan per gap would be quadratic in a long gap).
+        let growth_near = Neighbours::of(&growth);
+        let observed_near = Neighbours::of(&observed);
+        let interpolate = |series: &[Option<f64>], near: &Neighbours, t: usize| -> Option<f64> {
+            let before = near.before[t].map(|i| (i, series[i].expect("an observed position")));
+            let after = near.after[t].map(|j| (j, series[j].expect("an observed position")));
             match (before, after) {
                 (Some((i, a)), Some((j, b))) => Some(a + (b - a) * (t - i) as f64 / (j - i) as f64),
                 (Some((_, a)), None) => Some(a),
@@ -194,15 +198,47 @@ impl History {
             let seasonal = (t >= m)
                 .then(|| logs[t - m])
                 .flatten()
-                .and_then(|base| interpolate(&growth, t).map(|g| base + g));
+                .and_then(|base| interpolate(&growth, &growth_near, t).map(|g| base + g));
             logs[t] = seasonal.or_else(|| {
                 // Only real observations on either side: a filled value never feeds another fill
                 // by interpolation.
-                let before = (0..t).rev().any(|i| observed[i].is_some());
-                before.then(|| interpolate(&observed, t)).flatten()
+                let before = observed_near.before[t].is_some();
+                before
+                    .then(|| interpolate(&observed, &observed_near, t))
+                    .flatten()
             });
         }
         logs
+    }
+}
+
+/// For every position of a series with gaps, the nearest position before and after it that
+/// holds a value.
+struct Neighbours {
+    before: Vec<Option<usize>>,
+    after: Vec<Option<usize>>,
+}
+
+impl Neighbours {
+    fn of(series: &[Option<f64>]) -> Neighbours {
+        let n = series.len();
+        let mut before = vec![None; n];
+        let mut last = None;
+        for (t, v) in series.iter().enumerate() {
+            before[t] = last;
+            if v.is_some() {
+                last = Some(t);
+            }
+        }
+        let mut after = vec![None; n];
+        let mut next = None;
+        for (t, v) in series.iter().enumerate().rev() {
+            after[t] = next;
+            if v.is_some() {
+                next = Some(t);
+            }
+        }
+        Neighbours { before, after }
     }
 }
 
@@ -221,21 +257,45 @@ pub fn season_of(p: Period) -> usize {
 pub fn spring_festival_share_of(p: Period) -> f64 {
     match p {
         Period::Month { year, month } => spring_festival_share(year, month).unwrap_or(0.0),
-        Period::Week { .. } | Period::Day(_) => {
-            let (start, end) = (p.start(), p.end());
-            let window = SPRING_FESTIVAL_WINDOW;
-            let days: i64 = (start.year() - 1..=end.year() + 1)
-                .filter_map(cny_date)
-                .map(|cny| {
-                    let from = cny - Duration::days(window.days_before().into());
-                    let to = cny + Duration::days(window.days_after().into());
-                    overlap_days(start, end, from, to)
-                })
-                .sum();
-            days as f64 / f64::from(window.days())
-        }
+        Period::Week { .. } | Period::Day(_) => SHARES.with(|memo| {
+            if let Some(v) = memo.borrow().get(&p) {
+                return *v;
+            }
+            let v = window_share(p);
+            let mut memo = memo.borrow_mut();
+            if memo.len() >= SHARES_CAPACITY {
+                memo.clear();
+            }
+            memo.insert(p, v);
+            v
+        }),
         Period::Year(_) => 1.0,
     }
+}
+
+thread_local! {
+    /// [`window_share`] of the weeks and days asked for on this thread: every regression fit
+    /// asks for each period of its history again.
+    static SHARES: std::cell::RefCell<std::collections::HashMap<Period, f64>> =
+        Default::default();
+}
+
+/// Entries kept before [`SHARES`] is cleared (the calendar spans 61 years: ~3,200 weeks).
+const SHARES_CAPACITY: usize = 8_192;
+
+/// The share of the Spring Festival window in a week or a day, from the calendar.
+fn window_share(p: Period) -> f64 {
+    let (start, end) = (p.start(), p.end());
+    let window = SPRING_FESTIVAL_WINDOW;
+    let days: i64 = (start.year() - 1..=end.year() + 1)
+        .filter_map(cny_date)
+        .map(|cny| {
+            let from = cny - Duration::days(window.days_before().into());
+            let to = cny + Duration::days(window.days_after().into());
+            overlap_days(start, end, from, to)
+        })
+        .sum();
+    days as f64 / f64::from(window.days())
 }
 
 fn overlap_days(a0: NaiveDate, a1: NaiveDate, b0: NaiveDate, b1: NaiveDate) -> i64 {

@@ -235,9 +235,9 @@ struct FittedRegression {
 }
 
 /// The deterministic part of a column at period `t` (calendar columns), or `None` for columns
-/// that depend on data.
-fn calendar_value(col: Column, t: Period, m: usize) -> Option<f64> {
-    let prev = t.offset(-(m as i64));
+/// that depend on data; `prev` is the period a season before `t` (`t.offset(-m)`, computed once
+/// per period by the caller).
+fn calendar_value(col: Column, t: Period, prev: Period) -> Option<f64> {
     match col {
         Column::Const => Some(1.0),
         Column::Cny => Some(spring_festival_share_of(t) - spring_festival_share_of(prev)),
@@ -276,6 +276,7 @@ impl Model for Regression {
                 continue;
             };
             let p = h.period(t);
+            let prev = p.offset(-(m as i64));
             let mut row = Vec::with_capacity(columns.len());
             let mut complete = true;
             for &col in &columns {
@@ -284,7 +285,7 @@ impl Model for Regression {
                     Column::Driver(k) => {
                         transformed[k].get(&data.drivers[k].period_for(p)).copied()
                     }
-                    other => calendar_value(other, p, m),
+                    other => calendar_value(other, p, prev),
                 };
                 match v {
                     Some(v) => row.push(v),
@@ -417,7 +418,9 @@ impl Fitted for FittedRegression {
                 self.columns
                     .iter()
                     .zip(&self.coef)
-                    .filter_map(|(&c, b)| calendar_value(c, t, self.m).map(|v| v * b))
+                    .filter_map(|(&c, b)| {
+                        calendar_value(c, t, t.offset(-(self.m as i64))).map(|v| v * b)
+                    })
                     .sum()
             })
             .collect();
