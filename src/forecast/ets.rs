@@ -447,15 +447,18 @@ pub fn roots_inside_unit_circle(coef: &[f64]) -> bool {
     let mut a: Vec<f64> = (0..=d)
         .map(|j| coef[d - j] / coef[d] * R.powi(-(j as i32)))
         .collect();
+    // Each step's polynomial from the previous one, in a second buffer (no allocation per step).
+    let mut next = vec![0.0; d + 1];
     for i in (1..=d).rev() {
         let k = a[i];
         if k.is_nan() || k.abs() >= 1.0 {
             return false;
         }
         let denom = 1.0 - k * k;
-        let prev: Vec<f64> = (0..i).map(|j| (a[j] - k * a[i - j]) / denom).collect();
-        a.truncate(i);
-        a.copy_from_slice(&prev);
+        for (j, n) in next[..i].iter_mut().enumerate() {
+            *n = (a[j] - k * a[i - j]) / denom;
+        }
+        std::mem::swap(&mut a, &mut next);
     }
     true
 }
