@@ -481,7 +481,17 @@ const FITS_CAPACITY: usize = 20_000;
 
 /// `kind` fitted to `data`, memoised.
 pub fn fit_model(kind: ModelKind, data: &TrainingData) -> Result<Arc<dyn Fitted>, FitError> {
-    let key = fingerprint(&(kind, data));
+    fit_model_keyed(kind, data, fingerprint(data))
+}
+
+/// [`fit_model`] with `data`'s [`fingerprint`] already computed: a caller fitting several models
+/// to the same data hashes it once (hashing a long history is a large part of a cheap fit).
+pub fn fit_model_keyed(
+    kind: ModelKind,
+    data: &TrainingData,
+    data_key: u128,
+) -> Result<Arc<dyn Fitted>, FitError> {
+    let key = fingerprint(&(kind, data_key));
     if let Some(hit) = FITS.lock().expect("fit memo").get(&key) {
         return hit.clone();
     }

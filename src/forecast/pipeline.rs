@@ -14,8 +14,8 @@ use super::shocks::{Shocks, SimRng};
 use super::{
     Candidate, Driver, DriverTransform, FITS_CAPACITY, Fitted, Forecast, ForecastConfig,
     ForecastError, ForecastRequest, History, ModelChoice, ModelKind, Prepared, RequestError,
-    Skipped, TrainingData, combine, default_freq, fingerprint, fit_model, nowcast, partial, rngs,
-    select,
+    Skipped, TrainingData, combine, default_freq, fingerprint, fit_model, fit_model_keyed, nowcast,
+    partial, rngs, select,
 };
 use crate::analysis::distribution::PredictiveDistribution;
 use crate::model::{Frequency, Period};
@@ -241,14 +241,15 @@ pub fn fit_target(
 ) -> Result<FittedTarget, ForecastError> {
     let mut skipped = Vec::new();
     if choice == ModelChoice::Auto {
-        let (mut comb, selection) = combination(&prepared.data, prepared.freq, cfg, seed);
+        let data_key = fingerprint(&prepared.data);
+        let (mut comb, selection) = combination(&prepared.data, data_key, prepared.freq, cfg, seed);
         let mut parts: Vec<(ModelKind, f64, Arc<dyn Fitted>)> = Vec::new();
         loop {
             let failed = comb.weights.iter().find_map(|&(kind, w)| {
                 if parts.iter().any(|p| p.0 == kind) {
                     return None;
                 }
-                match fit_model(kind, &prepared.data) {
+                match fit_model_keyed(kind, &prepared.data, data_key) {
                     Ok(f) => {
                         parts.push((kind, w, f));
                         None
@@ -300,9 +301,11 @@ type CombinationMemo = HashMap<u128, (combine::Combination, Vec<Candidate>)>;
 static COMBINATIONS: LazyLock<Mutex<CombinationMemo>> = LazyLock::new(Default::default);
 
 /// The combination of a target (weights, calibration) and the ranking of its models: a pure
-/// function of the training data, the selection settings and the seed, memoised.
+/// function of the training data (whose [`fingerprint`] is `data_key`), the selection settings
+/// and the seed, memoised.
 fn combination(
     data: &TrainingData,
+    data_key: u128,
     freq: Frequency,
     cfg: &ForecastConfig,
     seed: u64,
@@ -313,7 +316,7 @@ fn combination(
         cfg.selection_paths(),
     );
     let models = cfg.auto_models(freq);
-    let key = fingerprint(&(data, freq, &models, horizon, origins, paths, seed));
+    let key = fingerprint(&(data_key, freq, &models, horizon, origins, paths, seed));
     if let Some(hit) = COMBINATIONS.lock().expect("combination memo").get(&key) {
         return hit.clone();
     }

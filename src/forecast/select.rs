@@ -196,7 +196,8 @@ fn origin_scores(
     // every as-of date that scores it.
     let origin_day = train.history.origin().start().num_days_from_ce() as u64;
     let seed_o = seed ^ (origin_day.wrapping_add(1)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    let key = fingerprint(&(train, models, n_paths, seed_o));
+    let data_key = fingerprint(train);
+    let key = fingerprint(&(data_key, models, n_paths, seed_o));
     let bits: Vec<Option<u64>> = actual.iter().map(|v| v.map(f64::to_bits)).collect();
     if let Some(hit) = MEMO
         .lock()
@@ -207,7 +208,7 @@ fn origin_scores(
         return hit;
     }
     let entry = OriginEntry {
-        scores: score_origin(train, models, actual, n_paths, seed_o),
+        scores: score_origin(train, data_key, models, actual, n_paths, seed_o),
         actual: bits,
     };
     let scores = entry.scores.clone();
@@ -231,6 +232,7 @@ fn origin_scores(
 /// each step with a value: per model, the CRPS and quantiles per step.
 fn score_origin(
     train: &TrainingData,
+    data_key: u128,
     models: &[ModelKind],
     actual: &[Option<f64>],
     n_paths: usize,
@@ -246,7 +248,7 @@ fn score_origin(
             if !models.contains(kind) {
                 return None;
             }
-            let fitted = super::fit_model(*kind, train).ok()?;
+            let fitted = super::fit_model_keyed(*kind, train, data_key).ok()?;
             let mut aux = aux_rng(seed_o, 0);
             let paths = fitted.simulate(&shocks, &mut aux);
             let per_step = actual
