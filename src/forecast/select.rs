@@ -324,8 +324,9 @@ mod tests {
             let train = data.prefix(o + 1).expect("prefix");
             let actual = &data.history.values()[o + 1..o + 9];
             let all = &ModelKind::ALL;
-            let long = score_origin(&train, all, actual, 200, 7).models;
-            let short = score_origin(&train, all, &actual[..3], 200, 7).models;
+            let key = fingerprint(&train);
+            let long = score_origin(&train, key, all, actual, 200, 7).models;
+            let short = score_origin(&train, key, all, &actual[..3], 200, 7).models;
             assert_eq!(long.len(), ModelKind::ALL.len());
             for (kind, (l, s)) in ModelKind::ALL.iter().zip(long.iter().zip(&short)) {
                 match (l, s) {
