@@ -226,6 +226,8 @@ fn css_fit(o: &Orders, data: &Design, common_start: usize) -> (Vec<f64>, f64, us
         .collect();
     let first = o.n_diff();
     let objective = |z: &[f64]| {
+        #[cfg(test)]
+        CSS_PASSES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let c = coefs_from_free(o, z);
         let (phi, theta) = c.expand(o.m);
         let start = first + phi.len();
@@ -271,6 +273,10 @@ fn css_fit(o: &Orders, data: &Design, common_start: usize) -> (Vec<f64>, f64, us
     let (sigma2, count) = objective(&x);
     (x, sigma2, count)
 }
+
+/// Conditional-sum-of-squares passes run (tests only: the timing harness's cost measure).
+#[cfg(test)]
+static CSS_PASSES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Fit one order by exact maximum likelihood. `None` when the likelihood cannot be evaluated.
 pub fn fit_orders(o: &Orders, data: &Design, effort: Effort) -> Option<ArimaFit> {
@@ -1252,6 +1258,59 @@ mod tests {
                 t.elapsed()
             );
         }
+    }
+
+    /// The cost of automatic fits on three windows of LA TEU (48, 96 and 144 months): filter
+    /// and conditional-sum-of-squares passes per round (build-independent) and the elapsed time
+    /// of `PORTCAST_ARIMA_ROUNDS` rounds (default 20); the chosen orders and AICc, to check that
+    /// a speed-up changes nothing.
+    #[test]
+    #[ignore = "prints a measurement; run with --ignored --nocapture"]
+    fn auto_fit_timing() {
+        use std::sync::atomic::Ordering;
+        let rounds: usize = std::env::var("PORTCAST_ARIMA_ROUNDS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(20);
+        let windows = [
+            la_log_teu((2016, 1), (2019, 12)),
+            la_log_teu((2016, 1), (2023, 12)),
+            la_log_teu((2012, 1), (2023, 12)),
+        ];
+        let passes = |ys: &[Vec<Option<f64>>]| {
+            let (f0, c0) = (
+                super::super::kalman::FILTER_PASSES.load(Ordering::Relaxed),
+                CSS_PASSES.load(Ordering::Relaxed),
+            );
+            for y in ys {
+                let (fit, c) = auto_fit(y, &[], 12, Effort::FAST).expect("fits");
+                println!(
+                    "  {} months: {:?} const={c} aicc={:.12} llf={:.12} coefs={:?}",
+                    y.len(),
+                    fit.orders,
+                    fit.aicc,
+                    fit.llf,
+                    fit.coefs.flat()
+                );
+            }
+            (
+                super::super::kalman::FILTER_PASSES.load(Ordering::Relaxed) - f0,
+                CSS_PASSES.load(Ordering::Relaxed) - c0,
+            )
+        };
+        let (f, c) = passes(&windows);
+        println!("per round: {f} filter passes, {c} CSS passes");
+        let t = std::time::Instant::now();
+        for _ in 0..rounds {
+            for y in &windows {
+                std::hint::black_box(auto_fit(y, &[], 12, Effort::FAST));
+            }
+        }
+        println!(
+            "{rounds} rounds: {:?} ({:?} per round)",
+            t.elapsed(),
+            t.elapsed() / rounds as u32
+        );
     }
 
     /// Rolling-origin CRPS (log scale) of Gaussian errors against the smoothed bootstrap of
