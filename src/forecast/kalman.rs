@@ -240,15 +240,22 @@ impl StateSpace {
         rows.extend((0..n).filter(|&i| self.t[i].iter().any(|&(j, _)| mask[j])));
         out.fill(0.0);
         for &i in rows.iter() {
+            // Every row in `rows` has an active entry: the first one sets the row (`0 + x = x`),
+            // the others add to it.
             let dst = &mut tmp[i * n..(i + 1) * n];
-            for &c in active {
-                dst[c] = 0.0;
-            }
+            let mut first = true;
             for &(j, v) in &self.t[i] {
                 if mask[j] {
                     let src = &p[j * n..(j + 1) * n];
-                    for &c in active {
-                        dst[c] += v * src[c];
+                    if first {
+                        for &c in active {
+                            dst[c] = v * src[c];
+                        }
+                        first = false;
+                    } else {
+                        for &c in active {
+                            dst[c] += v * src[c];
+                        }
                     }
                 }
             }
