@@ -312,6 +312,20 @@ impl StateSpace {
     }
 }
 
+/// The stationary covariance of a pure moving average: `T` is the shift, `(Tᵏ R)_i = R_{i+k}`,
+/// and the sum is finite.
+fn moving_average_cov(rsel: &[f64], r: usize) -> Vec<f64> {
+    let mut p = vec![0.0; r * r];
+    for i in 0..r {
+        for j in i..r {
+            let v: f64 = (0..r - j).map(|k| rsel[i + k] * rsel[j + k]).sum();
+            p[i * r + j] = v;
+            p[j * r + i] = v;
+        }
+    }
+    p
+}
+
 /// The stationary covariance of the Harvey-form ARMA states (unit shock variance): the solution
 /// of `P = T P Tᵀ + R Rᵀ`.
 ///
@@ -323,16 +337,7 @@ impl StateSpace {
 /// seasonal AR term).
 fn stationary_cov(phi: &[f64], rsel: &[f64], r: usize) -> Vec<f64> {
     if phi.iter().all(|f| *f == 0.0) {
-        // Pure moving average: T is the shift, `(Tᵏ R)_i = R_{i+k}`, and the sum is finite.
-        let mut p = vec![0.0; r * r];
-        for i in 0..r {
-            for j in i..r {
-                let v: f64 = (0..r - j).map(|k| rsel[i + k] * rsel[j + k]).sum();
-                p[i * r + j] = v;
-                p[j * r + i] = v;
-            }
-        }
-        return p;
+        return moving_average_cov(rsel, r);
     }
     let f = |i: usize| phi.get(i).copied().unwrap_or(0.0);
     // x_l − Σ_s [φ_s φ_{l+s} x_0 + φ_s x_{l+s+1} + φ_{l+s} x_{s+1}] = Σ_s R_s R_{l+s}.
@@ -613,14 +618,6 @@ pub fn filter(
         }
         if diffuse {
             nonzero_rows(&pstar, n, &mut active);
-            ss.predict_cov_active(
-                &pstar,
-                &active,
-                &mut mask,
-                &mut rows,
-                &mut tmp,
-                &mut scratch,
-            );
         } else {
             // States whose variance vanished (known exactly) leave the active set; their rows
             // and columns are cleared so that round-off does not accumulate.
@@ -628,15 +625,15 @@ pub fn filter(
             let cut = ACTIVE_TOL * max_diag;
             active.clear();
             active.extend((0..n).filter(|&i| pstar[i * n + i] > cut));
-            ss.predict_cov_active(
-                &pstar,
-                &active,
-                &mut mask,
-                &mut rows,
-                &mut tmp,
-                &mut scratch,
-            );
         }
+        ss.predict_cov_active(
+            &pstar,
+            &active,
+            &mut mask,
+            &mut rows,
+            &mut tmp,
+            &mut scratch,
+        );
         std::mem::swap(&mut pstar, &mut scratch);
         ss.add_rrt(&mut pstar);
         // Converged: the predicted covariance repeats after a full update + prediction step.
@@ -753,16 +750,7 @@ mod tests {
     /// The doubling algorithm (the implementation before the linear solve): a reference.
     fn stationary_cov_doubling(phi: &[f64], rsel: &[f64], r: usize) -> Vec<f64> {
         if phi.iter().all(|f| *f == 0.0) {
-            // Pure moving average: T is the shift, `(Tᵏ R)_i = R_{i+k}`, and the sum is finite.
-            let mut p = vec![0.0; r * r];
-            for i in 0..r {
-                for j in i..r {
-                    let v: f64 = (0..r - j).map(|k| rsel[i + k] * rsel[j + k]).sum();
-                    p[i * r + j] = v;
-                    p[j * r + i] = v;
-                }
-            }
-            return p;
+            return moving_average_cov(rsel, r);
         }
         let mut a = vec![0.0; r * r];
         for i in 0..r {
@@ -823,27 +811,17 @@ mod tests {
     /// The linear-system solution equals the doubling algorithm's on seasonal ARMA models.
     #[test]
     fn stationary_cov_matches_doubling() {
+        let seasonal = Coefs {
+            ar: vec![0.75],
+            ma: vec![-0.3],
+            sar: vec![-0.51],
+            sma: vec![-0.9],
+        }
+        .expand(12);
         let cases = [
             (vec![0.8], vec![]),
             (vec![0.7229, 0.0, 0.0], vec![-0.5, 0.2]),
-            (
-                Coefs {
-                    ar: vec![0.75],
-                    ma: vec![-0.3],
-                    sar: vec![-0.51],
-                    sma: vec![-0.9],
-                }
-                .expand(12)
-                .0,
-                Coefs {
-                    ar: vec![0.75],
-                    ma: vec![-0.3],
-                    sar: vec![-0.51],
-                    sma: vec![-0.9],
-                }
-                .expand(12)
-                .1,
-            ),
+            seasonal,
             (vec![1.2, -0.5, 0.1], vec![0.4, 0.3, -0.2]),
             (vec![0.0; 11].into_iter().chain([0.97]).collect(), vec![]),
         ];
