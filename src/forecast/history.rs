@@ -181,10 +181,8 @@ impl History {
         // scan per gap would be quadratic in a long gap).
         let growth_near = Neighbours::of(&growth);
         let observed_near = Neighbours::of(&observed);
-        let interpolate = |series: &[Option<f64>], near: &Neighbours, t: usize| -> Option<f64> {
-            let before = near.before[t].map(|i| (i, series[i].expect("an observed position")));
-            let after = near.after[t].map(|j| (j, series[j].expect("an observed position")));
-            match (before, after) {
+        let interpolate = |near: &Neighbours, t: usize| -> Option<f64> {
+            match (near.before[t], near.after[t]) {
                 (Some((i, a)), Some((j, b))) => Some(a + (b - a) * (t - i) as f64 / (j - i) as f64),
                 (Some((_, a)), None) => Some(a),
                 (None, Some((_, b))) => Some(b),
@@ -198,14 +196,12 @@ impl History {
             let seasonal = (t >= m)
                 .then(|| logs[t - m])
                 .flatten()
-                .and_then(|base| interpolate(&growth, &growth_near, t).map(|g| base + g));
+                .and_then(|base| interpolate(&growth_near, t).map(|g| base + g));
             logs[t] = seasonal.or_else(|| {
                 // Only real observations on either side: a filled value never feeds another fill
                 // by interpolation.
                 let before = observed_near.before[t].is_some();
-                before
-                    .then(|| interpolate(&observed, &observed_near, t))
-                    .flatten()
+                before.then(|| interpolate(&observed_near, t)).flatten()
             });
         }
         logs
@@ -213,10 +209,10 @@ impl History {
 }
 
 /// For every position of a series with gaps, the nearest position before and after it that
-/// holds a value.
+/// holds a value, with that value.
 struct Neighbours {
-    before: Vec<Option<usize>>,
-    after: Vec<Option<usize>>,
+    before: Vec<Option<(usize, f64)>>,
+    after: Vec<Option<(usize, f64)>>,
 }
 
 impl Neighbours {
@@ -226,16 +222,16 @@ impl Neighbours {
         let mut last = None;
         for (t, v) in series.iter().enumerate() {
             before[t] = last;
-            if v.is_some() {
-                last = Some(t);
+            if let Some(v) = v {
+                last = Some((t, *v));
             }
         }
         let mut after = vec![None; n];
         let mut next = None;
         for (t, v) in series.iter().enumerate().rev() {
             after[t] = next;
-            if v.is_some() {
-                next = Some(t);
+            if let Some(v) = v {
+                next = Some((t, *v));
             }
         }
         Neighbours { before, after }
