@@ -751,3 +751,48 @@ fn a_within_market_is_never_cheaper_than_a_month_it_contains() {
         }
     }
 }
+
+/// `[forecast] exclude` per frequency, from the command line: `{ month = ["trend"] }` puts ARIMA
+/// in the monthly combination (and only there: the weekly one keeps its default), and a table
+/// with a misspelt frequency is refused with the file and line.
+#[test]
+fn exclude_per_frequency_reaches_the_monthly_combination_only() {
+    let store = tempfile::tempdir().unwrap();
+    let cfg = store.path().join("portcast.toml");
+    let model_of = |extra: &[&str]| -> String {
+        let mut args = vec!["--as-of", "2022-08-31", "--horizon", "1"];
+        args.extend_from_slice(extra);
+        let out = forecast_csv(store.path(), &args);
+        let (header, rows) = csv_rows(&out);
+        let col = header.iter().position(|c| c == "model").unwrap();
+        rows[0][col].clone()
+    };
+    let monthly = ["--series", "la_teu", "--freq", "month"];
+    let weekly = ["--series", "scfi", "--freq", "week"];
+    let default_month = model_of(&monthly);
+    let default_week = model_of(&weekly);
+    assert!(!default_month.contains("arima("), "{default_month}");
+
+    fs::write(&cfg, "[forecast]\nexclude = { month = [\"trend\"] }\n").unwrap();
+    let c = cfg.to_str().unwrap();
+    let month = model_of(&[&monthly[..], &["--config", c]].concat());
+    assert!(
+        month.starts_with("combo[") && month.contains("arima("),
+        "{month}"
+    );
+    assert!(!month.contains("trend("), "{month}");
+    assert_eq!(
+        model_of(&[&weekly[..], &["--config", c]].concat()),
+        default_week
+    );
+
+    fs::write(&cfg, "[forecast]\nexclude = { monthly = [] }\n").unwrap();
+    let (code, _, err) = run(portcast(store.path())
+        .args(["forecast", "--series", "la_teu", "--config"])
+        .arg(&cfg));
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains("portcast.toml") && err.contains("line 2") && err.contains("per frequency"),
+        "{err}"
+    );
+}
