@@ -42,10 +42,10 @@ pub struct ForecastConfig {
     /// ARIMA is left out for speed (README, `portcast forecast`): in the monthly combinations
     /// (`exclude = { month = ["trend"] }`) it lowers the combined CRPS by 1.2–2.0% on the LA
     /// development window and 3.5–5.1% on the bench's LA task (Shanghai calls: +0.1–0.4% on the
-    /// development window, up to +1.6% on the bench), and
-    /// makes `portcast run --offline` take 1.7–1.8× the wall time: its stepwise fits are redone
-    /// at every scoring origin, and on LA's gappy grid every filter step is a full covariance
-    /// update. In the weekly combinations it changed nothing on the weekly development window.
+    /// development window, up to +1.6% on the bench), and makes `portcast run --offline` take
+    /// 1.7–1.8× the wall time: its stepwise fits are redone at every scoring origin, and on LA's
+    /// gappy grid every filter step is a full covariance update. In the weekly combinations it
+    /// changed nothing on the weekly development window.
     /// Trend on monthly targets: on the monthly development windows (`benches/dev-eval.sh`) it
     /// changed the combined CRPS by −1% to +2% whatever its drift window (3, 6 or 12 months), a
     /// cost at three months ahead on both; on weekly freight rates it is what follows a boom.
