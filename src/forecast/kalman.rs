@@ -357,9 +357,14 @@ fn stationary_cov(phi: &[f64], rsel: &[f64], r: usize) -> Vec<f64> {
             x[l] += rsel[s] * rsel[l + s];
         }
     }
-    if !solve_in_place(&mut a, &mut x, r) {
+    // LU with partial pivoting (nalgebra); `None` when the system is singular.
+    let Some(x) = nalgebra::DMatrix::from_row_slice(r, r, &a)
+        .lu()
+        .solve(&nalgebra::DVector::from_vec(x))
+    else {
         return vec![f64::NAN; r * r];
-    }
+    };
+    let x = x.as_slice();
     let c = |i: usize, l: usize| {
         let xi = |k: usize| x.get(k).copied().unwrap_or(0.0);
         f(i) * f(l) * x[0] + f(i) * xi(l + 1) + f(l) * xi(i + 1) + rsel[i] * rsel[l]
@@ -381,44 +386,6 @@ fn stationary_cov(phi: &[f64], rsel: &[f64], r: usize) -> Vec<f64> {
         p.fill(f64::NAN);
     }
     p
-}
-
-/// Solve `A x = b` in place (`a` row-major `n × n`, overwritten; `b` becomes `x`) by Gaussian
-/// elimination with partial pivoting. `false` when `A` is singular.
-fn solve_in_place(a: &mut [f64], b: &mut [f64], n: usize) -> bool {
-    for col in 0..n {
-        let piv = (col..n)
-            .max_by(|&i, &j| a[i * n + col].abs().total_cmp(&a[j * n + col].abs()))
-            .unwrap_or(col);
-        let pv = a[piv * n + col];
-        if pv == 0.0 || !pv.is_finite() {
-            return false;
-        }
-        if piv != col {
-            for k in 0..n {
-                a.swap(piv * n + k, col * n + k);
-            }
-            b.swap(piv, col);
-        }
-        for i in col + 1..n {
-            let m = a[i * n + col] / pv;
-            if m == 0.0 {
-                continue;
-            }
-            for k in col..n {
-                a[i * n + k] -= m * a[col * n + k];
-            }
-            b[i] -= m * b[col];
-        }
-    }
-    for i in (0..n).rev() {
-        let mut s = b[i];
-        for k in i + 1..n {
-            s -= a[i * n + k] * b[k];
-        }
-        b[i] = s / a[i * n + i];
-    }
-    true
 }
 
 /// What one pass of the filter over data columns (target and regressors) yields.
