@@ -1,11 +1,12 @@
 //! A whole backtest: the markets of a file replayed over a window of past as-of dates
-//! ([`engine::replay`] per market and date, dates split over worker threads and joined in date
+//! ([`engine::replay`] per market and date, dates shared out over worker threads and joined in date
 //! order), then evaluated per strategy ([`evaluate::evaluate`]); the window by default, and the
 //! short window of `portcast run`'s summary; the scores of all markets pooled.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use rayon::prelude::*;
 
 use super::engine::{self, Replay, Sources};
 use super::evaluate::{self, Scores, Strategy, Trade, Variant};
@@ -128,9 +129,9 @@ pub fn run_backtest_on(
 /// forecasts at the date (memoised per series, grid and as-of time), and the memo starts
 /// empty at each date. Each (series, grid, as-of) is asked for by the markets in file order,
 /// as a market-by-market replay would, so the paths and the results are the same. Dates are
-/// independent of each other, so they are split into contiguous runs replayed on parallel
-/// threads (one per core) and joined back in date order: the result does not depend on the
-/// number of threads.
+/// independent of each other, so each date is a task on a pool of `workers` threads (one per
+/// core), and the results are joined back in date order: they do not depend on the number of
+/// threads or on which thread replayed which date.
 fn replay_all(
     store: &Store,
     spec: &ForecastSpec,
@@ -166,20 +167,17 @@ fn replay_all(
         }
         Ok::<_, StoreError>(steps)
     };
-    let chunk_len = dates.len().div_ceil(workers).max(1);
     let chunks: Vec<Result<Vec<(usize, Replay)>, _>> = if workers <= 1 {
         vec![replay_dates(&dates)]
     } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = dates
-                .chunks(chunk_len)
-                .map(|chunk| scope.spawn(move || replay_dates(chunk)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("backtest worker panicked"))
-                .collect()
-        })
+        // One date per task on a pool of `workers` threads: a thread that finishes its dates
+        // takes over some of another's (the dates' costs differ a lot: a weekly market's
+        // dates need new weekly fits), and `collect` keeps the date order.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(workers)
+            .build()
+            .expect("a thread pool");
+        pool.install(|| dates.par_chunks(1).map(&replay_dates).collect())
     };
     let mut replays: Vec<(Market, Replay)> = markets
         .iter()
