@@ -1,7 +1,7 @@
 //! A whole backtest: the markets of a file replayed over a window of past as-of dates
-//! ([`engine::replay`] per market and date, dates shared out over worker threads and joined in date
-//! order), then evaluated per strategy ([`evaluate::evaluate`]); the window by default, and the
-//! short window of `portcast run`'s summary; the scores of all markets pooled.
+//! ([`engine::replay`] per market and date, dates shared out over worker threads and joined in
+//! date order), then evaluated per strategy ([`evaluate::evaluate`]); the window by default, and
+//! the short window of `portcast run`'s summary; the scores of all markets pooled.
 
 use std::collections::BTreeMap;
 
