@@ -7,7 +7,8 @@
 //! `Δ^i u_{t−1}` (`i < d`), then, when `D = 1`, the `m` states `Δ^d u_{t−1}, …, Δ^d u_{t−m}`, then the
 //! `r = max(p + mP, q + mQ + 1)` states of the ARMA part in Harvey's form. The differencing
 //! states get an **exact diffuse** initialisation (Koopman 1997; `P_∞ = I` on them), the ARMA
-//! states their stationary covariance (the discrete Lyapunov equation, solved by doubling).
+//! states their stationary covariance (the discrete Lyapunov equation, reduced to one
+//! `r × r` linear system: [`stationary_cov`]).
 //! The log-likelihood is statsmodels' with `use_exact_diffuse=True`, `loglikelihood_burn = 0`:
 //! a diffuse step contributes `−½ log(2π F_∞)`, every other observed step the usual Gaussian
 //! term. A missing observation skips the update step and costs nothing else.
