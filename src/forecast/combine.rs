@@ -25,9 +25,12 @@
 //! **Calibration.** The combined distribution's dispersion is then fitted on the same origins,
 //! step by step: a factor `s_h` that stretches (s > 1) or narrows (s < 1) the log distribution of
 //! step `h` around its median, `log x ↦ m + s_h (log x − m)`, chosen to minimise the mean CRPS of
-//! the log forecast, shrunk towards the factor pooled over steps and that towards 1 by the number
-//! of origins (`SHRINK_ORIGINS`). Steps beyond those scored use the last factor. A stretch around
-//! the median keeps every path's rank, so joint paths stay joint.
+//! the log forecast, shrunk towards the factor pooled over steps and that towards 1 by the
+//! effective number of scored rows against `SHRINK_ORIGINS`. The errors `h` steps ahead of
+//! consecutive origins overlap in `h − 1` periods, so a row of step `h` counts as `1/h` of an
+//! independent one: the factors of the longer steps, estimated from fewer independent errors, lean
+//! more on the pooled factor. Steps beyond those scored use the last factor. A stretch around the
+//! median keeps every path's rank, so joint paths stay joint.
 
 use std::sync::Arc;
 
@@ -375,11 +378,14 @@ fn dispersion(combined: &[(usize, Vec<f64>)]) -> Vec<f64> {
         return vec![1.0];
     };
     let all: Vec<&Vec<f64>> = logs.iter().map(|(_, q)| q).collect();
-    let shrink = |s: f64, n: usize, toward: f64| {
-        let a = n as f64 / (n as f64 + SHRINK_ORIGINS);
+    let shrink = |s: f64, n: f64, toward: f64| {
+        let a = n / (n + SHRINK_ORIGINS);
         (a * s.ln() + (1.0 - a) * toward.ln()).exp()
     };
-    let pooled = shrink(best_scale(&all), all.len(), 1.0);
+    // Rows of step h (0-based) overlap their neighbours in h periods: 1/(h + 1) of a row each.
+    let effective = |h: usize| 1.0 / (h + 1) as f64;
+    let n_all: f64 = logs.iter().map(|(h, _)| effective(*h)).sum();
+    let pooled = shrink(best_scale(&all), n_all, 1.0);
     (0..steps)
         .map(|h| {
             let at: Vec<&Vec<f64>> = logs
@@ -390,7 +396,7 @@ fn dispersion(combined: &[(usize, Vec<f64>)]) -> Vec<f64> {
             if at.is_empty() {
                 pooled
             } else {
-                shrink(best_scale(&at), at.len(), pooled)
+                shrink(best_scale(&at), at.len() as f64 * effective(h), pooled)
             }
         })
         .collect()
@@ -556,6 +562,49 @@ mod tests {
         let fine = scoring(5.0, 0.0, 5.0, 60);
         let c = fit(&fine, &fine.ranking());
         assert!((c.scale[0] - 1.0).abs() < 0.1, "{:?}", c.scale);
+    }
+
+    /// A one-model scoring (synthetic) over two steps: per step the forecast sd against outcomes
+    /// spread like N(100, 5).
+    fn two_steps(sd: [f64; 2], n: usize) -> Scoring {
+        let origins = (0..n)
+            .map(|i| {
+                let y = 100.0 + 5.0 * normal_quantile((i as f64 + 0.5) / n as f64);
+                let steps = sd
+                    .iter()
+                    .map(|sd| {
+                        let q = normal_q(100.0, *sd);
+                        let qf: Vec<f64> = q.iter().map(|v| f64::from(*v)).collect();
+                        Some(StepForecast {
+                            crps: quantile_crps(&qf, y),
+                            q,
+                        })
+                    })
+                    .collect();
+                let mut models = vec![None; ModelKind::ALL.len()];
+                models[0] = Some(steps);
+                OriginScores {
+                    actual: vec![Some(y); 2],
+                    models,
+                }
+            })
+            .collect();
+        Scoring { origins }
+    }
+
+    #[test]
+    fn a_longer_step_leans_more_on_the_pooled_factor() {
+        // The same too-wide forecast (sd 10 against 5) at step 2, the other step calibrated, or
+        // the other way round: the same rows, so the same pooled factor, but step 2's rows
+        // overlap, so its own factor counts half as much and stays nearer the pooled one.
+        let fit_of = |s: Scoring| fit(&s, &s.ranking());
+        let late = fit_of(two_steps([5.0, 10.0], 40));
+        let early = fit_of(two_steps([10.0, 5.0], 40));
+        // Both narrow the too-wide step, step 1 more than step 2 ...
+        let wide = (early.scale[0], late.scale[1]);
+        assert!(wide.0 < wide.1 && wide.1 < 1.0, "{early:?} {late:?}");
+        // ... and the calibrated step 2 takes more of the pooled narrowing than step 1 does.
+        assert!(early.scale[1] < late.scale[0], "{early:?} {late:?}");
     }
 
     #[test]
