@@ -25,12 +25,13 @@
 //! **Calibration.** The combined distribution's dispersion is then fitted on the same origins,
 //! step by step: a factor `s_h` that stretches (s > 1) or narrows (s < 1) the log distribution of
 //! step `h` around its median, `log x ↦ m + s_h (log x − m)`, chosen to minimise the mean CRPS of
-//! the log forecast, shrunk towards the factor pooled over steps and that towards 1 by the
-//! effective number of scored rows against `SHRINK_ORIGINS`. The errors `h` steps ahead of
-//! consecutive origins overlap in `h − 1` periods, so a row of step `h` counts as `1/h` of an
-//! independent one: the factors of the longer steps, estimated from fewer independent errors, lean
-//! more on the pooled factor. Steps beyond those scored use the last factor. A stretch around the
-//! median keeps every path's rank, so joint paths stay joint.
+//! the log forecast, shrunk towards the factor pooled over steps (by its rows against
+//! `SHRINK_ORIGINS`) and that towards 1 (by all the rows). A step's own rows count by how much
+//! they overlap: the errors `h` steps ahead of consecutive origins share `h − 1` periods, so a row
+//! of step `h` counts as `1/h` of an independent one, and the factors of the longer steps,
+//! estimated from fewer independent errors, lean more on the pooled factor. Steps beyond those
+//! scored use the last factor. A stretch around the median keeps every path's rank, so joint
+//! paths stay joint.
 
 use std::sync::Arc;
 
@@ -384,8 +385,10 @@ fn dispersion(combined: &[(usize, Vec<f64>)]) -> Vec<f64> {
     };
     // Rows of step h (0-based) overlap their neighbours in h periods: 1/(h + 1) of a row each.
     let effective = |h: usize| 1.0 / (h + 1) as f64;
-    let n_all: f64 = logs.iter().map(|(h, _)| effective(*h)).sum();
-    let pooled = shrink(best_scale(&all), n_all, 1.0);
+    // The pooled factor by its raw count of rows: counting them by overlap as well (1/(h + 1)
+    // each) pulled it nearer 1 and cost 0.4–0.7% CRPS one week ahead on the SCFI development
+    // windows (2016–19, 2018–19), where by raw count the one-step factors are unchanged.
+    let pooled = shrink(best_scale(&all), all.len() as f64, 1.0);
     (0..steps)
         .map(|h| {
             let at: Vec<&Vec<f64>> = logs
