@@ -25,11 +25,11 @@
 //! **Calibration.** The combined distribution's dispersion is then fitted on the same origins,
 //! step by step: a factor `s_h` that stretches (s > 1) or narrows (s < 1) the log distribution of
 //! step `h` around its median, `log x ↦ m + s_h (log x − m)`, chosen to minimise the mean CRPS of
-//! the log forecast, shrunk towards the factor pooled over steps (by its rows against
-//! `SHRINK_ORIGINS`) and that towards 1 (by all the rows). A step's own rows count by how much
-//! they overlap: the errors `h` steps ahead of consecutive origins share `h − 1` periods, so a row
-//! of step `h` counts as `1/h` of an independent one, and the factors of the longer steps,
-//! estimated from fewer independent errors, lean more on the pooled factor. Steps beyond those
+//! the log forecast, shrunk towards the factor pooled over steps, and that towards 1, each by its
+//! number of rows against `SHRINK_ORIGINS`. A step's own rows are counted by how much they
+//! overlap: the errors `h` steps ahead of consecutive origins share `h − 1` periods, so a row of
+//! step `h` counts as `1/h` of an independent one, and the factors of the longer steps, estimated
+//! from fewer independent errors, lean more on the pooled factor. Steps beyond those
 //! scored use the last factor. A stretch around the median keeps every path's rank, so joint
 //! paths stay joint.
 
@@ -176,7 +176,8 @@ const MIN_WEIGHT: f64 = 0.01;
 /// 2016–2019, Shanghai calls 2021–22, LA 2017–21): against 8, a prior of 48 scored rows lowered
 /// the mean CRPS of the combined forecast by 0.5% over the ten window × horizon cells (LA by
 /// 1–2%, SCFI within ±1%) and brought 80% coverage nearer 0.80; a dozen monthly origins are too
-/// few to estimate a stretch well.
+/// few to estimate a stretch well. (A step's own rows have since been counted by their overlap,
+/// see the module docs.)
 const SHRINK_ORIGINS: f64 = 48.0;
 /// Bounds of a dispersion factor.
 const SCALE_BOUNDS: (f64, f64) = (0.5, 2.0);
