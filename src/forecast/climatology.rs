@@ -83,6 +83,10 @@ impl Fitted for FittedClimatology {
         &self.in_sample
     }
 
+    fn draws_aux(&self) -> bool {
+        false
+    }
+
     fn simulate(&self, shocks: &Shocks, _aux: &mut SimRng) -> Vec<f64> {
         let horizon = shocks.horizon();
         let slots: Vec<usize> = self

@@ -1150,6 +1150,10 @@ impl Fitted for FittedEts {
         &self.in_sample
     }
 
+    fn draws_aux(&self) -> bool {
+        false
+    }
+
     fn simulate(&self, shocks: &Shocks, _aux: &mut SimRng) -> Vec<f64> {
         let horizon = shocks.horizon();
         let mut out = vec![0.0; shocks.n_paths() * horizon];

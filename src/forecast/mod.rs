@@ -281,6 +281,11 @@ pub trait Fitted: Send + Sync {
     /// series' levels. Step `h` of path `p` takes its main error from `shocks.get(p, h)`;
     /// `aux` serves any other randomness (e.g. a driver's own future).
     fn simulate(&self, shocks: &Shocks, aux: &mut SimRng) -> Vec<f64>;
+    /// Whether [`Fitted::simulate`] draws from `aux` (a model that does not can be simulated
+    /// beside others without changing what they draw).
+    fn draws_aux(&self) -> bool {
+        true
+    }
 }
 
 /// What a fitted model knows of its training data, whatever the family: the origin and the

@@ -89,6 +89,10 @@ impl Fitted for FittedMomentum {
         &self.in_sample
     }
 
+    fn draws_aux(&self) -> bool {
+        false
+    }
+
     fn simulate(&self, shocks: &Shocks, _aux: &mut SimRng) -> Vec<f64> {
         let horizon = shocks.horizon();
         let mu = self.drift.unwrap_or(0.0);
