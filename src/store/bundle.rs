@@ -413,6 +413,8 @@ fn load_portwatch(l: &mut RowLoader<'_>) {
     // id (and each id one name) throughout the file.
     let mut names: HashMap<String, (String, u64)> = HashMap::new();
     let mut ids: HashMap<String, (String, u64)> = HashMap::new();
+    // port id → the series ids of its fields, in `fields`' order (built once per port).
+    let mut series_ids: HashMap<String, Vec<String>> = HashMap::new();
     l.each_row("date", Frequency::Day, |l, row, period| {
         let port = l.table.get(row, "portid");
         let digits = port.strip_prefix("port").unwrap_or("");
@@ -454,15 +456,12 @@ fn load_portwatch(l: &mut RowLoader<'_>) {
             "" => default_source.clone(),
             s => Arc::from(s),
         };
-        for field in &fields {
-            l.value(
-                row,
-                period,
-                field,
-                &format!("portwatch.{port}.{field}"),
-                Precision::Exact,
-                &source,
-            );
+        if !series_ids.contains_key(port) {
+            let ids = fields.iter().map(|f| format!("portwatch.{port}.{f}")).collect();
+            series_ids.insert(port.to_string(), ids);
+        }
+        for (field, series) in fields.iter().zip(&series_ids[port]) {
+            l.value(row, period, field, series, Precision::Exact, &source);
         }
     });
 }
@@ -523,11 +522,10 @@ pub(crate) struct RowLoader<'a> {
     lags: &'a ReleaseLags,
     out: &'a mut Vec<Observation>,
     pub(crate) problems: &'a mut Vec<Problem>,
-    /// series → (last period seen, its line), for the duplicate and order checks.
-    last: HashMap<Arc<str>, (Period, u64)>,
-    seen: HashMap<(Arc<str>, Period), u64>,
-    /// series → what the loader keeps of it (see [`SeriesInfo`]).
-    units: HashMap<String, SeriesInfo>,
+    /// series id → what the loader keeps of it and the periods it has read (one lookup per
+    /// value for the unit, the duplicate and the order checks).
+    series: Vec<SeriesState>,
+    series_index: HashMap<String, usize>,
     columns_ok: bool,
     previous_source: Option<Arc<str>>,
 }
@@ -544,9 +542,8 @@ impl<'a> RowLoader<'a> {
             lags,
             out,
             problems,
-            last: HashMap::new(),
-            seen: HashMap::new(),
-            units: HashMap::new(),
+            series: Vec::new(),
+            series_index: HashMap::new(),
             columns_ok: true,
             previous_source: None,
         }
@@ -701,33 +698,31 @@ impl<'a> RowLoader<'a> {
             Ok(None) => return,
             Err(e) => return self.problem(row, format!("column `{col}`: {e}")),
         };
-        let Some((key, unit, lag, spec)) = self.unit_of(series) else {
+        let Some(state) = self.state_of(series) else {
             return self.problem(row, format!("`{series}` is not a known series id"));
         };
-        if spec.count && value < 0.0 {
-            return self.problem(
-                row,
-                format!("column `{col}`: a count cannot be negative ({value})"),
-            );
-        }
-        if let Err(e) = spec.check_plausible(value) {
-            return self.problem(row, format!("column `{col}`: {e}"));
-        }
-        if let Some(first) = self.seen.insert((key.clone(), period), row.line) {
-            return self.problem(
-                row,
-                format!("duplicate period {period} for `{series}` (first given on line {first})"),
-            );
-        }
-        if let Some((last, last_line)) = self.last.get(&key)
-            && *last > period
-        {
+        let (key, unit, lag, out_of_order) = match state.read(value, period, row.line) {
+            Ok(read) => read,
+            Err(Refused::Negative) => {
+                let message = format!("column `{col}`: a count cannot be negative ({value})");
+                return self.problem(row, message);
+            }
+            Err(Refused::Implausible(e)) => {
+                return self.problem(row, format!("column `{col}`: {e}"));
+            }
+            Err(Refused::Duplicate(first)) => {
+                let message = format!(
+                    "duplicate period {period} for `{series}` (first given on line {first})"
+                );
+                return self.problem(row, message);
+            }
+        };
+        if let Some((last, last_line)) = out_of_order {
             let message = format!(
                 "periods out of order: {period} for `{series}` comes after {last} (line {last_line})"
             );
             self.problem(row, message);
         }
-        self.last.insert(key.clone(), (period, row.line));
         self.out.push(Observation {
             series: key,
             period,
@@ -739,19 +734,105 @@ impl<'a> RowLoader<'a> {
         });
     }
 
-    fn unit_of(&mut self, series: &str) -> Option<SeriesInfo> {
-        if let Some(u) = self.units.get(series) {
-            return Some(u.clone());
+    /// The loader's state of `series`, `None` for an id the catalogue does not know.
+    fn state_of(&mut self, series: &str) -> Option<&mut SeriesState> {
+        if let Some(&i) = self.series_index.get(series) {
+            return Some(&mut self.series[i]);
         }
         let spec = catalog::spec(series)?;
-        let entry = (
+        let info = (
             Arc::from(series),
             Arc::from(spec.unit.as_str()),
             self.lags.lag_days(&spec),
             Arc::new(spec),
         );
-        self.units.insert(series.to_string(), entry.clone());
-        Some(entry)
+        self.series_index
+            .insert(series.to_string(), self.series.len());
+        self.series.push(SeriesState {
+            info,
+            last: None,
+            seen: Seen::default(),
+        });
+        self.series.last_mut()
+    }
+}
+
+/// What [`RowLoader`] keeps of one series while reading a file.
+struct SeriesState {
+    info: SeriesInfo,
+    /// The period read last and its line, for the order check.
+    last: Option<(Period, u64)>,
+    seen: Seen,
+}
+
+/// Why [`SeriesState::read`] refused a value.
+enum Refused {
+    Negative,
+    Implausible(String),
+    /// The line that gave the period before.
+    Duplicate(u64),
+}
+
+impl SeriesState {
+    /// Check `value` of `period` read on `line` and record it: the series' key, unit and
+    /// release lag, and the period and line read before when this one is out of order (still
+    /// kept, and reported by the caller).
+    #[allow(clippy::type_complexity)]
+    fn read(
+        &mut self,
+        value: f64,
+        period: Period,
+        line: u64,
+    ) -> Result<(Arc<str>, Arc<str>, i64, Option<(Period, u64)>), Refused> {
+        let (key, unit, lag, spec) = &self.info;
+        if spec.count && value < 0.0 {
+            return Err(Refused::Negative);
+        }
+        spec.check_plausible(value)
+            .map_err(|e| Refused::Implausible(e.to_string()))?;
+        if let Some(first) = self.seen.insert(period, line) {
+            return Err(Refused::Duplicate(first));
+        }
+        let before = self.last.replace((period, line));
+        let out_of_order = before.filter(|(last, _)| *last > period);
+        Ok((key.clone(), unit.clone(), *lag, out_of_order))
+    }
+}
+
+/// The periods of one series read so far, each with the line that gave it last, for the
+/// duplicate check. Files list their periods in order, and while they do a new period is just
+/// pushed (no hashing: on the bundled snapshot a hash set of every period was a quarter of the
+/// load); the first period that is not after the previous one switches to a hash map, so a file
+/// in any order still costs linear time.
+#[derive(Default)]
+enum Seen {
+    #[default]
+    Empty,
+    Ascending(Vec<(Period, u64)>),
+    Any(HashMap<Period, u64>),
+}
+
+impl Seen {
+    /// Record `period` read on `line`; the line that gave it before, if any (which `line` then
+    /// replaces, so a third copy names the second).
+    fn insert(&mut self, period: Period, line: u64) -> Option<u64> {
+        match self {
+            Seen::Empty => {
+                *self = Seen::Ascending(vec![(period, line)]);
+                None
+            }
+            Seen::Ascending(v) => {
+                if v.last().is_some_and(|(p, _)| *p < period) {
+                    v.push((period, line));
+                    return None;
+                }
+                let mut map: HashMap<Period, u64> = v.drain(..).collect();
+                let before = map.insert(period, line);
+                *self = Seen::Any(map);
+                before
+            }
+            Seen::Any(map) => map.insert(period, line),
+        }
     }
 }
 
@@ -839,6 +920,36 @@ mod tests {
             "{}",
             problems[0]
         );
+    }
+
+    #[test]
+    fn duplicates_are_found_in_any_order() {
+        // In order, then out of order (the duplicate check leaves its fast path), then two
+        // copies of earlier periods: each names the line that gave the period last.
+        let text = "month,manufacturing_pmi,source\n2023-01,50.1,a\n2023-03,50.2,a\n\
+                    2023-02,50.3,a\n2023-01,50.4,a\n2023-01,50.5,a\n2023-03,50.6,a\n";
+        let (_, problems) = load_one("pmi_nbs_monthly.csv", text);
+        let msgs: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            msgs,
+            [
+                "pmi_nbs_monthly.csv:4: periods out of order: 2023-02 for `pmi` comes after 2023-03 (line 3)",
+                "pmi_nbs_monthly.csv:5: duplicate period 2023-01 for `pmi` (first given on line 2)",
+                "pmi_nbs_monthly.csv:6: duplicate period 2023-01 for `pmi` (first given on line 5)",
+                "pmi_nbs_monthly.csv:7: duplicate period 2023-03 for `pmi` (first given on line 3)",
+            ]
+        );
+        // A duplicate of the period just read, while still in order.
+        let text =
+            "month,manufacturing_pmi,source\n2023-01,50.1,a\n2023-01,50.2,a\n2023-02,50.3,a\n";
+        let (obs, problems) = load_one("pmi_nbs_monthly.csv", text);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0]
+                .to_string()
+                .contains(":3: duplicate period 2023-01")
+        );
+        assert_eq!(obs.len(), 2);
     }
 
     #[test]
