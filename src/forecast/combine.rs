@@ -158,6 +158,7 @@ impl Fitted for Combined {
         // The parts that never draw from `aux` are simulated side by side (while their paths
         // together stay small); the others in order on `aux`, so each part sees the stream it
         // would see one by one, and the paths are summed in the parts' order: the same result.
+        // (A part that does not draw from `aux` is handed a throwaway stream it never reads.)
         let side_by_side = cells * self.parts.len() <= PARALLEL_CELLS;
         let alone: Vec<Option<Vec<f64>>> = if side_by_side {
             use rayon::prelude::*;

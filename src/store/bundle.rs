@@ -701,8 +701,9 @@ impl<'a> RowLoader<'a> {
         let Some(state) = self.state_of(series) else {
             return self.problem(row, format!("`{series}` is not a known series id"));
         };
-        let (key, unit, lag, out_of_order) = match state.read(value, period, row.line) {
-            Ok(read) => read,
+        let (key, unit, lag, _) = state.info.clone();
+        let out_of_order = match state.read(value, period, row.line) {
+            Ok(out_of_order) => out_of_order,
             Err(Refused::Negative) => {
                 let message = format!("column `{col}`: a count cannot be negative ({value})");
                 return self.problem(row, message);
@@ -751,7 +752,7 @@ impl<'a> RowLoader<'a> {
         self.series.push(SeriesState {
             info,
             last: None,
-            seen: Seen::default(),
+            seen: Seen::Ascending(Vec::new()),
         });
         self.series.last_mut()
     }
@@ -774,17 +775,15 @@ enum Refused {
 }
 
 impl SeriesState {
-    /// Check `value` of `period` read on `line` and record it: the series' key, unit and
-    /// release lag, and the period and line read before when this one is out of order (still
-    /// kept, and reported by the caller).
-    #[allow(clippy::type_complexity)]
+    /// Check `value` of `period` read on `line` and record it; the period and line read before
+    /// when this one is out of order (still kept, and reported by the caller).
     fn read(
         &mut self,
         value: f64,
         period: Period,
         line: u64,
-    ) -> Result<(Arc<str>, Arc<str>, i64, Option<(Period, u64)>), Refused> {
-        let (key, unit, lag, spec) = &self.info;
+    ) -> Result<Option<(Period, u64)>, Refused> {
+        let spec = &self.info.3;
         if spec.count && value < 0.0 {
             return Err(Refused::Negative);
         }
@@ -794,8 +793,7 @@ impl SeriesState {
             return Err(Refused::Duplicate(first));
         }
         let before = self.last.replace((period, line));
-        let out_of_order = before.filter(|(last, _)| *last > period);
-        Ok((key.clone(), unit.clone(), *lag, out_of_order))
+        Ok(before.filter(|(last, _)| *last > period))
     }
 }
 
@@ -804,10 +802,7 @@ impl SeriesState {
 /// pushed (no hashing: on the bundled snapshot a hash set of every period was a quarter of the
 /// load); the first period that is not after the previous one switches to a hash map, so a file
 /// in any order still costs linear time.
-#[derive(Default)]
 enum Seen {
-    #[default]
-    Empty,
     Ascending(Vec<(Period, u64)>),
     Any(HashMap<Period, u64>),
 }
@@ -817,12 +812,8 @@ impl Seen {
     /// replaces, so a third copy names the second).
     fn insert(&mut self, period: Period, line: u64) -> Option<u64> {
         match self {
-            Seen::Empty => {
-                *self = Seen::Ascending(vec![(period, line)]);
-                None
-            }
             Seen::Ascending(v) => {
-                if v.last().is_some_and(|(p, _)| *p < period) {
+                if v.last().is_none_or(|(p, _)| *p < period) {
                     v.push((period, line));
                     return None;
                 }
