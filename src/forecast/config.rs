@@ -31,8 +31,8 @@ pub struct ForecastConfig {
     /// weekly). Fixed per frequency, never the horizon a caller asks for, so a target's
     /// combination at an as-of date does not depend on how far ahead a market reaches.
     pub selection_horizon: Option<usize>,
-    /// Model monthly totals of daily counts (vessel calls) as daily rates, so the number of days
-    /// in a month is not mistaken for a change (default true).
+    /// Model monthly totals of flows (vessel calls, TEU) as daily rates, so the number of days in
+    /// a month is not mistaken for a change (default true).
     pub daily_rate: Option<bool>,
     /// Models left out of `auto` (not scored, not combined): one list for every frequency
     /// (`exclude = ["arima"]`) or one per frequency (`exclude = { month = ["trend"] }`, a
@@ -177,7 +177,7 @@ impl ForecastConfig {
             .collect()
     }
 
-    /// Whether monthly totals of daily counts are modelled as daily rates.
+    /// Whether monthly totals of flows are modelled as daily rates.
     pub fn daily_rate(&self) -> bool {
         self.daily_rate.unwrap_or(true)
     }

@@ -103,14 +103,13 @@ pub fn prepare(
     })
 }
 
-/// Whether `series` at `freq` is modelled as a daily rate: monthly totals of a daily count
+/// Whether `series` at `freq` is modelled as a daily rate: monthly totals of a flow, whether
+/// summed from daily counts (vessel calls) or published by the month (TEU)
 /// (`[forecast] daily_rate`, default on). Weeks all have seven days.
 fn per_day(series: &str, freq: Frequency, cfg: &ForecastConfig) -> bool {
     freq == Frequency::Month
         && cfg.daily_rate()
-        && catalog::spec(series).is_some_and(|s| {
-            s.period == Frequency::Day && s.aggregation == catalog::Aggregation::Sum
-        })
+        && catalog::spec(series).is_some_and(|s| s.is_flow())
 }
 
 /// Period totals as daily rates when `per_day`.
@@ -469,4 +468,27 @@ pub(super) fn finish(
         selection: target.selection.clone(),
         skipped: target.skipped.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn monthly_flows_are_modelled_per_day_and_nothing_else_is() {
+        let on = ForecastConfig::default();
+        for series in ["la_teu", "long_beach_teu", "shanghai_calls"] {
+            assert!(per_day(series, Frequency::Month, &on), "{series}");
+            // Weeks all have seven days.
+            assert!(!per_day(series, Frequency::Week, &on), "{series}");
+        }
+        for series in ["la_teu_ytd", "pmi", "scfi", "no_such_series"] {
+            assert!(!per_day(series, Frequency::Month, &on), "{series}");
+        }
+        let off = ForecastConfig {
+            daily_rate: Some(false),
+            ..ForecastConfig::default()
+        };
+        assert!(!per_day("la_teu", Frequency::Month, &off));
+    }
 }

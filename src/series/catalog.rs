@@ -90,6 +90,18 @@ impl SeriesSpec {
         }
         Ok(())
     }
+
+    /// A running total since 1 January (`<port>_teu_ytd`, `cn_port.<port>_ytd`): a sum over the
+    /// months so far, not a flow of its own month.
+    pub fn is_year_to_date(&self) -> bool {
+        self.id.ends_with("_ytd")
+    }
+
+    /// A count summed over its period (vessel calls per day, TEU per month), whose size grows
+    /// with the period's days: a flow, not a level and not a running total.
+    pub fn is_flow(&self) -> bool {
+        self.aggregation == Aggregation::Sum && self.count && !self.is_year_to_date()
+    }
 }
 
 /// A figure outside what its series can plausibly take ([`SeriesSpec::check_plausible`]).
@@ -318,6 +330,29 @@ impl ReleaseLags {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn monthly_and_daily_totals_are_flows_but_running_totals_and_levels_are_not() {
+        for id in [
+            "la_teu",
+            "long_beach_teu",
+            "shanghai_calls",
+            "la_loaded_imports",
+            "cn_port.ningbo_teu",
+        ] {
+            assert!(spec(id).unwrap().is_flow(), "{id}");
+        }
+        for id in [
+            "la_teu_ytd",
+            "shanghai_teu_ytd",
+            "cn_port.ningbo_teu_ytd",
+            "pmi",
+            "scfi",
+            "scfi_monthly_avg",
+        ] {
+            assert!(!spec(id).unwrap().is_flow(), "{id}");
+        }
+    }
 
     #[test]
     fn the_issue_names_are_catalogued() {
