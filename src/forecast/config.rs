@@ -40,10 +40,10 @@ pub struct ForecastConfig {
     /// weekly targets and `["arima", "trend"]` for monthly ones. A named `--model` is unaffected.
     ///
     /// ARIMA is left out for speed (README, `portcast forecast`): in the monthly combinations
-    /// (`exclude = { month = ["trend"] }`) it lowers the combined CRPS by 1.2–2.0% on the LA
-    /// development window and 3.5–5.1% on the bench's LA task (Shanghai calls: +0.2–0.4% on the
+    /// (`exclude = { month = ["trend"] }`) it lowers the combined CRPS by 2.7–4.0% on the LA
+    /// development window and 0.7–1.3% on the bench's LA task (Shanghai calls: +0.2–0.4% on the
     /// development window, up to +1.6% on the bench), and makes `portcast run --offline` take
-    /// 1.7–1.8× the wall time: its stepwise fits are redone at every scoring origin, and on LA's
+    /// 1.8× the wall time: its stepwise fits are redone at every scoring origin, and on LA's
     /// gappy grid every filter step is a full covariance update. In the weekly combinations it
     /// changed nothing on the weekly development window.
     /// Trend on monthly targets: on the monthly development windows (`benches/dev-eval.sh`) it

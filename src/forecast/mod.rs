@@ -343,7 +343,8 @@ pub struct Prepared {
     /// they exist, else the nowcast's mean).
     pub shown: Vec<(Period, f64)>,
     /// The models see the period's total divided by its number of days (monthly totals of
-    /// daily counts: February's 28 days are not a 10% fall), and paths are multiplied back.
+    /// flows, vessel calls or TEU: February's 28 days are not a 10% fall), and paths are
+    /// multiplied back.
     pub per_day: bool,
     /// For a daily count summed to weeks or months (for `shanghai_teu`: its vessel calls): the
     /// period in progress with the days of it already published and the daily model of the rest.
