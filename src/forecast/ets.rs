@@ -1343,6 +1343,45 @@ mod tests {
         }
     }
 
+    /// A multiplicative-error model's likelihood of `c·y` with every state scaled by `c` is that
+    /// of `y` less `n ln c` (the relative errors are the same, every forecast is `c` times). At
+    /// `c` = 1e6 and 1e-6 the running product of forecasts leaves its range every few steps from
+    /// above and from below, so this checks the folding of the product into the sum.
+    #[test]
+    fn the_log_forecasts_sum_the_same_at_any_scale() {
+        let y: Vec<Option<f64>> = SHANGHAI.iter().map(|v| Some(*v)).collect();
+        let level = SHANGHAI[..12].iter().sum::<f64>() / 12.0;
+        let p = Params {
+            alpha: 0.35,
+            beta: 0.05,
+            gamma: 0.15,
+            phi: 0.9,
+        };
+        for (t, s) in [("N", "N"), ("Ad", "N"), ("A", "M")] {
+            let spec = spec("M", t, s);
+            let state = |c: f64| State {
+                level: level * c,
+                trend: if spec.has_trend() { 10.0 * c } else { 0.0 },
+                season: if spec.has_season() {
+                    vec![1.0; 12]
+                } else {
+                    Vec::new()
+                },
+            };
+            let base = loglike(&spec, &p, &state(1.0), &y);
+            for c in [1e6, 1e-6] {
+                let scaled: Vec<Option<f64>> = y.iter().map(|v| v.map(|v| v * c)).collect();
+                let got = loglike(&spec, &p, &state(c), &scaled);
+                let want = base - y.len() as f64 * c.ln();
+                assert!(
+                    ((got - want) / want).abs() < 1e-12,
+                    "{} at {c}: {got} vs {want}",
+                    spec.name()
+                );
+            }
+        }
+    }
+
     /// Golden: `tests/golden/ets_golden.py`, the maximised log-likelihood of each model on the
     /// same series: the higher of statsmodels' `ETSModel.fit` (not for multiplicative seasons,
     /// whose statsmodels recursion differs) and statsforecast's `ets_f`. Ours must reach it
