@@ -14,12 +14,26 @@ use crate::model::{Frequency, Period};
 
 /// A target series on a regular grid: `values[i]` is the value of `start.offset(i)`, `None` for
 /// a gap. The last value is always present: its period is the forecast's origin.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct History {
     series: String,
     freq: Frequency,
     start: Period,
     values: Vec<Option<f64>>,
+    /// The grid's periods, `start.offset(i)` for every index, computed once and shared by the
+    /// prefixes: models ask for periods by index tens of thousands of times per forecast, and a
+    /// week's offset goes through calendar dates.
+    periods: std::sync::Arc<[Period]>,
+}
+
+/// Equal when the content is: the cached grid of a prefix may run past its values.
+impl PartialEq for History {
+    fn eq(&self, other: &History) -> bool {
+        self.series == other.series
+            && self.freq == other.freq
+            && self.start == other.start
+            && self.values == other.values
+    }
 }
 
 /// Hashes the exact content (values by their bits): what a model fitted to it sees.
@@ -67,11 +81,15 @@ impl History {
         for &(p, v) in &points {
             values[start.steps_to(&p) as usize] = Some(v);
         }
+        let periods = std::iter::successors(Some(start), |p| Some(p.next()))
+            .take(len)
+            .collect();
         Ok(History {
             series: series.to_string(),
             freq,
             start,
             values,
+            periods,
         })
     }
 
@@ -104,7 +122,10 @@ impl History {
 
     /// The period at grid index `i` (may be past the end: forecast periods).
     pub fn period(&self, i: usize) -> Period {
-        self.start.offset(i as i64)
+        match self.periods.get(i) {
+            Some(p) => *p,
+            None => self.start.offset(i as i64),
+        }
     }
 
     /// The last period with a value: forecasts start at the period after it.
@@ -159,6 +180,7 @@ impl History {
             freq: self.freq,
             start: self.start,
             values,
+            periods: self.periods.clone(),
         })
     }
 
@@ -338,6 +360,33 @@ mod tests {
 
     fn m(y: i32, mo: u32) -> Period {
         Period::month(y, mo).unwrap()
+    }
+
+    #[test]
+    fn the_cached_grid_is_the_calendar_and_prefixes_equal_fresh_histories() {
+        // Weekly across two ISO years with 53 weeks (2015, 2020) and a gap.
+        let start = Period::week(2014, 40).unwrap();
+        let pts: Vec<(Period, f64)> = (0..400)
+            .filter(|i| i % 17 != 5)
+            .map(|i| (start.offset(i), 100.0 + i as f64))
+            .collect();
+        let h = History::from_points("x", Frequency::Week, &pts).unwrap();
+        for i in 0..h.len() + 10 {
+            assert_eq!(h.period(i), start.offset(i as i64), "index {i}");
+        }
+        let p = h.prefix(200).unwrap();
+        for i in 0..p.len() + 10 {
+            assert_eq!(p.period(i), start.offset(i as i64), "prefix index {i}");
+        }
+        let fresh = History::from_points("x", Frequency::Week, &p.points()).unwrap();
+        assert_eq!(p, fresh);
+        use std::hash::{Hash, Hasher};
+        let hash = |h: &History| {
+            let mut s = std::collections::hash_map::DefaultHasher::new();
+            h.hash(&mut s);
+            s.finish()
+        };
+        assert_eq!(hash(&p), hash(&fresh));
     }
 
     #[test]

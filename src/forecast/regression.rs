@@ -276,7 +276,8 @@ impl Model for Regression {
                 continue;
             };
             let p = h.period(t);
-            let prev = p.offset(-(m as i64));
+            // g_t exists, so t ≥ m: the period a season earlier is on the grid.
+            let prev = h.period(t - m);
             let mut row = Vec::with_capacity(columns.len());
             let mut complete = true;
             for &col in &columns {
