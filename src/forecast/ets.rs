@@ -427,7 +427,13 @@ pub fn admissible(spec: &Spec, p: &Params, m: usize) -> bool {
     }
     // The characteristic polynomial, ascending powers, degree m + 1 (monic): its roots must lie
     // in the unit circle.
-    let mut coef = vec![0.0; m + 2];
+    let (mut stack, mut heap) = ([0.0; STACK_DEGREE + 1], Vec::new());
+    let coef: &mut [f64] = if m + 2 <= stack.len() {
+        &mut stack[..m + 2]
+    } else {
+        heap.resize(m + 2, 0.0);
+        &mut heap
+    };
     coef[0] = phi * (1.0 - alpha - gamma);
     coef[1] = alpha + beta - alpha * phi + gamma - 1.0;
     for c in coef.iter_mut().take(m).skip(2) {
@@ -435,17 +441,16 @@ pub fn admissible(spec: &Spec, p: &Params, m: usize) -> bool {
     }
     coef[m] = alpha + beta - phi;
     coef[m + 1] = 1.0;
-    if !spec.has_trend() {
-        // Without a trend (β = 0, φ = 1) z = 1 is always a root: divide it out.
-        let d = coef.len() - 1;
-        let mut quotient = vec![0.0; d];
-        quotient[d - 1] = coef[d];
-        for i in (1..d).rev() {
-            quotient[i - 1] = coef[i] + quotient[i];
-        }
-        coef = quotient;
+    if spec.has_trend() {
+        return roots_inside_unit_circle(coef);
     }
-    roots_inside_unit_circle(&coef)
+    // Without a trend (β = 0, φ = 1) z = 1 is always a root: divide it out, in place (the
+    // quotient's coefficient i is the sum of coef[i + 1..]).
+    let d = coef.len() - 1;
+    for i in (1..d).rev() {
+        coef[i] += coef[i + 1];
+    }
+    roots_inside_unit_circle(&coef[1..])
 }
 
 /// Whether every root of the polynomial `Σ coef[i] zⁱ` (ascending) lies inside the unit circle
@@ -453,15 +458,42 @@ pub fn admissible(spec: &Spec, p: &Params, m: usize) -> bool {
 /// coefficient of modulus below 1; Jury's stability criterion), exact and `O(d²)`.
 pub fn roots_inside_unit_circle(coef: &[f64]) -> bool {
     let d = coef.len() - 1;
-    // The roots of p(R·w) inside the unit circle: those of p within R = 1 + 1e-8 (the tolerance
-    // statsforecast allows, so a vanishing β does not make a model inadmissible).
-    const R: f64 = 1.0 + 1e-8;
-    // a[j] = coefficient of w^(d − j), a[0] = 1.
-    let mut a: Vec<f64> = (0..=d)
-        .map(|j| coef[d - j] / coef[d] * R.powi(-(j as i32)))
-        .collect();
-    // Each step's polynomial from the previous one, in a second buffer (no allocation per step).
-    let mut next = vec![0.0; d + 1];
+    // Weekly seasons give degree 53: two buffers on the stack up to degree 63 (the test runs at
+    // every likelihood evaluation of a seasonal fit), on the heap beyond.
+    if d < STACK_DEGREE {
+        let (mut a, mut next) = ([0.0; STACK_DEGREE], [0.0; STACK_DEGREE]);
+        schur_cohn(coef, &mut a[..=d], &mut next[..=d])
+    } else {
+        schur_cohn(coef, &mut vec![0.0; d + 1], &mut vec![0.0; d + 1])
+    }
+}
+
+/// Polynomial degrees below this run [`roots_inside_unit_circle`] without allocating.
+const STACK_DEGREE: usize = 64;
+
+/// `R^−j` for `j < STACK_DEGREE`, `R = 1 + 1e-8` ([`schur_cohn`]), computed once by the same
+/// `powi` as beyond the table.
+static INV_R_POWERS: std::sync::LazyLock<[f64; STACK_DEGREE]> =
+    std::sync::LazyLock::new(|| std::array::from_fn(|j| SCHUR_R.powi(-(j as i32))));
+
+/// The radius the roots are tested against: those of p within `R = 1 + 1e-8` count as inside
+/// (the tolerance statsforecast allows, so a vanishing β does not make a model inadmissible).
+const SCHUR_R: f64 = 1.0 + 1e-8;
+
+/// The step-down test of [`roots_inside_unit_circle`] in the buffers `a` and `next` (length
+/// `coef.len()`).
+fn schur_cohn(coef: &[f64], a: &mut [f64], next: &mut [f64]) -> bool {
+    let d = coef.len() - 1;
+    // The roots of p(R·w) inside the unit circle: a[j] = coefficient of w^(d − j), a[0] = 1.
+    for (j, aj) in a.iter_mut().enumerate() {
+        let inv_r = match INV_R_POWERS.get(j) {
+            Some(v) => *v,
+            None => SCHUR_R.powi(-(j as i32)),
+        };
+        *aj = coef[d - j] / coef[d] * inv_r;
+    }
+    // Each step's polynomial from the previous one, the two buffers taking turns.
+    let (mut a, mut next) = (a, next);
     for i in (1..=d).rev() {
         let k = a[i];
         if k.is_nan() || k.abs() >= 1.0 {
@@ -1461,6 +1493,50 @@ mod tests {
         assert_eq!(Spec::candidates(false, true).len(), 6);
         assert_eq!(Spec::candidates(true, false).len(), 6);
         assert_eq!(spec("M", "Ad", "M").name(), "ets(M,Ad,M)");
+    }
+
+    /// Ascending coefficients of `Π (z − r_i)` for real roots `r`.
+    fn poly_with_roots(roots: &[f64]) -> Vec<f64> {
+        let mut c = vec![1.0];
+        for r in roots {
+            let mut next = vec![0.0; c.len() + 1];
+            for (i, v) in c.iter().enumerate() {
+                next[i + 1] += v;
+                next[i] -= r * v;
+            }
+            c = next;
+        }
+        c
+    }
+
+    #[test]
+    fn roots_are_placed_on_either_side_of_the_circle_at_any_degree() {
+        // Degrees 13 (monthly seasons), 53 (weekly) on the stack buffers, 70 beyond them: all
+        // roots at ±0.5 inside; one root at 1.2 (or −1.2) outside; 1 + 1e-9 within the
+        // tolerance, 1 + 1e-6 not.
+        for degree in [13usize, 53, 70] {
+            let inside: Vec<f64> = (0..degree)
+                .map(|i| if i % 2 == 0 { 0.5 } else { -0.5 })
+                .collect();
+            assert!(
+                roots_inside_unit_circle(&poly_with_roots(&inside)),
+                "{degree}"
+            );
+            for out in [1.2, -1.2, 1.0 + 1e-6] {
+                let mut r = inside.clone();
+                r[degree / 2] = out;
+                assert!(
+                    !roots_inside_unit_circle(&poly_with_roots(&r)),
+                    "{degree} {out}"
+                );
+            }
+            let mut r = inside.clone();
+            r[0] = 1.0 + 1e-9;
+            assert!(
+                roots_inside_unit_circle(&poly_with_roots(&r)),
+                "{degree} edge"
+            );
+        }
     }
 
     #[test]
