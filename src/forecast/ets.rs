@@ -458,8 +458,8 @@ pub fn admissible(spec: &Spec, p: &Params, m: usize) -> bool {
 /// coefficient of modulus below 1; Jury's stability criterion), exact and `O(d²)`.
 pub fn roots_inside_unit_circle(coef: &[f64]) -> bool {
     let d = coef.len() - 1;
-    // Weekly seasons give degree 53: two buffers on the stack up to degree 63 (the test runs at
-    // every likelihood evaluation of a seasonal fit), on the heap beyond.
+    // Seasons up to `MAX_SEASON` give degree 25 at most: two buffers on the stack up to degree
+    // 31 (the test runs at every likelihood evaluation of a seasonal fit), on the heap beyond.
     if d < STACK_DEGREE {
         let (mut a, mut next) = ([0.0; STACK_DEGREE], [0.0; STACK_DEGREE]);
         schur_cohn(coef, &mut a[..=d], &mut next[..=d])
@@ -469,7 +469,7 @@ pub fn roots_inside_unit_circle(coef: &[f64]) -> bool {
 }
 
 /// Polynomial degrees below this run [`roots_inside_unit_circle`] without allocating.
-const STACK_DEGREE: usize = 64;
+const STACK_DEGREE: usize = 32;
 
 /// `R^−j` for `j < STACK_DEGREE`, `R = 1 + 1e-8` ([`schur_cohn`]), computed once by the same
 /// `powi` as beyond the table.
@@ -485,8 +485,9 @@ const SCHUR_R: f64 = 1.0 + 1e-8;
 fn schur_cohn(coef: &[f64], a: &mut [f64], next: &mut [f64]) -> bool {
     let d = coef.len() - 1;
     // The roots of p(R·w) inside the unit circle: a[j] = coefficient of w^(d − j), a[0] = 1.
+    let table: &[f64; STACK_DEGREE] = &INV_R_POWERS;
     for (j, aj) in a.iter_mut().enumerate() {
-        let inv_r = match INV_R_POWERS.get(j) {
+        let inv_r = match table.get(j) {
             Some(v) => *v,
             None => SCHUR_R.powi(-(j as i32)),
         };
@@ -1511,10 +1512,10 @@ mod tests {
 
     #[test]
     fn roots_are_placed_on_either_side_of_the_circle_at_any_degree() {
-        // Degrees 13 (monthly seasons), 53 (weekly) on the stack buffers, 70 beyond them: all
+        // Degrees 13 (monthly seasons) and 25 on the stack buffers, 53 and 70 beyond them: all
         // roots at ±0.5 inside; one root at 1.2 (or −1.2) outside; 1 + 1e-9 within the
         // tolerance, 1 + 1e-6 not.
-        for degree in [13usize, 53, 70] {
+        for degree in [13usize, 25, 53, 70] {
             let inside: Vec<f64> = (0..degree)
                 .map(|i| if i % 2 == 0 { 0.5 } else { -0.5 })
                 .collect();
