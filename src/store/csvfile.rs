@@ -6,7 +6,6 @@
 //! per-file loaders in `bundle.rs` build on the helpers here; `manual.rs` uses them for the store's
 //! own files.
 
-use std::collections::HashMap;
 use std::fmt;
 
 use chrono::NaiveDate;
@@ -38,7 +37,6 @@ pub struct CsvTable {
     pub file: String,
     pub headers: Vec<String>,
     pub rows: Vec<CsvRow>,
-    index: HashMap<String, usize>,
 }
 
 #[derive(Debug)]
@@ -59,7 +57,6 @@ impl CsvTable {
             file: file.to_string(),
             headers: Vec::new(),
             rows: Vec::new(),
-            index: HashMap::new(),
         };
         let mut problem = |line: Option<u64>, message: String| {
             problems.push(Problem {
@@ -82,10 +79,11 @@ impl CsvTable {
                 return table;
             }
         }
+        let mut seen = std::collections::HashSet::new();
         for (i, h) in table.headers.iter().enumerate() {
             if h.is_empty() {
                 problem(Some(1), format!("column {} has an empty name", i + 1));
-            } else if table.index.insert(h.clone(), i).is_some() {
+            } else if !seen.insert(h.as_str()) {
                 problem(Some(1), format!("column `{h}` appears twice"));
             }
         }
@@ -172,7 +170,7 @@ impl CsvTable {
     /// Check the header against the columns a file of this kind must have and may have.
     pub fn check_columns(&self, required: &[&str], optional: &[&str], problems: &mut Vec<Problem>) {
         for r in required {
-            if !self.index.contains_key(*r) {
+            if !self.has_column(r) {
                 problems.push(self.problem(Some(1), format!("missing column `{r}`")));
             }
         }
@@ -192,16 +190,20 @@ impl CsvTable {
     }
 
     pub fn has_column(&self, name: &str) -> bool {
-        self.index.contains_key(name)
+        self.column(name).is_some()
+    }
+
+    /// The index of column `name` (the last of two same-named ones, which the parse reports as a
+    /// problem). A scan of the few headers beats hashing the name: this runs for every field read.
+    fn column(&self, name: &str) -> Option<usize> {
+        self.headers
+            .iter()
+            .rposition(|h| !h.is_empty() && h == name)
     }
 
     /// The trimmed field of `row` in column `name`; empty when the file has no such column.
     pub fn get<'a>(&self, row: &'a CsvRow, name: &str) -> &'a str {
-        // A scan of the few headers beats hashing the name (this runs for every field read);
-        // the last of two same-named columns, as in `index`.
-        self.headers
-            .iter()
-            .rposition(|h| !h.is_empty() && h == name)
+        self.column(name)
             .and_then(|i| row.fields.get(i))
             .map_or("", |s| s.trim())
     }
