@@ -20,7 +20,12 @@
 //! subgradient descent (the objective is convex and piecewise linear in the weights); then shrunk
 //! half-way towards inverse-squared-CRPS weights, since estimated weights on a dozen origins
 //! overfit (the "forecast combination puzzle"). Only models fitted at every scoring origin take
-//! part; weights below 1% are dropped.
+//! part; weights below 1% are dropped. A model that is best one step ahead is seldom best three
+//! steps ahead (momentum against climatology), so each step then gets its own weights, fitted
+//! the same way on that step's rows and shrunk towards the pooled weights by how many
+//! independent rows the step has ([`SHRINK_WEIGHTS`]); steps beyond those scored use the last.
+//! The combined path mixes the same models' paths with weights that change from step to step,
+//! so it is still one path of every part, and month `k` is the same whatever horizon is asked.
 //!
 //! **Calibration.** The combined distribution's dispersion is then fitted on the same origins,
 //! step by step: a factor `s_h` that stretches (s > 1) or narrows (s < 1) the log distribution of
@@ -49,6 +54,9 @@ pub struct Combination {
     pub weights: Vec<(ModelKind, f64)>,
     /// Dispersion factor per step (index 0 = one step ahead); steps beyond use the last.
     pub scale: Vec<f64>,
+    /// Weights per step (index 0 = one step ahead), each aligned with `weights` and summing to
+    /// 1; steps beyond use the last; empty = `weights` at every step.
+    pub by_step: Vec<Vec<f64>>,
     /// (origin, step) pairs the weights were fitted on.
     pub fitted_on: usize,
 }
@@ -59,6 +67,7 @@ impl Combination {
         Combination {
             weights: vec![(kind, 1.0)],
             scale: vec![1.0],
+            by_step: Vec::new(),
             fitted_on: 0,
         }
     }
@@ -75,17 +84,48 @@ impl Combination {
     /// The same combination without `kind` (e.g. it could not be fitted on the full data),
     /// weights renormalised; `None` when nothing is left.
     pub fn without(&self, kind: ModelKind) -> Option<Combination> {
-        let kept: Vec<(ModelKind, f64)> = self
-            .weights
+        let keep: Vec<bool> = self.weights.iter().map(|(k, _)| *k != kind).collect();
+        let renormalised = |w: &[f64]| -> Option<Vec<f64>> {
+            let total: f64 = w
+                .iter()
+                .zip(&keep)
+                .filter(|(_, k)| **k)
+                .map(|(w, _)| w)
+                .sum();
+            (total > 0.0).then(|| {
+                w.iter()
+                    .zip(&keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(w, _)| w / total)
+                    .collect()
+            })
+        };
+        let pooled: Vec<f64> = self.weights.iter().map(|(_, w)| *w).collect();
+        let weights = renormalised(&pooled)?;
+        let by_step = self
+            .by_step
             .iter()
-            .copied()
-            .filter(|(k, _)| *k != kind)
+            .map(|w| renormalised(w).unwrap_or_else(|| weights.clone()))
             .collect();
-        let total: f64 = kept.iter().map(|(_, w)| w).sum();
-        (total > 0.0).then(|| Combination {
-            weights: kept.into_iter().map(|(k, w)| (k, w / total)).collect(),
+        Some(Combination {
+            weights: self
+                .weights
+                .iter()
+                .filter(|(k, _)| *k != kind)
+                .zip(weights)
+                .map(|((k, _), w)| (*k, w))
+                .collect(),
+            by_step,
             ..self.clone()
         })
+    }
+
+    /// The weight of the `i`-th model of `weights` at step `h` (0-based).
+    pub fn weight_at(&self, i: usize, h: usize) -> f64 {
+        self.by_step
+            .get(h)
+            .or(self.by_step.last())
+            .map_or(self.weights[i].1, |w| w[i])
     }
 }
 
@@ -93,6 +133,8 @@ impl Combination {
 pub struct Combined {
     parts: Vec<(ModelKind, f64, Arc<dyn Fitted>)>,
     comb: Combination,
+    /// Per part (in `parts`' order), its weight at each step; steps beyond use the last.
+    step_weights: Vec<Vec<f64>>,
     /// The first part's origin and the weighted one-step errors.
     in_sample: InSample,
 }
@@ -125,9 +167,20 @@ impl Combined {
             origin: first.origin(),
             residuals,
         };
+        let steps = comb.by_step.len().max(1);
+        let step_weights = parts
+            .iter()
+            .map(
+                |(kind, w, _)| match comb.weights.iter().position(|(k, _)| k == kind) {
+                    Some(i) => (0..steps).map(|h| comb.weight_at(i, h)).collect(),
+                    None => vec![*w],
+                },
+            )
+            .collect();
         Combined {
             parts,
             comb,
+            step_weights,
             in_sample,
         }
     }
@@ -139,10 +192,19 @@ impl Combined {
 
 impl Fitted for Combined {
     fn describe(&self) -> String {
+        // A part's weight, or its weight at each step where they differ.
         let parts: Vec<String> = self
             .parts
             .iter()
-            .map(|(_, w, f)| format!("{} {:.2}", f.describe(), w))
+            .zip(&self.step_weights)
+            .map(|((_, w, f), by_step)| {
+                let weights: Vec<String> = by_step.iter().map(|w| format!("{w:.2}")).collect();
+                if weights.iter().all(|v| *v == weights[0]) {
+                    format!("{} {:.2}", f.describe(), w)
+                } else {
+                    format!("{} {}", f.describe(), weights.join("/"))
+                }
+            })
             .collect();
         let scale: Vec<String> = self.comb.scale.iter().map(|s| format!("{s:.2}")).collect();
         format!("combo[{}] x[{}]", parts.join(" + "), scale.join(","))
@@ -174,10 +236,13 @@ impl Fitted for Combined {
             vec![None; self.parts.len()]
         };
         let mut out = vec![0.0; cells];
-        for ((_, w, f), sim) in self.parts.iter().zip(alone) {
+        for (((_, _, f), sim), w) in self.parts.iter().zip(alone).zip(&self.step_weights) {
             let sim = sim.unwrap_or_else(|| f.simulate(shocks, aux));
-            for (o, v) in out.iter_mut().zip(sim) {
-                *o += w * v;
+            let last = w[w.len() - 1];
+            for (path, vals) in out.chunks_mut(horizon).zip(sim.chunks(horizon)) {
+                for (h, (o, v)) in path.iter_mut().zip(vals).enumerate() {
+                    *o += w.get(h).copied().unwrap_or(last) * v;
+                }
             }
         }
         apply_dispersion(&self.comb, &mut out, horizon);
@@ -205,6 +270,14 @@ const MIN_WEIGHT: f64 = 0.01;
 /// few to estimate a stretch well. (A step's own rows have since been counted by their overlap,
 /// see the module docs.)
 const SHRINK_ORIGINS: f64 = 48.0;
+/// Pseudo-rows of shrinkage of a step's own weights towards the pooled ones (a step's rows
+/// counted by their overlap). Chosen on the development windows of `benches/dev-eval.sh`
+/// against pooled weights alone: with 6, the combined CRPS changed by +0.4/+1.0/−1.5% (Shanghai
+/// calls 2021–22, one to three months), −1.2/+0.3/+0.0/−0.3% (SCFI 2018–19, one to four weeks),
+/// −2.6/−0.5/+0.2/−0.6% (SCFI 2016–19) and −3.0/+0.2/−1.5% (LA 2017–21); 0 (each step's own
+/// weights) gained more at one LA month (−4.6%) but lost 2.5% at two Shanghai months, 48 kept
+/// a third of the gains.
+const SHRINK_WEIGHTS: f64 = 6.0;
 /// Bounds of a dispersion factor.
 const SCALE_BOUNDS: (f64, f64) = (0.5, 2.0);
 
@@ -263,7 +336,8 @@ pub fn fit(scoring: &Scoring, ranking: &[Candidate]) -> Combination {
     let weights = if rows.is_empty() || k == 1 {
         reference.clone()
     } else {
-        let stacked = stack(&rows, &reference);
+        let all: Vec<&Row> = rows.iter().collect();
+        let stacked = stack(&all, &reference);
         stacked
             .iter()
             .zip(&reference)
@@ -291,15 +365,84 @@ pub fn fit(scoring: &Scoring, ranking: &[Candidate]) -> Combination {
                 .map_or(0.0, |(_, w)| *w)
         })
         .collect();
+    let by_step_eligible = step_weights(&rows, &kept);
     let combined: Vec<(usize, Vec<f64>)> = rows
         .iter()
-        .map(|r| (r.step, combine_quantiles(&r.q, &kept)))
+        .map(|r| {
+            let w = by_step_eligible.get(r.step).unwrap_or(&kept);
+            (r.step, combine_quantiles(&r.q, w))
+        })
+        .collect();
+    let by_step = by_step_eligible
+        .iter()
+        .map(|w| {
+            pairs
+                .iter()
+                .map(|(kind, _)| {
+                    eligible
+                        .iter()
+                        .position(|(_, c)| c.kind == *kind)
+                        .map_or(0.0, |i| w[i])
+                })
+                .collect()
+        })
         .collect();
     Combination {
         weights: pairs,
         scale: dispersion(&combined),
+        by_step,
         fitted_on: rows.len(),
     }
+}
+
+/// Weights per step (index 0 = one step ahead), aligned with `pooled` (the combination's weights
+/// over every step, 0 for a model left out): at each step the stacking and reference weights
+/// fitted on that step's rows alone, mixed as the pooled ones are, then shrunk towards `pooled`
+/// by the step's rows counted by their overlap (`1/(h + 1)` each, as for the dispersion) against
+/// [`SHRINK_WEIGHTS`]. A model without pooled weight gets none at any step.
+fn step_weights(rows: &[Row], pooled: &[f64]) -> Vec<Vec<f64>> {
+    let k = pooled.len();
+    let steps = rows.iter().map(|r| r.step + 1).max().unwrap_or(0);
+    (0..steps)
+        .map(|h| {
+            let at: Vec<&Row> = rows.iter().filter(|r| r.step == h).collect();
+            if at.is_empty() || k == 1 {
+                return pooled.to_vec();
+            }
+            // Reference: inverse squared mean CRPS (relative to the value) at this step.
+            let mut inv = vec![0.0; k];
+            for r in &at {
+                for (v, q) in inv.iter_mut().zip(&r.q) {
+                    *v += quantile_crps(q, 1.0);
+                }
+            }
+            for v in &mut inv {
+                let mean = *v / at.len() as f64;
+                *v = if mean > 0.0 { 1.0 / (mean * mean) } else { 0.0 };
+            }
+            let total: f64 = inv.iter().sum();
+            let reference: Vec<f64> = inv.iter().map(|v| v / total).collect();
+            let stacked = stack(&at, &reference);
+            let n = at.len() as f64 / (h + 1) as f64;
+            let a = n / (n + SHRINK_WEIGHTS);
+            let mut w: Vec<f64> = stacked
+                .iter()
+                .zip(&reference)
+                .zip(pooled)
+                .map(|((s, r), p)| {
+                    if *p == 0.0 {
+                        0.0
+                    } else {
+                        let own = STACKING_SHARE * s + (1.0 - STACKING_SHARE) * r;
+                        a * own + (1.0 - a) * p
+                    }
+                })
+                .collect();
+            let total: f64 = w.iter().sum();
+            w.iter_mut().for_each(|v| *v /= total);
+            w
+        })
+        .collect()
 }
 
 /// `Σ_m w_m q_m` quantile by quantile.
@@ -350,7 +493,7 @@ pub fn quantile_crps(q: &[f64], y: f64) -> f64 {
 
 /// Stacking weights: minimise the mean relative CRPS of the combined quantiles over the simplex,
 /// from `start`, by exponentiated subgradient steps; the best iterate.
-fn stack(rows: &[Row], start: &[f64]) -> Vec<f64> {
+fn stack(rows: &[&Row], start: &[f64]) -> Vec<f64> {
     let k = start.len();
     let mut w = start.to_vec();
     let mut best = (f64::INFINITY, w.clone());
@@ -637,6 +780,106 @@ mod tests {
         assert!(early.scale[1] < late.scale[0], "{early:?} {late:?}");
     }
 
+    /// Two models over two steps (synthetic), outcomes spread like N(100, 5): model 0 unbiased
+    /// at step 1 and 10% too high at step 2, model 1 the other way round.
+    fn crossing(n: usize) -> Scoring {
+        let origins = (0..n)
+            .map(|i| {
+                let y = 100.0 + 5.0 * normal_quantile((i as f64 + 0.5) / n as f64);
+                let step = |mean: f64| {
+                    let q = normal_q(mean, 5.0);
+                    let qf: Vec<f64> = q.iter().map(|v| f64::from(*v)).collect();
+                    Some(StepForecast {
+                        crps: quantile_crps(&qf, y),
+                        q,
+                    })
+                };
+                let mut models = vec![None; ModelKind::ALL.len()];
+                models[0] = Some(vec![step(100.0), step(110.0)]);
+                models[1] = Some(vec![step(110.0), step(100.0)]);
+                OriginScores {
+                    actual: vec![Some(y); 2],
+                    models,
+                }
+            })
+            .collect();
+        Scoring { origins }
+    }
+
+    #[test]
+    fn each_step_leans_on_the_model_that_is_good_at_it() {
+        let s = crossing(40);
+        let c = fit(&s, &s.ranking());
+        // Symmetric: the pooled weights are even, the steps' weights are not.
+        assert_eq!(c.weights.len(), 2, "{c:?}");
+        assert!((c.weights[0].1 - 0.5).abs() < 0.05, "{c:?}");
+        let at = |kind: ModelKind, h: usize| {
+            let i = c.weights.iter().position(|(k, _)| *k == kind).unwrap();
+            c.weight_at(i, h)
+        };
+        let (a, b) = (ModelKind::ALL[0], ModelKind::ALL[1]);
+        assert!(at(a, 0) > 0.75 && at(b, 1) > 0.75, "{c:?}");
+        // Shrunk towards the pooled weights, and the second step's fewer independent rows
+        // more so.
+        assert!(at(a, 0) < 0.99 && at(b, 1) < at(a, 0), "{c:?}");
+        // Steps beyond those scored keep the last step's weights.
+        assert_eq!(at(b, 5), at(b, 1));
+        for h in 0..2 {
+            assert!((at(a, h) + at(b, h) - 1.0).abs() < 1e-12);
+        }
+        // Without one model the other has all the weight at every step.
+        let rest = c.without(a).unwrap();
+        assert_eq!(rest.weights, vec![(b, 1.0)]);
+        assert_eq!((rest.weight_at(0, 0), rest.weight_at(0, 1)), (1.0, 1.0));
+        assert!(rest.without(b).is_none());
+    }
+
+    #[test]
+    fn the_combined_paths_use_each_steps_weights() {
+        struct Constant(f64, InSample);
+        impl Fitted for Constant {
+            fn describe(&self) -> String {
+                format!("c{}", self.0)
+            }
+            fn in_sample(&self) -> &InSample {
+                &self.1
+            }
+            fn simulate(&self, shocks: &Shocks, _: &mut SimRng) -> Vec<f64> {
+                vec![self.0; shocks.n_paths() * shocks.horizon()]
+            }
+        }
+        let origin = Period::month(2024, 1).unwrap();
+        let part = |v: f64| -> Arc<dyn Fitted> {
+            Arc::new(Constant(
+                v,
+                InSample {
+                    origin,
+                    residuals: Vec::new(),
+                },
+            ))
+        };
+        let (a, b) = (ModelKind::ALL[0], ModelKind::ALL[1]);
+        let comb = Combination {
+            weights: vec![(a, 0.5), (b, 0.5)],
+            scale: vec![1.0],
+            by_step: vec![vec![0.75, 0.25], vec![0.25, 0.75]],
+            fitted_on: 2,
+        };
+        let combined = Combined::new(vec![(b, 0.5, part(200.0)), (a, 0.5, part(100.0))], comb);
+        let shocks = Shocks::from_uniforms(4, 3, vec![0.5; 12]);
+        let paths = combined.simulate(
+            &shocks,
+            &mut <SimRng as rand::SeedableRng>::seed_from_u64(1),
+        );
+        for path in paths.chunks(3) {
+            assert_eq!(path, [125.0, 175.0, 175.0]);
+        }
+        assert_eq!(
+            combined.describe(),
+            "combo[c200 0.25/0.75 + c100 0.75/0.25] x[1.00]"
+        );
+    }
+
     #[test]
     fn quantile_crps_approaches_the_gaussian_closed_form() {
         // CRPS of N(0, 1) at y = 0 is (√2 − 1)/√π ≈ 0.2337.
@@ -663,6 +906,7 @@ mod tests {
         let c = Combination {
             weights: vec![(ModelKind::Ets, 1.0)],
             scale: vec![2.0],
+            by_step: Vec::new(),
             fitted_on: 1,
         };
         let mut x = vec![1.0, 2.0, 4.0];
