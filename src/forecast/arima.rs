@@ -42,7 +42,7 @@ use super::kalman::{
     Coefs, FilterOutput, Orders, StateSpace, constrain_stationary, filter, profile,
 };
 use super::optim::nelder_mead;
-use super::regression::{Driver, DriverPath};
+use super::regression::{Driver, DriverPath, DriverStep};
 use super::shocks::{ErrorPool, Shocks, normal_quantile, path_rngs};
 use super::{FitError, Fitted, InSample, Model, ModelKind, TrainingData};
 
@@ -892,6 +892,12 @@ impl Fitted for FittedArima {
         let mut a = vec![0.0; n];
         let mut next = vec![0.0; n];
         let mut sims: Vec<Vec<f64>> = vec![Vec::new(); self.drivers.len()];
+        let plans: Vec<Vec<DriverStep>> = self
+            .drivers
+            .iter()
+            .zip(&self.paths)
+            .map(|(d, path)| path.plan(periods.iter().map(|&t| d.period_for(t))))
+            .collect();
         let rngs = path_rngs(aux, shocks.n_paths());
         for ((p, row), mut rng) in out.chunks_exact_mut(horizon).enumerate().zip(rngs) {
             a.copy_from_slice(&self.state);
@@ -905,8 +911,8 @@ impl Fitted for FittedArima {
                 };
                 let v = sd[h] * z;
                 let mut level = mean + v + constant[h];
-                for (k, (d, path)) in self.drivers.iter().zip(&self.paths).enumerate() {
-                    let x = path.value(d.period_for(periods[h]), &mut sims[k], &mut rng);
+                for (k, path) in self.paths.iter().enumerate() {
+                    let x = path.value(plans[k][h], &mut sims[k], &mut rng);
                     level += self.fit.beta[nc + k] * x;
                 }
                 row[h] = level.exp();

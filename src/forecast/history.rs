@@ -6,6 +6,8 @@
 //! first to the last such period. Models (`super::naive`, `super::ets`, …) work on its logarithms
 //! — every target is a positive volume or price, and errors of such series are multiplicative.
 
+use std::sync::{Arc, OnceLock};
+
 use chrono::{Datelike, Duration, NaiveDate};
 
 use super::FitError;
@@ -20,10 +22,36 @@ pub struct History {
     freq: Frequency,
     start: Period,
     values: Vec<Option<f64>>,
-    /// The grid's periods, `start.offset(i)` for every index, computed once and shared by the
-    /// prefixes: models ask for periods by index tens of thousands of times per forecast, and a
-    /// week's offset goes through calendar dates.
-    periods: std::sync::Arc<[Period]>,
+    /// The grid's periods and their calendar facts, computed once and shared by the prefixes.
+    grid: Arc<Grid>,
+}
+
+/// The periods of a history's grid, `start.offset(i)` for every index, and (computed on first
+/// use) their [`CalendarFacts`]: models ask for periods by index tens of thousands of times per
+/// forecast, the regression for the calendar of every row at every scoring origin, and a week's
+/// offset, holiday share and month all go through calendar dates.
+#[derive(Debug)]
+struct Grid {
+    periods: Box<[Period]>,
+    calendar: OnceLock<Box<[CalendarFacts]>>,
+}
+
+/// What the calendar says about one period: the regressors every model may use.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CalendarFacts {
+    /// [`spring_festival_share_of`] the period.
+    pub spring_festival: f64,
+    /// [`in_break`] for each of [`BREAKS`].
+    pub breaks: [f64; BREAKS.len()],
+}
+
+impl CalendarFacts {
+    pub fn of(p: Period) -> CalendarFacts {
+        CalendarFacts {
+            spring_festival: spring_festival_share_of(p),
+            breaks: std::array::from_fn(|b| in_break(b, p)),
+        }
+    }
 }
 
 /// Equal when the content is: the cached grid of a prefix may run past its values.
@@ -89,7 +117,10 @@ impl History {
             freq,
             start,
             values,
-            periods,
+            grid: Arc::new(Grid {
+                periods,
+                calendar: OnceLock::new(),
+            }),
         })
     }
 
@@ -122,9 +153,21 @@ impl History {
 
     /// The period at grid index `i` (may be past the end: forecast periods).
     pub fn period(&self, i: usize) -> Period {
-        match self.periods.get(i) {
+        match self.grid.periods.get(i) {
             Some(p) => *p,
             None => self.start.offset(i as i64),
+        }
+    }
+
+    /// The calendar facts of the period at grid index `i` (may be past the end).
+    pub fn calendar(&self, i: usize) -> CalendarFacts {
+        let grid = &self.grid;
+        let facts = grid
+            .calendar
+            .get_or_init(|| grid.periods.iter().map(|p| CalendarFacts::of(*p)).collect());
+        match facts.get(i) {
+            Some(f) => *f,
+            None => CalendarFacts::of(self.period(i)),
         }
     }
 
@@ -180,7 +223,7 @@ impl History {
             freq: self.freq,
             start: self.start,
             values,
-            periods: self.periods.clone(),
+            grid: self.grid.clone(),
         })
     }
 
@@ -360,6 +403,26 @@ mod tests {
 
     fn m(y: i32, mo: u32) -> Period {
         Period::month(y, mo).unwrap()
+    }
+
+    #[test]
+    fn the_cached_calendar_is_the_calendar_in_and_past_the_grid() {
+        // Weekly, 2019-40 to 2020-30 (the 2020 Spring Festival, the first COVID quarter).
+        let start = Period::week(2019, 40).unwrap();
+        let pts: Vec<(Period, f64)> = (0..42).map(|i| (start.offset(i), 100.0)).collect();
+        let h = History::from_points("x", Frequency::Week, &pts).unwrap();
+        let short = h.prefix(10).unwrap();
+        for i in 0..h.len() + 12 {
+            let want = CalendarFacts::of(h.period(i));
+            assert_eq!(h.calendar(i), want, "index {i}");
+            assert_eq!(short.calendar(i), want, "prefix, index {i}");
+        }
+        // 2020-W04 holds Chinese New Year (25 January) and lies in the COVID break.
+        let w4 = h.index_of(Period::week(2020, 4).unwrap()).unwrap();
+        let facts = h.calendar(w4);
+        assert!(facts.spring_festival > 0.0, "{facts:?}");
+        assert_eq!(facts.breaks, [1.0, 0.0]);
+        assert_eq!(h.calendar(0).breaks, [0.0, 0.0]);
     }
 
     #[test]

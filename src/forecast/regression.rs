@@ -34,7 +34,7 @@ use nalgebra::{DMatrix, DVector};
 use rand_distr::{Distribution, StandardNormal};
 
 use super::config::DriverTransform;
-use super::history::{BREAKS, in_break, spring_festival_share_of};
+use super::history::{BREAKS, CalendarFacts};
 use super::shocks::{ErrorPool, Shocks};
 use super::{FitError, Fitted, InSample, Model, ModelKind, TrainingData};
 use crate::analysis::ar::ArModel;
@@ -160,6 +160,7 @@ enum Column {
 pub(super) struct DriverPath {
     known: BTreeMap<Period, f64>,
     last: Period,
+    last_value: f64,
     intercept: f64,
     phi: f64,
     sigma: f64,
@@ -185,6 +186,7 @@ impl DriverPath {
             .map_err(|e| err(format!("cannot model its future values: {e}")))?;
         Ok(DriverPath {
             last,
+            last_value: known[&last],
             intercept: ar.intercept,
             phi: ar.coefs[0],
             sigma: ar.sigma2.sqrt(),
@@ -203,20 +205,41 @@ impl DriverPath {
         })
     }
 
-    /// The value at driver period `p` on this path: known, carried forward over a gap, or
-    /// simulated (`sim` holds this path's simulated values after `last`, extended on demand).
-    pub(super) fn value(&self, p: Period, sim: &mut Vec<f64>, aux: &mut SimRng) -> f64 {
-        if let Some(v) = self.known_value(p) {
-            return v;
-        }
-        let steps = self.last.steps_to(&p) as usize;
+    /// Where the values at driver periods `periods` come from on every path: known (the same
+    /// on every path), or simulated that many steps after the last known period. Worked out
+    /// once per simulation, not once per path.
+    pub(super) fn plan(&self, periods: impl IntoIterator<Item = Period>) -> Vec<DriverStep> {
+        periods
+            .into_iter()
+            .map(|p| match self.known_value(p) {
+                Some(v) => DriverStep::Known(v),
+                None => DriverStep::Simulated(self.last.steps_to(&p) as usize),
+            })
+            .collect()
+    }
+
+    /// The value of a planned step on this path (`sim` holds this path's simulated values after
+    /// `last`, extended on demand).
+    pub(super) fn value(&self, step: DriverStep, sim: &mut Vec<f64>, aux: &mut SimRng) -> f64 {
+        let steps = match step {
+            DriverStep::Known(v) => return v,
+            DriverStep::Simulated(steps) => steps,
+        };
         while sim.len() < steps {
-            let prev = sim.last().copied().unwrap_or(self.known[&self.last]);
+            let prev = sim.last().copied().unwrap_or(self.last_value);
             let z: f64 = StandardNormal.sample(aux);
             sim.push(self.intercept + self.phi * prev + self.sigma * z);
         }
         sim[steps - 1]
     }
+}
+
+/// A driver's value at one forecast step: see [`DriverPath::plan`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum DriverStep {
+    Known(f64),
+    /// Steps after the last known period (at least 1).
+    Simulated(usize),
 }
 
 struct FittedRegression {
@@ -234,14 +257,14 @@ struct FittedRegression {
     pool: ErrorPool,
 }
 
-/// The deterministic part of a column at period `t` (calendar columns), or `None` for columns
-/// that depend on data; `prev` is the period a season before `t` (`t.offset(-m)`, computed once
-/// per period by the caller).
-fn calendar_value(col: Column, t: Period, prev: Period) -> Option<f64> {
+/// The deterministic part of a column at a period whose calendar is `now` (calendar columns),
+/// or `None` for columns that depend on data; `prev` is the calendar of the period a season
+/// before.
+fn calendar_value(col: Column, now: &CalendarFacts, prev: &CalendarFacts) -> Option<f64> {
     match col {
         Column::Const => Some(1.0),
-        Column::Cny => Some(spring_festival_share_of(t) - spring_festival_share_of(prev)),
-        Column::Break(b) => Some(in_break(b, t) - in_break(b, prev)),
+        Column::Cny => Some(now.spring_festival - prev.spring_festival),
+        Column::Break(b) => Some(now.breaks[b] - prev.breaks[b]),
         Column::GrowthLag | Column::Driver(_) => None,
     }
 }
@@ -277,7 +300,7 @@ impl Model for Regression {
             };
             let p = h.period(t);
             // g_t exists, so t ≥ m: the period a season earlier is on the grid.
-            let prev = h.period(t - m);
+            let (now, prev) = (h.calendar(t), h.calendar(t - m));
             let mut row = Vec::with_capacity(columns.len());
             let mut complete = true;
             for &col in &columns {
@@ -286,7 +309,7 @@ impl Model for Regression {
                     Column::Driver(k) => {
                         transformed[k].get(&data.drivers[k].period_for(p)).copied()
                     }
-                    other => calendar_value(other, p, prev),
+                    other => calendar_value(other, &now, &prev),
                 };
                 match v {
                     Some(v) => row.push(v),
@@ -339,11 +362,11 @@ impl Model for Regression {
         })?;
         let columns: Vec<Column> = keep.iter().map(|&j| columns[j]).collect();
 
-        let in_any_break = |p: Period| (0..BREAKS.len()).any(|b| in_break(b, p) != 0.0);
+        let in_any_break = |t: usize| h.calendar(t).breaks.iter().any(|b| *b != 0.0);
         let residuals: Vec<(Period, f64)> = rows
             .iter()
             .enumerate()
-            .filter(|(_, r)| !in_any_break(h.period(r.0)))
+            .filter(|(_, r)| !in_any_break(r.0))
             .map(|(i, r)| {
                 let fitted: f64 = (0..k).map(|j| design[(i, j)] * fit.coef[j]).sum();
                 (h.period(r.0), r.2 - fitted)
@@ -416,26 +439,22 @@ impl Fitted for FittedRegression {
         let calendar: Vec<f64> = periods
             .iter()
             .map(|&t| {
+                let (now, prev) = (
+                    CalendarFacts::of(t),
+                    CalendarFacts::of(t.offset(-(self.m as i64))),
+                );
                 self.columns
                     .iter()
                     .zip(&self.coef)
-                    .filter_map(|(&c, b)| {
-                        calendar_value(c, t, t.offset(-(self.m as i64))).map(|v| v * b)
-                    })
+                    .filter_map(|(&c, b)| calendar_value(c, &now, &prev).map(|v| v * b))
                     .sum()
             })
             .collect();
-        let driver_periods: Vec<Vec<Period>> = self
+        let plans: Vec<Vec<DriverStep>> = self
             .drivers
             .iter()
-            .map(|d| periods.iter().map(|&t| d.period_for(t)).collect())
-            .collect();
-        // A driver value already known at a step is the same on every path: looked up once.
-        let known: Vec<Vec<Option<f64>>> = self
-            .paths
-            .iter()
-            .zip(&driver_periods)
-            .map(|(path, ps)| ps.iter().map(|&p| path.known_value(p)).collect())
+            .zip(&self.paths)
+            .map(|(d, path)| path.plan(periods.iter().map(|&t| d.period_for(t))))
             .collect();
         let mut out = vec![0.0; shocks.n_paths() * horizon];
         let mut logs = vec![0.0; horizon];
@@ -449,12 +468,9 @@ impl Fitted for FittedRegression {
                 for (&col, b) in self.columns.iter().zip(&self.coef) {
                     g += b * match col {
                         Column::GrowthLag => g_prev,
-                        Column::Driver(k) => match known[k][h] {
-                            Some(v) => v,
-                            None => {
-                                self.paths[k].value(driver_periods[k][h], &mut sims[k], &mut rng)
-                            }
-                        },
+                        Column::Driver(k) => {
+                            self.paths[k].value(plans[k][h], &mut sims[k], &mut rng)
+                        }
                         _ => 0.0,
                     };
                 }
