@@ -42,7 +42,7 @@ use super::kalman::{
     Coefs, FilterOutput, Orders, StateSpace, constrain_stationary, filter, profile,
 };
 use super::optim::nelder_mead;
-use super::regression::{Driver, DriverPath, DriverStep};
+use super::regression::{Driver, DriverPath, plan_drivers};
 use super::shocks::{ErrorPool, Shocks, normal_quantile, path_rngs};
 use super::{FitError, Fitted, InSample, Model, ModelKind, TrainingData};
 
@@ -892,12 +892,7 @@ impl Fitted for FittedArima {
         let mut a = vec![0.0; n];
         let mut next = vec![0.0; n];
         let mut sims: Vec<Vec<f64>> = vec![Vec::new(); self.drivers.len()];
-        let plans: Vec<Vec<DriverStep>> = self
-            .drivers
-            .iter()
-            .zip(&self.paths)
-            .map(|(d, path)| path.plan(periods.iter().map(|&t| d.period_for(t))))
-            .collect();
+        let plans = plan_drivers(&self.drivers, &self.paths, &periods);
         let rngs = path_rngs(aux, shocks.n_paths());
         for ((p, row), mut rng) in out.chunks_exact_mut(horizon).enumerate().zip(rngs) {
             a.copy_from_slice(&self.state);

@@ -685,6 +685,16 @@ mod tests {
             .collect()
     }
 
+    /// A step forecast of N(`mean`, `sd`) scored against `y`.
+    fn normal_step(mean: f64, sd: f64, y: f64) -> Option<StepForecast> {
+        let q = normal_q(mean, sd);
+        let qf: Vec<f64> = q.iter().map(|v| f64::from(*v)).collect();
+        Some(StepForecast {
+            crps: quantile_crps(&qf, y),
+            q,
+        })
+    }
+
     /// A scoring with two models (synthetic): `good` centred on the truth, `bad` biased by 10%.
     fn scoring(good_sd: f64, bad_bias: f64, truth_sd: f64, n: usize) -> Scoring {
         let mut origins = Vec::new();
@@ -692,17 +702,9 @@ mod tests {
             // Deterministic "outcomes" spread like N(100, truth_sd).
             let u = (i as f64 + 0.5) / n as f64;
             let y = 100.0 + truth_sd * normal_quantile(u);
-            let step = |mean: f64, sd: f64| {
-                let q = normal_q(mean, sd);
-                let qf: Vec<f64> = q.iter().map(|v| f64::from(*v)).collect();
-                Some(StepForecast {
-                    crps: quantile_crps(&qf, y),
-                    q,
-                })
-            };
             let mut models = vec![None; ModelKind::ALL.len()];
-            models[0] = Some(vec![step(100.0, good_sd)]);
-            models[1] = Some(vec![step(100.0 * (1.0 + bad_bias), good_sd)]);
+            models[0] = Some(vec![normal_step(100.0, good_sd, y)]);
+            models[1] = Some(vec![normal_step(100.0 * (1.0 + bad_bias), good_sd, y)]);
             origins.push(OriginScores {
                 actual: vec![Some(y)],
                 models,
@@ -737,32 +739,33 @@ mod tests {
         assert!((c.scale[0] - 1.0).abs() < 0.1, "{:?}", c.scale);
     }
 
-    /// A one-model scoring (synthetic) over two steps: per step the forecast sd against outcomes
-    /// spread like N(100, 5).
-    fn two_steps(sd: [f64; 2], n: usize) -> Scoring {
+    /// A scoring (synthetic) over two steps with outcomes spread like N(100, 5): model `m` (in
+    /// [`ModelKind::ALL`]'s order) forecasts N(mean, sd) at each step as `models[m]` says.
+    fn two_step_scoring(n: usize, models: &[[(f64, f64); 2]]) -> Scoring {
         let origins = (0..n)
             .map(|i| {
                 let y = 100.0 + 5.0 * normal_quantile((i as f64 + 0.5) / n as f64);
-                let steps = sd
-                    .iter()
-                    .map(|sd| {
-                        let q = normal_q(100.0, *sd);
-                        let qf: Vec<f64> = q.iter().map(|v| f64::from(*v)).collect();
-                        Some(StepForecast {
-                            crps: quantile_crps(&qf, y),
-                            q,
-                        })
-                    })
-                    .collect();
-                let mut models = vec![None; ModelKind::ALL.len()];
-                models[0] = Some(steps);
+                let mut scored = vec![None; ModelKind::ALL.len()];
+                for (slot, steps) in scored.iter_mut().zip(models) {
+                    *slot = Some(
+                        steps
+                            .iter()
+                            .map(|(m, sd)| normal_step(*m, *sd, y))
+                            .collect(),
+                    );
+                }
                 OriginScores {
                     actual: vec![Some(y); 2],
-                    models,
+                    models: scored,
                 }
             })
             .collect();
         Scoring { origins }
+    }
+
+    /// One model, centred, with forecast sd `sd` per step.
+    fn two_steps(sd: [f64; 2], n: usize) -> Scoring {
+        two_step_scoring(n, &[[(100.0, sd[0]), (100.0, sd[1])]])
     }
 
     #[test]
@@ -780,30 +783,13 @@ mod tests {
         assert!(early.scale[1] < late.scale[0], "{early:?} {late:?}");
     }
 
-    /// Two models over two steps (synthetic), outcomes spread like N(100, 5): model 0 unbiased
-    /// at step 1 and 10% too high at step 2, model 1 the other way round.
+    /// Two models: model 0 unbiased at step 1 and 10% too high at step 2, model 1 the other way
+    /// round.
     fn crossing(n: usize) -> Scoring {
-        let origins = (0..n)
-            .map(|i| {
-                let y = 100.0 + 5.0 * normal_quantile((i as f64 + 0.5) / n as f64);
-                let step = |mean: f64| {
-                    let q = normal_q(mean, 5.0);
-                    let qf: Vec<f64> = q.iter().map(|v| f64::from(*v)).collect();
-                    Some(StepForecast {
-                        crps: quantile_crps(&qf, y),
-                        q,
-                    })
-                };
-                let mut models = vec![None; ModelKind::ALL.len()];
-                models[0] = Some(vec![step(100.0), step(110.0)]);
-                models[1] = Some(vec![step(110.0), step(100.0)]);
-                OriginScores {
-                    actual: vec![Some(y); 2],
-                    models,
-                }
-            })
-            .collect();
-        Scoring { origins }
+        two_step_scoring(
+            n,
+            &[[(100.0, 5.0), (110.0, 5.0)], [(110.0, 5.0), (100.0, 5.0)]],
+        )
     }
 
     #[test]

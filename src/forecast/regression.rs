@@ -234,6 +234,20 @@ impl DriverPath {
     }
 }
 
+/// [`DriverPath::plan`] of each driver (with its path) at the driver periods of the target
+/// periods `periods`.
+pub(super) fn plan_drivers(
+    drivers: &[Driver],
+    paths: &[DriverPath],
+    periods: &[Period],
+) -> Vec<Vec<DriverStep>> {
+    drivers
+        .iter()
+        .zip(paths)
+        .map(|(d, path)| path.plan(periods.iter().map(|&t| d.period_for(t))))
+        .collect()
+}
+
 /// A driver's value at one forecast step: see [`DriverPath::plan`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) enum DriverStep {
@@ -450,12 +464,7 @@ impl Fitted for FittedRegression {
                     .sum()
             })
             .collect();
-        let plans: Vec<Vec<DriverStep>> = self
-            .drivers
-            .iter()
-            .zip(&self.paths)
-            .map(|(d, path)| path.plan(periods.iter().map(|&t| d.period_for(t))))
-            .collect();
+        let plans = plan_drivers(&self.drivers, &self.paths, &periods);
         let mut out = vec![0.0; shocks.n_paths() * horizon];
         let mut logs = vec![0.0; horizon];
         let mut sims: Vec<Vec<f64>> = vec![Vec::new(); self.drivers.len()];
