@@ -147,16 +147,28 @@ impl Combined {
             .first()
             .expect("a combination has at least one part")
             .2;
-        // The combination's one-step errors: the weighted errors of the periods every part has.
+        let steps = comb.by_step.len().max(1);
+        let step_weights: Vec<Vec<f64>> = parts
+            .iter()
+            .map(
+                |(kind, w, _)| match comb.weights.iter().position(|(k, _)| k == kind) {
+                    Some(i) => (0..steps).map(|h| comb.weight_at(i, h)).collect(),
+                    None => vec![*w],
+                },
+            )
+            .collect();
+        // The combination's one-step errors: the errors of the periods every part has, weighted
+        // as the parts are one step ahead.
         let mut residuals: Vec<(Period, f64)> = Vec::new();
         for &(period, _) in first.residuals() {
             let errs: Option<f64> = parts
                 .iter()
-                .map(|(_, w, f)| {
+                .zip(&step_weights)
+                .map(|((_, _, f), w)| {
                     f.residuals()
                         .iter()
                         .find(|(p, _)| *p == period)
-                        .map(|(_, e)| w * e)
+                        .map(|(_, e)| w[0] * e)
                 })
                 .sum();
             if let Some(e) = errs {
@@ -167,16 +179,6 @@ impl Combined {
             origin: first.origin(),
             residuals,
         };
-        let steps = comb.by_step.len().max(1);
-        let step_weights = parts
-            .iter()
-            .map(
-                |(kind, w, _)| match comb.weights.iter().position(|(k, _)| k == kind) {
-                    Some(i) => (0..steps).map(|h| comb.weight_at(i, h)).collect(),
-                    None => vec![*w],
-                },
-            )
-            .collect();
         Combined {
             parts,
             comb,
@@ -835,12 +837,13 @@ mod tests {
             }
         }
         let origin = Period::month(2024, 1).unwrap();
-        let part = |v: f64| -> Arc<dyn Fitted> {
+        // Each part with one one-step error at the origin.
+        let part = |v: f64, e: f64| -> Arc<dyn Fitted> {
             Arc::new(Constant(
                 v,
                 InSample {
                     origin,
-                    residuals: Vec::new(),
+                    residuals: vec![(origin, e)],
                 },
             ))
         };
@@ -851,7 +854,15 @@ mod tests {
             by_step: vec![vec![0.75, 0.25], vec![0.25, 0.75]],
             fitted_on: 2,
         };
-        let combined = Combined::new(vec![(b, 0.5, part(200.0)), (a, 0.5, part(100.0))], comb);
+        let combined = Combined::new(
+            vec![(b, 0.5, part(200.0, -0.08)), (a, 0.5, part(100.0, 0.04))],
+            comb,
+        );
+        // The one-step errors are weighted as the parts are one step ahead (0.25 and 0.75), not
+        // by the pooled weights (which would give -0.02).
+        let e = combined.residuals();
+        assert_eq!(e.len(), 1);
+        assert!((e[0].1 - 0.01).abs() < 1e-15, "{e:?}");
         let shocks = Shocks::from_uniforms(4, 3, vec![0.5; 12]);
         let paths = combined.simulate(
             &shocks,
