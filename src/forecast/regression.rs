@@ -196,7 +196,7 @@ impl DriverPath {
 
     /// The value at driver period `p` when it is known (carried forward over a gap), the same
     /// on every path; `None` after the last known period.
-    pub(super) fn known_value(&self, p: Period) -> Option<f64> {
+    fn known_value(&self, p: Period) -> Option<f64> {
         (p <= self.last).then(|| {
             self.known
                 .range(..=p)
@@ -208,7 +208,7 @@ impl DriverPath {
     /// Where the values at driver periods `periods` come from on every path: known (the same
     /// on every path), or simulated that many steps after the last known period. Worked out
     /// once per simulation, not once per path.
-    pub(super) fn plan(&self, periods: impl IntoIterator<Item = Period>) -> Vec<DriverStep> {
+    fn plan(&self, periods: impl IntoIterator<Item = Period>) -> Vec<DriverStep> {
         periods
             .into_iter()
             .map(|p| match self.known_value(p) {
