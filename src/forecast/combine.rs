@@ -220,26 +220,42 @@ impl Fitted for Combined {
         let horizon = shocks.horizon();
         let cells = shocks.n_paths() * horizon;
         // The parts that never draw from `aux` are simulated side by side (while their paths
-        // together stay small); the others in order on `aux`, so each part sees the stream it
-        // would see one by one, and the paths are summed in the parts' order: the same result.
-        // (A part that does not draw from `aux` is handed a throwaway stream it never reads.)
+        // together stay small), and meanwhile the others in order on `aux`, so each part sees
+        // the stream it would see one by one; the paths are summed in the parts' order: the
+        // same result on any number of threads. (A part that does not draw from `aux` is handed
+        // a throwaway stream it never reads.)
         let side_by_side = cells * self.parts.len() <= PARALLEL_CELLS;
-        let alone: Vec<Option<Vec<f64>>> = if side_by_side {
+        let (alone, drawn): (Vec<Option<Vec<f64>>>, Vec<Vec<f64>>) = if side_by_side {
             use rayon::prelude::*;
-            self.parts
-                .par_iter()
-                .map(|(_, _, f)| {
-                    (!f.draws_aux()).then(|| {
-                        f.simulate(shocks, &mut <SimRng as rand::SeedableRng>::seed_from_u64(0))
-                    })
-                })
-                .collect()
+            rayon::join(
+                || {
+                    self.parts
+                        .par_iter()
+                        .map(|(_, _, f)| {
+                            (!f.draws_aux()).then(|| {
+                                let mut unused = <SimRng as rand::SeedableRng>::seed_from_u64(0);
+                                f.simulate(shocks, &mut unused)
+                            })
+                        })
+                        .collect()
+                },
+                || {
+                    self.parts
+                        .iter()
+                        .filter(|(_, _, f)| f.draws_aux())
+                        .map(|(_, _, f)| f.simulate(shocks, aux))
+                        .collect()
+                },
+            )
         } else {
-            vec![None; self.parts.len()]
+            (vec![None; self.parts.len()], Vec::new())
         };
+        let mut drawn = drawn.into_iter();
         let mut out = vec![0.0; cells];
         for (((_, _, f), sim), w) in self.parts.iter().zip(alone).zip(&self.step_weights) {
-            let sim = sim.unwrap_or_else(|| f.simulate(shocks, aux));
+            let sim = sim
+                .or_else(|| drawn.next())
+                .unwrap_or_else(|| f.simulate(shocks, aux));
             let last = w[w.len() - 1];
             for (path, vals) in out.chunks_mut(horizon).zip(sim.chunks(horizon)) {
                 for (h, (o, v)) in path.iter_mut().zip(vals).enumerate() {
@@ -335,17 +351,23 @@ pub fn fit(scoring: &Scoring, ranking: &[Candidate]) -> Combination {
         .collect();
     let total: f64 = inv.iter().sum();
     let reference: Vec<f64> = inv.iter().map(|v| v / total).collect();
-    let weights = if rows.is_empty() || k == 1 {
-        reference.clone()
-    } else {
-        let all: Vec<&Row> = rows.iter().collect();
-        let stacked = stack(&all, &reference);
-        stacked
-            .iter()
-            .zip(&reference)
-            .map(|(s, r)| STACKING_SHARE * s + (1.0 - STACKING_SHARE) * r)
-            .collect()
-    };
+    // The pooled stacking and each step's own (independent of each other) side by side.
+    let (weights, own) = rayon::join(
+        || {
+            if rows.is_empty() || k == 1 {
+                reference.clone()
+            } else {
+                let all: Vec<&Row> = rows.iter().collect();
+                let stacked = stack(&all, &reference);
+                stacked
+                    .iter()
+                    .zip(&reference)
+                    .map(|(s, r)| STACKING_SHARE * s + (1.0 - STACKING_SHARE) * r)
+                    .collect()
+            }
+        },
+        || own_step_weights(&rows, k),
+    );
     let mut pairs: Vec<(ModelKind, f64)> = eligible
         .iter()
         .zip(&weights)
@@ -367,7 +389,7 @@ pub fn fit(scoring: &Scoring, ranking: &[Candidate]) -> Combination {
                 .map_or(0.0, |(_, w)| *w)
         })
         .collect();
-    let by_step_eligible = step_weights(&rows, &kept);
+    let by_step_eligible = step_weights(&own, &kept);
     let combined: Vec<(usize, Vec<f64>)> = rows
         .iter()
         .map(|r| {
@@ -397,19 +419,19 @@ pub fn fit(scoring: &Scoring, ranking: &[Candidate]) -> Combination {
     }
 }
 
-/// Weights per step (index 0 = one step ahead), aligned with `pooled` (the combination's weights
-/// over every step, 0 for a model left out): at each step the stacking and reference weights
-/// fitted on that step's rows alone, mixed as the pooled ones are, then shrunk towards `pooled`
-/// by the step's rows counted by their overlap (`1/(h + 1)` each, as for the dispersion) against
-/// [`SHRINK_WEIGHTS`]. A model without pooled weight gets none at any step.
-fn step_weights(rows: &[Row], pooled: &[f64]) -> Vec<Vec<f64>> {
-    let k = pooled.len();
+/// Each step's own weights (index 0 = one step ahead) for `k` models: the stacking and
+/// reference weights fitted on that step's rows alone, mixed as the pooled ones are, with the
+/// step's rows counted by their overlap (`1/(h + 1)` each, as for the dispersion); `None` for a
+/// step without rows or a single model. Steps are fitted side by side.
+fn own_step_weights(rows: &[Row], k: usize) -> Vec<Option<(Vec<f64>, f64)>> {
+    use rayon::prelude::*;
     let steps = rows.iter().map(|r| r.step + 1).max().unwrap_or(0);
     (0..steps)
+        .into_par_iter()
         .map(|h| {
             let at: Vec<&Row> = rows.iter().filter(|r| r.step == h).collect();
             if at.is_empty() || k == 1 {
-                return pooled.to_vec();
+                return None;
             }
             // Reference: inverse squared mean CRPS (relative to the value) at this step.
             let mut inv = vec![0.0; k];
@@ -425,18 +447,35 @@ fn step_weights(rows: &[Row], pooled: &[f64]) -> Vec<Vec<f64>> {
             let total: f64 = inv.iter().sum();
             let reference: Vec<f64> = inv.iter().map(|v| v / total).collect();
             let stacked = stack(&at, &reference);
-            let n = at.len() as f64 / (h + 1) as f64;
-            let a = n / (n + SHRINK_WEIGHTS);
-            let mut w: Vec<f64> = stacked
+            let own = stacked
                 .iter()
                 .zip(&reference)
+                .map(|(s, r)| STACKING_SHARE * s + (1.0 - STACKING_SHARE) * r)
+                .collect();
+            Some((own, at.len() as f64 / (h + 1) as f64))
+        })
+        .collect()
+}
+
+/// Weights per step (index 0 = one step ahead), aligned with `pooled` (the combination's weights
+/// over every step, 0 for a model left out): each step's own weights ([`own_step_weights`])
+/// shrunk towards `pooled` by the step's independent rows against [`SHRINK_WEIGHTS`]; a step
+/// without its own weights takes `pooled`. A model without pooled weight gets none at any step.
+fn step_weights(own: &[Option<(Vec<f64>, f64)>], pooled: &[f64]) -> Vec<Vec<f64>> {
+    own.iter()
+        .map(|step| {
+            let Some((own, n)) = step else {
+                return pooled.to_vec();
+            };
+            let a = n / (n + SHRINK_WEIGHTS);
+            let mut w: Vec<f64> = own
+                .iter()
                 .zip(pooled)
-                .map(|((s, r), p)| {
+                .map(|(o, p)| {
                     if *p == 0.0 {
                         0.0
                     } else {
-                        let own = STACKING_SHARE * s + (1.0 - STACKING_SHARE) * r;
-                        a * own + (1.0 - a) * p
+                        a * o + (1.0 - a) * p
                     }
                 })
                 .collect();
@@ -639,39 +678,58 @@ pub fn median_of_quantiles(q: &[f64]) -> f64 {
 
 /// Stretch the sample paths of each step around that step's median on the log scale (on the
 /// level scale where a step has a value ≤ 0) by the combination's factor; path-major samples.
+///
+/// Each step's median is found on the levels (the logarithm keeps the order, so the middle
+/// log values are the logs of the middle levels), then every cell is stretched, paths side by
+/// side: the same values as one cell after the other.
 pub fn apply_dispersion(comb: &Combination, samples: &mut [f64], horizon: usize) {
+    use rayon::prelude::*;
     let n = samples.len() / horizon;
+    // Per step: (factor, median, on the log scale), or None where the factor is 1.
     let mut column = vec![0.0; n];
-    for h in 0..horizon {
-        let s = comb.scale_at(h);
-        if (s - 1.0).abs() < 1e-12 {
-            continue;
-        }
-        let positive = (0..n).all(|p| samples[p * horizon + h] > 0.0);
-        for (p, c) in column.iter_mut().enumerate() {
-            let v = samples[p * horizon + h];
-            *c = if positive { v.ln() } else { v };
-        }
-        let mid = n / 2;
-        let median = if n % 2 == 1 {
-            *column.select_nth_unstable_by(mid, f64::total_cmp).1
-        } else {
+    let stretch: Vec<Option<(f64, f64, bool)>> = (0..horizon)
+        .map(|h| {
+            let s = comb.scale_at(h);
+            if (s - 1.0).abs() < 1e-12 {
+                return None;
+            }
+            for (p, c) in column.iter_mut().enumerate() {
+                *c = samples[p * horizon + h];
+            }
+            let positive = column.iter().all(|v| *v > 0.0);
+            let scale = |v: f64| if positive { v.ln() } else { v };
+            let mid = n / 2;
             let hi = *column.select_nth_unstable_by(mid, f64::total_cmp).1;
-            let lo = column[..mid]
-                .iter()
-                .copied()
-                .fold(f64::NEG_INFINITY, f64::max);
-            (lo + hi) / 2.0
-        };
-        for p in 0..n {
-            let v = &mut samples[p * horizon + h];
-            *v = if positive {
-                (median + s * (v.ln() - median)).exp()
+            let median = if n % 2 == 1 {
+                scale(hi)
             } else {
-                median + s * (*v - median)
+                let lo = column[..mid]
+                    .iter()
+                    .copied()
+                    .fold(f64::NEG_INFINITY, f64::max);
+                (scale(lo) + scale(hi)) / 2.0
             };
-        }
+            Some((s, median, positive))
+        })
+        .collect();
+    if stretch.iter().all(Option::is_none) {
+        return;
     }
+    // Paths in chunks of a few hundred: enough work per task to be worth a thread.
+    samples.par_chunks_mut(horizon * 256).for_each(|chunk| {
+        for path in chunk.chunks_mut(horizon) {
+            for (v, st) in path.iter_mut().zip(&stretch) {
+                let Some((s, median, positive)) = *st else {
+                    continue;
+                };
+                *v = if positive {
+                    (median + s * (v.ln() - median)).exp()
+                } else {
+                    median + s * (*v - median)
+                };
+            }
+        }
+    });
 }
 
 #[cfg(test)]

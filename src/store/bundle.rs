@@ -8,6 +8,7 @@
 //! publication date, so each gets `known_at` = end of its period + the series' release lag
 //! (`crate::series::catalog::ReleaseLags`).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -71,35 +72,49 @@ impl DataDir {
 
 /// Load and validate every snapshot file. All problems of all files are collected; the
 /// observations are only good to use when the problem list is empty.
+///
+/// The files are read and parsed side by side (they are independent; the store's load is most
+/// of a one-target forecast's serial time) and joined in [`FILES`] order, so the observations
+/// and problems come out in the same order as one by one.
 pub fn load(dir: &DataDir, lags: &ReleaseLags) -> (Vec<Observation>, Vec<Problem>) {
-    let mut observations = Vec::new();
-    let mut problems = Vec::new();
-    for file in FILES {
-        let (label, text) = match dir {
-            DataDir::Embedded => (format!("data/{}", file.name), file.text.to_string()),
-            DataDir::Path(d) => {
-                let path = d.join(file.name);
-                match read_text(&path) {
-                    Ok(t) => (path.display().to_string(), t),
-                    Err((line, message)) => {
-                        problems.push(Problem {
-                            file: path.display().to_string(),
-                            line,
-                            message,
-                        });
-                        continue;
+    use rayon::prelude::*;
+    let per_file: Vec<(Vec<Observation>, Vec<Problem>)> = FILES
+        .par_iter()
+        .map(|file| {
+            let (mut observations, mut problems) = (Vec::new(), Vec::new());
+            let (label, text) = match dir {
+                DataDir::Embedded => (format!("data/{}", file.name), Cow::Borrowed(file.text)),
+                DataDir::Path(d) => {
+                    let path = d.join(file.name);
+                    match read_text(&path) {
+                        Ok(t) => (path.display().to_string(), Cow::Owned(t)),
+                        Err((line, message)) => {
+                            problems.push(Problem {
+                                file: path.display().to_string(),
+                                line,
+                                message,
+                            });
+                            return (observations, problems);
+                        }
                     }
                 }
-            }
-        };
-        load_file(
-            file.name,
-            &label,
-            &text,
-            lags,
-            &mut observations,
-            &mut problems,
-        );
+            };
+            load_file(
+                file.name,
+                &label,
+                &text,
+                lags,
+                &mut observations,
+                &mut problems,
+            );
+            (observations, problems)
+        })
+        .collect();
+    let mut observations = Vec::with_capacity(per_file.iter().map(|(o, _)| o.len()).sum());
+    let mut problems = Vec::new();
+    for (o, p) in per_file {
+        observations.extend(o);
+        problems.extend(p);
     }
     (observations, problems)
 }
