@@ -203,6 +203,15 @@ impl PredictiveDistribution {
         self.samples.chunks_exact(self.horizons)
     }
 
+    /// Sort every horizon's samples now, horizons side by side (each marginal is otherwise
+    /// sorted on first use, one after the other): for callers about to read them all.
+    pub fn sort_marginals(&self) {
+        use rayon::prelude::*;
+        (0..self.horizons).into_par_iter().for_each(|h| {
+            let _ = self.marginal(h);
+        });
+    }
+
     /// The marginal distribution at horizon `h` (0-based).
     pub fn marginal(&self, h: usize) -> Result<Marginal<'_>, DistributionError> {
         if h >= self.horizons {

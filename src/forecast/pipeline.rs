@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 
 use super::shocks::{Shocks, SimRng};
 use super::{
-    Candidate, Driver, DriverTransform, FITS_CAPACITY, Fitted, Forecast, ForecastConfig,
+    Candidate, Driver, DriverTransform, FITS_CAPACITY, FitError, Fitted, Forecast, ForecastConfig,
     ForecastError, ForecastRequest, History, ModelChoice, ModelKind, Prepared, RequestError,
     Skipped, TrainingData, combine, default_freq, fingerprint, fit_model, fit_model_keyed, nowcast,
     partial, rngs, select,
@@ -242,21 +242,33 @@ pub fn fit_target(
     if choice == ModelChoice::Auto {
         let data_key = fingerprint(&prepared.data);
         let (mut comb, selection) = combination(&prepared.data, data_key, prepared.freq, cfg, seed);
+        // Every part's final fit, side by side (fits do not depend on the weights).
+        let mut fits: Vec<(ModelKind, Result<Arc<dyn Fitted>, FitError>)> = {
+            use rayon::prelude::*;
+            comb.weights
+                .par_iter()
+                .map(|&(kind, _)| (kind, fit_model_keyed(kind, &prepared.data, data_key)))
+                .collect()
+        };
         let mut parts: Vec<(ModelKind, f64, Arc<dyn Fitted>)> = Vec::new();
         loop {
             let failed = comb.weights.iter().find_map(|&(kind, w)| {
                 if parts.iter().any(|p| p.0 == kind) {
                     return None;
                 }
-                match fit_model_keyed(kind, &prepared.data, data_key) {
+                let i = fits.iter().position(|f| f.0 == kind).expect("fitted above");
+                match &fits[i].1 {
                     Ok(f) => {
-                        parts.push((kind, w, f));
+                        parts.push((kind, w, f.clone()));
                         None
                     }
-                    Err(reason) => Some((kind, reason)),
+                    Err(_) => Some(i),
                 }
             });
-            let Some((kind, reason)) = failed else { break };
+            let Some(i) = failed else { break };
+            let (kind, Err(reason)) = fits.remove(i) else {
+                unreachable!("only a failed fit is removed")
+            };
             skipped.push(Skipped { kind, reason });
             parts.retain(|p| p.0 != kind);
             match comb.without(kind) {

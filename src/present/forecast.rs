@@ -38,6 +38,8 @@ pub fn forecast_table(
             .map(|k| format!("p_above_{}", format_number(*k))),
     );
     let mut table = Table::new(columns);
+    // Every horizon is read below.
+    fc.dist.sort_marginals();
     for (h, period) in fc.periods.iter().enumerate() {
         let m = fc.dist.marginal(h)?;
         let mut row: Vec<Cell> = vec![
