@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 
 use super::shocks::{Shocks, SimRng};
 use super::{
-    Candidate, Driver, DriverTransform, FITS_CAPACITY, FitError, Fitted, Forecast, ForecastConfig,
+    Candidate, Driver, DriverTransform, FITS_CAPACITY, Fitted, Forecast, ForecastConfig,
     ForecastError, ForecastRequest, History, ModelChoice, ModelKind, Prepared, RequestError,
     Skipped, TrainingData, combine, default_freq, fingerprint, fit_model, fit_model_keyed, nowcast,
     partial, rngs, select,
@@ -243,7 +243,7 @@ pub fn fit_target(
         let data_key = fingerprint(&prepared.data);
         let (mut comb, selection) = combination(&prepared.data, data_key, prepared.freq, cfg, seed);
         // Every part's final fit, side by side (fits do not depend on the weights).
-        let mut fits: Vec<(ModelKind, Result<Arc<dyn Fitted>, FitError>)> = {
+        let mut fits: Vec<_> = {
             use rayon::prelude::*;
             comb.weights
                 .par_iter()
