@@ -73,43 +73,59 @@ impl DataDir {
 /// Load and validate every snapshot file. All problems of all files are collected; the
 /// observations are only good to use when the problem list is empty.
 ///
-/// The files are read and parsed side by side (they are independent; the store's load is most
-/// of a one-target forecast's serial time) and joined in [`FILES`] order, so the observations
-/// and problems come out in the same order as one by one.
+/// The largest file (PortWatch's daily calls, two thirds of the work) is loaded on a thread of
+/// its own while the others are loaded here; the results are joined in [`FILES`] order, so the
+/// observations and problems come out as one file after the other. (Handing the files to
+/// rayon's pool instead left them all on one worker whenever the second had not started yet.)
 pub fn load(dir: &DataDir, lags: &ReleaseLags) -> (Vec<Observation>, Vec<Problem>) {
-    use rayon::prelude::*;
-    let per_file: Vec<(Vec<Observation>, Vec<Problem>)> = FILES
-        .par_iter()
-        .map(|file| {
-            let (mut observations, mut problems) = (Vec::new(), Vec::new());
-            let (label, text) = match dir {
-                DataDir::Embedded => (format!("data/{}", file.name), Cow::Borrowed(file.text)),
-                DataDir::Path(d) => {
-                    let path = d.join(file.name);
-                    match read_text(&path) {
-                        Ok(t) => (path.display().to_string(), Cow::Owned(t)),
-                        Err((line, message)) => {
-                            problems.push(Problem {
-                                file: path.display().to_string(),
-                                line,
-                                message,
-                            });
-                            return (observations, problems);
-                        }
-                    }
-                }
-            };
-            load_file(
-                file.name,
-                &label,
-                &text,
+    let texts: Vec<Result<(String, Cow<'static, str>), Problem>> = FILES
+        .iter()
+        .map(|file| match dir {
+            DataDir::Embedded => Ok((format!("data/{}", file.name), Cow::Borrowed(file.text))),
+            DataDir::Path(d) => {
+                let path = d.join(file.name);
+                read_text(&path)
+                    .map(|t| (path.display().to_string(), Cow::Owned(t)))
+                    .map_err(|(line, message)| Problem {
+                        file: path.display().to_string(),
+                        line,
+                        message,
+                    })
+            }
+        })
+        .collect();
+    let load_one = |i: usize| -> (Vec<Observation>, Vec<Problem>) {
+        let (mut observations, mut problems) = (Vec::new(), Vec::new());
+        match &texts[i] {
+            Ok((label, text)) => load_file(
+                FILES[i].name,
+                label,
+                text,
                 lags,
                 &mut observations,
                 &mut problems,
-            );
-            (observations, problems)
-        })
-        .collect();
+            ),
+            Err(problem) => problems.push(problem.clone()),
+        }
+        (observations, problems)
+    };
+    let largest = (0..texts.len()).max_by_key(|&i| texts[i].as_ref().map_or(0, |(_, t)| t.len()));
+    let mut per_file: Vec<(Vec<Observation>, Vec<Problem>)> = Vec::with_capacity(FILES.len());
+    let mut big = None;
+    std::thread::scope(|scope| {
+        let handle = largest.map(|i| scope.spawn(move || load_one(i)));
+        for i in 0..texts.len() {
+            per_file.push(if Some(i) == largest {
+                Default::default()
+            } else {
+                load_one(i)
+            });
+        }
+        big = handle.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+    });
+    if let (Some(i), Some(loaded)) = (largest, big) {
+        per_file[i] = loaded;
+    }
     let mut observations = Vec::with_capacity(per_file.iter().map(|(o, _)| o.len()).sum());
     let mut problems = Vec::new();
     for (o, p) in per_file {
