@@ -444,8 +444,12 @@ fn load_portwatch(l: &mut RowLoader<'_>) {
     // id (and each id one name) throughout the file.
     let mut names: HashMap<String, (String, u64)> = HashMap::new();
     let mut ids: HashMap<String, (String, u64)> = HashMap::new();
-    // port id → the series ids of its fields, in `fields`' order (built once per port).
-    let mut series_ids: HashMap<String, Vec<String>> = HashMap::new();
+    // The ports seen: id, the name `ids` holds for it (once it holds one), and the series ids
+    // of its fields in `fields`' order (built once per port); found among the last few ports
+    // used before hashing (the file interleaves a handful of ports day by day).
+    let mut ports: Vec<(String, Option<String>, Vec<String>)> = Vec::new();
+    let mut port_index: HashMap<String, usize> = HashMap::new();
+    let mut recent: Vec<usize> = Vec::with_capacity(RECENT);
     l.each_row("date", Frequency::Day, |l, row, period| {
         let port = l.table.get(row, "portid");
         let digits = port.strip_prefix("port").unwrap_or("");
@@ -456,8 +460,25 @@ fn load_portwatch(l: &mut RowLoader<'_>) {
             );
             return;
         }
+        let i = match recent.iter().copied().find(|&i| ports[i].0 == port) {
+            Some(i) => i,
+            None => {
+                let i = *port_index.entry(port.to_string()).or_insert_with(|| {
+                    let series = fields.iter().map(|f| format!("portwatch.{port}.{f}")).collect();
+                    ports.push((port.to_string(), None, series));
+                    ports.len() - 1
+                });
+                if recent.len() == RECENT {
+                    recent.remove(0);
+                }
+                recent.push(i);
+                i
+            }
+        };
         let name = l.table.get(row, "portname").trim();
-        if !name.is_empty() {
+        // A port seen before under this very name passes both checks: when `ids` gave it the
+        // name, `names` gave the name this port.
+        if !name.is_empty() && ports[i].1.as_deref() != Some(name) {
             match names.get(name) {
                 Some((id, first)) if id != port => {
                     let message = format!(
@@ -482,16 +503,13 @@ fn load_portwatch(l: &mut RowLoader<'_>) {
                     ids.insert(port.to_string(), (name.to_string(), row.line));
                 }
             }
+            ports[i].1 = Some(name.to_string());
         }
         let source = match l.table.get(row, "source") {
             "" => default_source.clone(),
             s => Arc::from(s),
         };
-        if !series_ids.contains_key(port) {
-            let ids = fields.iter().map(|f| format!("portwatch.{port}.{f}")).collect();
-            series_ids.insert(port.to_string(), ids);
-        }
-        for (field, series) in fields.iter().zip(&series_ids[port]) {
+        for (field, series) in fields.iter().zip(&ports[i].2) {
             l.value(row, period, field, series, Precision::Exact, &source);
         }
     });
@@ -548,6 +566,9 @@ pub fn classify_precision(text: &str) -> Result<Precision, FieldError> {
 }
 
 /// The per-row machinery shared by every file's loader.
+/// Series (or ports) a loader keeps at hand before looking one up by hashing its name.
+const RECENT: usize = 4;
+
 pub(crate) struct RowLoader<'a> {
     pub(crate) table: &'a CsvTable,
     lags: &'a ReleaseLags,
@@ -557,6 +578,8 @@ pub(crate) struct RowLoader<'a> {
     /// value for the unit, the duplicate and the order checks).
     series: Vec<SeriesState>,
     series_index: HashMap<String, usize>,
+    /// Indices of the last [`RECENT`] series used, oldest first.
+    recent: Vec<usize>,
     columns_ok: bool,
     previous_source: Option<Arc<str>>,
 }
@@ -575,6 +598,7 @@ impl<'a> RowLoader<'a> {
             problems,
             series: Vec::new(),
             series_index: HashMap::new(),
+            recent: Vec::with_capacity(RECENT),
             columns_ok: true,
             previous_source: None,
         }
@@ -766,9 +790,22 @@ impl<'a> RowLoader<'a> {
         });
     }
 
-    /// The loader's state of `series`, `None` for an id the catalogue does not know.
+    /// The loader's state of `series`, `None` for an id the catalogue does not know. The last
+    /// few series used are compared before hashing (a file interleaves a handful of series).
     fn state_of(&mut self, series: &str) -> Option<&mut SeriesState> {
+        if let Some(i) = self
+            .recent
+            .iter()
+            .copied()
+            .find(|&i| &*self.series[i].info.0 == series)
+        {
+            return Some(&mut self.series[i]);
+        }
         if let Some(&i) = self.series_index.get(series) {
+            if self.recent.len() == RECENT {
+                self.recent.remove(0);
+            }
+            self.recent.push(i);
             return Some(&mut self.series[i]);
         }
         let spec = catalog::spec(series)?;
@@ -1023,5 +1060,38 @@ mod tests {
             "month,manufacturing_pmi,source\n2023-05,48.8,a\n",
         );
         assert_eq!(obs[0].known_at.date_naive().to_string(), "2023-05-31");
+    }
+
+    #[test]
+    fn a_port_renamed_or_an_id_mistyped_after_many_good_days_is_caught() {
+        // Two ports interleaved day by day (the loader then finds each among the last ports
+        // used, without hashing), and on the fifth day one typo of each kind.
+        let mut text = String::from("date,portid,portname,portcalls_container,portcalls\n");
+        for day in 1..=4 {
+            text += &format!("2023-06-0{day},port1188,Shanghai,30,100\n");
+            text += &format!("2023-06-0{day},port2027,Yangshan,10,20\n");
+        }
+        text += "2023-06-05,port1188,Shanghia,30,100\n"; // line 10: the name mistyped
+        text += "2023-06-05,port2072,Yangshan,10,20\n"; // line 11: the id mistyped
+        text += "2023-06-06,port1188,Shanghai,30,100\n";
+        let (obs, problems) = load_one("portwatch_daily_port_calls.csv", &text);
+        let messages: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(
+            messages[0]
+                .contains(":10: portname `Shanghia` for `port1188`, which is `Shanghai` on line 2"),
+            "{messages:?}"
+        );
+        assert!(
+            messages[1]
+                .contains(":11: portid `port2072` for `Yangshan`, which is `port2027` on line 3"),
+            "{messages:?}"
+        );
+        // Every good row is read, in the file's order, under its own port's series.
+        assert_eq!(obs.len(), 2 * 9);
+        assert_eq!(
+            obs.last().map(|o| o.series.as_ref()),
+            Some("portwatch.port1188.portcalls")
+        );
     }
 }

@@ -142,10 +142,33 @@ impl Store {
     }
 
     pub fn from_observations(obs: Vec<Observation>) -> Store {
-        let mut series: BTreeMap<Arc<str>, Vec<Observation>> = BTreeMap::new();
+        // One group per series id, in the order the observations come; the last few groups
+        // used are compared before the map is searched (a file interleaves a handful of series).
+        let mut groups: Vec<(Arc<str>, Vec<Observation>)> = Vec::new();
+        let mut index: BTreeMap<Arc<str>, usize> = BTreeMap::new();
+        let mut recent: Vec<usize> = Vec::with_capacity(4);
         for o in obs {
-            series.entry(o.series.clone()).or_default().push(o);
+            let hit = recent.iter().copied().find(|&g| {
+                let id = &groups[g].0;
+                Arc::ptr_eq(id, &o.series) || *id == o.series
+            });
+            let g = match hit {
+                Some(g) => g,
+                None => {
+                    let g = *index.entry(o.series.clone()).or_insert_with(|| {
+                        groups.push((o.series.clone(), Vec::new()));
+                        groups.len() - 1
+                    });
+                    if recent.len() == 4 {
+                        recent.remove(0);
+                    }
+                    recent.push(g);
+                    g
+                }
+            };
+            groups[g].1.push(o);
         }
+        let mut series: BTreeMap<Arc<str>, Vec<Observation>> = groups.into_iter().collect();
         for v in series.values_mut() {
             v.sort_by(|a, b| a.period.cmp(&b.period).then(a.known_at.cmp(&b.known_at)));
             // The same figure seen twice (bundled, then fetched) is one observation: keep the
