@@ -120,13 +120,13 @@ impl Store {
         let (mut obs, mut problems) = bundle::load(&loc.data_dir, &loc.lags);
         if let Some(dir) = &loc.store_dir {
             let (stored, p) = file::read(dir);
-            obs.extend(stored);
+            obs.push(stored);
             problems.extend(p);
         }
         if !problems.is_empty() {
             return Err(StoreError::Invalid(problems));
         }
-        Ok(Store::from_observations(obs))
+        Ok(Store::from_observations(obs.into_iter().flatten()))
     }
 
     /// Check everything and return the problems (for `portcast data check`): the same loading
@@ -141,7 +141,7 @@ impl Store {
         problems
     }
 
-    pub fn from_observations(obs: Vec<Observation>) -> Store {
+    pub fn from_observations(obs: impl IntoIterator<Item = Observation>) -> Store {
         // One group per series id, in the order the observations come; the last few groups
         // used are compared before the map is searched (a file interleaves a handful of series).
         let mut groups: Vec<(Arc<str>, Vec<Observation>)> = Vec::new();
