@@ -126,7 +126,7 @@ impl Store {
         if !problems.is_empty() {
             return Err(StoreError::Invalid(problems));
         }
-        Ok(Store::from_observations(obs.into_iter().flatten()))
+        Ok(Store::grouped(obs.into_iter().flatten()))
     }
 
     /// Check everything and return the problems (for `portcast data check`): the same loading
@@ -141,7 +141,13 @@ impl Store {
         problems
     }
 
-    pub fn from_observations(obs: impl IntoIterator<Item = Observation>) -> Store {
+    pub fn from_observations(obs: Vec<Observation>) -> Store {
+        Store::grouped(obs)
+    }
+
+    /// [`Store::from_observations`] of observations in any container (the snapshot's come one
+    /// vector per file).
+    fn grouped(obs: impl IntoIterator<Item = Observation>) -> Store {
         // One group per series id, in the order the observations come; the last few groups
         // used are compared before the map is searched (a file interleaves a handful of series).
         let mut groups: Vec<(Arc<str>, Vec<Observation>)> = Vec::new();
