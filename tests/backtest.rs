@@ -399,8 +399,9 @@ fn a_revision_after_settlement_does_not_change_the_outcome() {
 /// later (a SYNTHETIC revision). The weekly bucket market settles on the week as first complete.
 #[test]
 fn a_later_revision_of_one_day_does_not_move_a_settled_weekly_aggregate() {
-    let (obs, problems) = bundle::load(&DataDir::Embedded, &ReleaseLags::default());
+    let (files, problems) = bundle::load(&DataDir::Embedded, &ReleaseLags::default());
     assert!(problems.is_empty());
+    let obs: Vec<Observation> = files.into_iter().flatten().collect();
     let week = Period::week(2023, 10).unwrap();
     let in_week = |o: &&Observation| {
         (o.series.as_ref() == "portwatch.port1188.portcalls_container"
