@@ -39,16 +39,19 @@ struct Grid {
 /// What the calendar says about one period: the regressors every model may use.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CalendarFacts {
-    /// [`spring_festival_share_of`] the period.
+    /// The share of the Spring Festival window in the period, the window moved by the series'
+    /// [`festival_lag_days`] ([`spring_festival_share_at`]).
     pub spring_festival: f64,
     /// [`in_break`] for each of [`BREAKS`].
     pub breaks: [f64; BREAKS.len()],
 }
 
 impl CalendarFacts {
-    pub fn of(p: Period) -> CalendarFacts {
+    /// The facts of `p` for a series whose Spring Festival effect comes `festival_lag` days after
+    /// Shanghai's ([`festival_lag_days`]).
+    pub fn of(p: Period, festival_lag: i64) -> CalendarFacts {
         CalendarFacts {
-            spring_festival: spring_festival_share_of(p),
+            spring_festival: spring_festival_share_at(p, festival_lag),
             breaks: std::array::from_fn(|b| in_break(b, p)),
         }
     }
@@ -162,12 +165,16 @@ impl History {
     /// The calendar facts of the period at grid index `i` (may be past the end).
     pub fn calendar(&self, i: usize) -> CalendarFacts {
         let grid = &self.grid;
-        let facts = grid
-            .calendar
-            .get_or_init(|| grid.periods.iter().map(|p| CalendarFacts::of(*p)).collect());
+        let facts = grid.calendar.get_or_init(|| {
+            let lag = festival_lag_days(&self.series);
+            grid.periods
+                .iter()
+                .map(|p| CalendarFacts::of(*p, lag))
+                .collect()
+        });
         match facts.get(i) {
             Some(f) => *f,
-            None => CalendarFacts::of(self.period(i)),
+            None => CalendarFacts::of(self.period(i), festival_lag_days(&self.series)),
         }
     }
 
@@ -315,6 +322,32 @@ pub fn season_of(p: Period) -> usize {
 
 /// Share of the Spring Festival window (7 days before to 14 days after Chinese New Year) that
 /// falls in a month or an ISO week; 0 outside the embedded calendar (1990–2050).
+/// Days after Shanghai's Spring Festival closures that a series feels them: the trans-Pacific
+/// sailing to Los Angeles and Long Beach (14–18 days, DOMAIN.md; 16), so the lull of their
+/// imports falls in the month after the festival when it comes late (LA's March/February
+/// ratio 0.80 in 2018, festival 16 February; 1.26 in 2017, festival 28 January); 0 for every
+/// other series (Chinese ports and prices feel them where they happen).
+pub fn festival_lag_days(series: &str) -> i64 {
+    if series.starts_with("la_") || series.starts_with("long_beach") {
+        TRANSPACIFIC_DAYS
+    } else {
+        0
+    }
+}
+
+/// Sailing days from Shanghai to the US West Coast used by [`festival_lag_days`].
+pub const TRANSPACIFIC_DAYS: i64 = 16;
+
+/// The share of the Spring Festival window, moved `lag_days` later, that falls in `p`
+/// ([`spring_festival_share_of`] when the lag is 0).
+pub fn spring_festival_share_at(p: Period, lag_days: i64) -> f64 {
+    match p {
+        _ if lag_days == 0 => spring_festival_share_of(p),
+        Period::Year(_) => 1.0,
+        _ => window_share(p, lag_days),
+    }
+}
+
 pub fn spring_festival_share_of(p: Period) -> f64 {
     match p {
         Period::Month { year, month } => spring_festival_share(year, month).unwrap_or(0.0),
@@ -322,7 +355,7 @@ pub fn spring_festival_share_of(p: Period) -> f64 {
             if let Some(v) = memo.borrow().get(&p) {
                 return *v;
             }
-            let v = window_share(p);
+            let v = window_share(p, 0);
             let mut memo = memo.borrow_mut();
             if memo.len() >= SHARES_CAPACITY {
                 memo.clear();
@@ -344,15 +377,16 @@ thread_local! {
 /// Entries kept before [`SHARES`] is cleared (the calendar spans 61 years: ~3,200 weeks).
 const SHARES_CAPACITY: usize = 8_192;
 
-/// The share of the Spring Festival window in a week or a day, from the calendar.
-fn window_share(p: Period) -> f64 {
+/// The share of the Spring Festival window, moved `lag_days` later, in a period, from the
+/// calendar.
+fn window_share(p: Period, lag_days: i64) -> f64 {
     let (start, end) = (p.start(), p.end());
     let window = SPRING_FESTIVAL_WINDOW;
     let days: i64 = (start.year() - 1..=end.year() + 1)
         .filter_map(cny_date)
         .map(|cny| {
-            let from = cny - Duration::days(window.days_before().into());
-            let to = cny + Duration::days(window.days_after().into());
+            let from = cny - Duration::days(window.days_before().into()) + Duration::days(lag_days);
+            let to = cny + Duration::days(window.days_after().into()) + Duration::days(lag_days);
             overlap_days(start, end, from, to)
         })
         .sum();
@@ -413,7 +447,7 @@ mod tests {
         let h = History::from_points("x", Frequency::Week, &pts).unwrap();
         let short = h.prefix(10).unwrap();
         for i in 0..h.len() + 12 {
-            let want = CalendarFacts::of(h.period(i));
+            let want = CalendarFacts::of(h.period(i), 0);
             assert_eq!(h.calendar(i), want, "index {i}");
             assert_eq!(short.calendar(i), want, "prefix, index {i}");
         }
@@ -450,6 +484,29 @@ mod tests {
             s.finish()
         };
         assert_eq!(hash(&p), hash(&fresh));
+    }
+
+    #[test]
+    fn los_angeles_feels_the_spring_festival_a_crossing_later() {
+        // 2018: the festival on 16 February, its window 9 February – 2 March (22 days); at Los
+        // Angeles 16 days later, 25 February – 18 March: 4 days in February, 18 in March.
+        assert_eq!(festival_lag_days("la_teu"), 16);
+        assert_eq!(festival_lag_days("long_beach_teu"), 16);
+        assert_eq!(festival_lag_days("shanghai_calls"), 0);
+        assert!((spring_festival_share_at(m(2018, 2), 0) - 20.0 / 22.0).abs() < 1e-12);
+        assert!((spring_festival_share_at(m(2018, 2), 16) - 4.0 / 22.0).abs() < 1e-12);
+        assert!((spring_festival_share_at(m(2018, 3), 16) - 18.0 / 22.0).abs() < 1e-12);
+        assert_eq!(spring_festival_share_at(m(2018, 4), 16), 0.0);
+        // A history of LA reads the moved window, any other history the festival's own.
+        let pts = [(m(2018, 1), 1.0), (m(2018, 2), 1.0), (m(2018, 3), 1.0)];
+        let la = History::from_points("la_teu", Frequency::Month, &pts).unwrap();
+        let sh = History::from_points("shanghai_calls", Frequency::Month, &pts).unwrap();
+        assert!((la.calendar(2).spring_festival - 18.0 / 22.0).abs() < 1e-12);
+        assert!((sh.calendar(2).spring_festival - 2.0 / 22.0).abs() < 1e-12);
+        // Past the grid too (the regression's calendar of the periods ahead): 2019's festival
+        // on 5 February reaches LA 14 February – 7 March, 15 days of it in February.
+        assert_eq!(la.calendar(4).spring_festival, 0.0);
+        assert!((la.calendar(13).spring_festival - 15.0 / 22.0).abs() < 1e-12);
     }
 
     #[test]

@@ -34,7 +34,7 @@ use nalgebra::{DMatrix, DVector};
 use rand_distr::{Distribution, StandardNormal};
 
 use super::config::DriverTransform;
-use super::history::{BREAKS, CalendarFacts};
+use super::history::{BREAKS, CalendarFacts, festival_lag_days};
 use super::shocks::{ErrorPool, Shocks};
 use super::{FitError, Fitted, InSample, Model, ModelKind, TrainingData};
 use crate::analysis::ar::ArModel;
@@ -260,6 +260,8 @@ struct FittedRegression {
     /// Origin and one-step errors.
     in_sample: InSample,
     m: usize,
+    /// The target's [`festival_lag_days`], for the calendar of the periods ahead.
+    festival_lag: i64,
     columns: Vec<Column>,
     coef: Vec<f64>,
     drivers: Vec<Driver>,
@@ -417,6 +419,7 @@ impl Model for Regression {
         };
         Ok(Box::new(FittedRegression {
             m,
+            festival_lag: festival_lag_days(h.series()),
             columns,
             coef: fit.coef,
             drivers: data.drivers.clone(),
@@ -454,8 +457,8 @@ impl Fitted for FittedRegression {
             .iter()
             .map(|&t| {
                 let (now, prev) = (
-                    CalendarFacts::of(t),
-                    CalendarFacts::of(t.offset(-(self.m as i64))),
+                    CalendarFacts::of(t, self.festival_lag),
+                    CalendarFacts::of(t.offset(-(self.m as i64)), self.festival_lag),
                 );
                 self.columns
                     .iter()
