@@ -320,8 +320,6 @@ pub fn season_of(p: Period) -> usize {
     }
 }
 
-/// Share of the Spring Festival window (7 days before to 14 days after Chinese New Year) that
-/// falls in a month or an ISO week; 0 outside the embedded calendar (1990–2050).
 /// Days after Shanghai's Spring Festival closures that a series feels them: the trans-Pacific
 /// sailing to Los Angeles and Long Beach (14–18 days, DOMAIN.md; 16), so the lull of their
 /// imports falls in the month after the festival when it comes late (LA's March/February
@@ -348,6 +346,8 @@ pub fn spring_festival_share_at(p: Period, lag_days: i64) -> f64 {
     }
 }
 
+/// Share of the Spring Festival window (7 days before to 14 days after Chinese New Year) that
+/// falls in a month or an ISO week; 0 outside the embedded calendar (1990–2050).
 pub fn spring_festival_share_of(p: Period) -> f64 {
     match p {
         Period::Month { year, month } => spring_festival_share(year, month).unwrap_or(0.0),

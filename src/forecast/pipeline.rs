@@ -242,8 +242,9 @@ pub fn fit_target(
     if choice == ModelChoice::Auto {
         let data_key = fingerprint(&prepared.data);
         let (mut comb, selection) = combination(&prepared.data, data_key, prepared.freq, cfg, seed);
-        // Every part's final fit, side by side (fits do not depend on the weights).
-        let mut fits: Vec<_> = {
+        // Every part's final fit, side by side (fits do not depend on the weights); a part that
+        // cannot be fitted is skipped and the others' weights renormalised (set below).
+        let fits: Vec<_> = {
             use rayon::prelude::*;
             comb.weights
                 .par_iter()
@@ -251,29 +252,16 @@ pub fn fit_target(
                 .collect()
         };
         let mut parts: Vec<(ModelKind, f64, Arc<dyn Fitted>)> = Vec::new();
-        loop {
-            let failed = comb.weights.iter().find_map(|&(kind, w)| {
-                if parts.iter().any(|p| p.0 == kind) {
-                    return None;
-                }
-                let i = fits.iter().position(|f| f.0 == kind).expect("fitted above");
-                match &fits[i].1 {
-                    Ok(f) => {
-                        parts.push((kind, w, f.clone()));
-                        None
+        for (kind, fit) in fits {
+            match fit {
+                Ok(f) => parts.push((kind, 0.0, f)),
+                Err(reason) => {
+                    skipped.push(Skipped { kind, reason });
+                    match comb.without(kind) {
+                        Some(rest) => comb = rest,
+                        None => break,
                     }
-                    Err(_) => Some(i),
                 }
-            });
-            let Some(i) = failed else { break };
-            let (kind, Err(reason)) = fits.remove(i) else {
-                unreachable!("only a failed fit is removed")
-            };
-            skipped.push(Skipped { kind, reason });
-            parts.retain(|p| p.0 != kind);
-            match comb.without(kind) {
-                Some(rest) => comb = rest,
-                None => break,
             }
         }
         if !parts.is_empty() && parts.len() == comb.weights.len() {

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use chrono::Duration;
 
 use super::csvfile::{CsvRow, CsvTable, FieldError, Problem, parse_number, parse_period};
+use super::recent::Recent;
 use crate::model::{Frequency, Observation, Period, Precision, start_of_day};
 use crate::series::catalog::ReleaseLags;
 use crate::series::catalog::{self, SeriesSpec};
@@ -451,7 +452,7 @@ fn load_portwatch(l: &mut RowLoader<'_>) {
     // used before hashing (the file interleaves a handful of ports day by day).
     let mut ports: Vec<(String, Option<String>, Vec<String>)> = Vec::new();
     let mut port_index: HashMap<String, usize> = HashMap::new();
-    let mut recent: Vec<usize> = Vec::with_capacity(RECENT);
+    let mut recent = Recent::default();
     l.each_row("date", Frequency::Day, |l, row, period| {
         let port = l.table.get(row, "portid");
         let digits = port.strip_prefix("port").unwrap_or("");
@@ -462,7 +463,7 @@ fn load_portwatch(l: &mut RowLoader<'_>) {
             );
             return;
         }
-        let i = match recent.iter().copied().find(|&i| ports[i].0 == port) {
+        let i = match recent.find(|&i| ports[i].0 == port) {
             Some(i) => i,
             None => {
                 let i = *port_index.entry(port.to_string()).or_insert_with(|| {
@@ -470,10 +471,7 @@ fn load_portwatch(l: &mut RowLoader<'_>) {
                     ports.push((port.to_string(), None, series));
                     ports.len() - 1
                 });
-                if recent.len() == RECENT {
-                    recent.remove(0);
-                }
-                recent.push(i);
+                recent.note(i);
                 i
             }
         };
@@ -568,9 +566,6 @@ pub fn classify_precision(text: &str) -> Result<Precision, FieldError> {
 }
 
 /// The per-row machinery shared by every file's loader.
-/// Series (or ports) a loader keeps at hand before looking one up by hashing its name.
-const RECENT: usize = 4;
-
 pub(crate) struct RowLoader<'a> {
     pub(crate) table: &'a CsvTable,
     lags: &'a ReleaseLags,
@@ -580,8 +575,8 @@ pub(crate) struct RowLoader<'a> {
     /// value for the unit, the duplicate and the order checks).
     series: Vec<SeriesState>,
     series_index: HashMap<String, usize>,
-    /// Indices of the last [`RECENT`] series used, oldest first.
-    recent: Vec<usize>,
+    /// The series used last (indices into `series`).
+    recent: Recent,
     columns_ok: bool,
     previous_source: Option<Arc<str>>,
 }
@@ -600,7 +595,7 @@ impl<'a> RowLoader<'a> {
             problems,
             series: Vec::new(),
             series_index: HashMap::new(),
-            recent: Vec::with_capacity(RECENT),
+            recent: Recent::default(),
             columns_ok: true,
             previous_source: None,
         }
@@ -795,19 +790,12 @@ impl<'a> RowLoader<'a> {
     /// The loader's state of `series`, `None` for an id the catalogue does not know. The last
     /// few series used are compared before hashing (a file interleaves a handful of series).
     fn state_of(&mut self, series: &str) -> Option<&mut SeriesState> {
-        if let Some(i) = self
-            .recent
-            .iter()
-            .copied()
-            .find(|&i| &*self.series[i].info.0 == series)
-        {
+        let known = &self.series;
+        if let Some(i) = self.recent.find(|&i| &*known[i].info.0 == series) {
             return Some(&mut self.series[i]);
         }
         if let Some(&i) = self.series_index.get(series) {
-            if self.recent.len() == RECENT {
-                self.recent.remove(0);
-            }
-            self.recent.push(i);
+            self.recent.note(i);
             return Some(&mut self.series[i]);
         }
         let spec = catalog::spec(series)?;

@@ -11,6 +11,7 @@ pub mod bundle;
 pub mod csvfile;
 pub mod entry;
 pub mod file;
+mod recent;
 pub mod vintage;
 
 use std::collections::{BTreeMap, HashMap};
@@ -152,9 +153,9 @@ impl Store {
         // used are compared before the map is searched (a file interleaves a handful of series).
         let mut groups: Vec<(Arc<str>, Vec<Observation>)> = Vec::new();
         let mut index: BTreeMap<Arc<str>, usize> = BTreeMap::new();
-        let mut recent: Vec<usize> = Vec::with_capacity(4);
+        let mut recent = recent::Recent::default();
         for o in obs {
-            let hit = recent.iter().copied().find(|&g| {
+            let hit = recent.find(|&g| {
                 let id = &groups[g].0;
                 Arc::ptr_eq(id, &o.series) || *id == o.series
             });
@@ -165,10 +166,7 @@ impl Store {
                         groups.push((o.series.clone(), Vec::new()));
                         groups.len() - 1
                     });
-                    if recent.len() == 4 {
-                        recent.remove(0);
-                    }
-                    recent.push(g);
+                    recent.note(g);
                     g
                 }
             };
