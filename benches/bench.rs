@@ -439,6 +439,7 @@ contract = { type = "binary", strike = "greater", k = 800_000 }
         settle_by: end_of_day(date(2024, 6, 30)),
         settled_only: false,
         step: None,
+        keep_samples: true,
     };
     let run = run_backtest(&store, &spec, &markets, &window, &[Strategy::Model]).expect("replay");
     let (market, replay) = &run.replays[0];

@@ -11,6 +11,11 @@ pub const MAX_PATHS: usize = 1_000_000;
 /// Sample paths × horizon per forecast target (about 24 bytes each at the peak: ~150 MB).
 pub const MAX_PATH_CELLS: usize = 6_000_000;
 
+/// Sample values a backtest may keep for a threshold sweep (`--sweep threshold=…`): the sorted
+/// samples of the model and both references at every step of every binary market, re-priced at
+/// each threshold (8 bytes each: about 400 MB).
+pub const MAX_KEPT_SAMPLES: usize = 50_000_000;
+
 /// Bytes a data file (a snapshot CSV, the store's `observations.csv`) may have: a
 /// 1,000,000-row PortWatch export is about 50 MB; reading takes about 25× the file at the peak.
 pub const MAX_DATA_FILE_BYTES: u64 = 128 * 1024 * 1024;

@@ -106,7 +106,7 @@ fn replay_with_detector(
         sources,
         dates,
         DateTime::<Utc>::MAX_UTC,
-        false,
+        engine::Steps::default(),
         |as_of, step_reads| {
             steps += 1;
             silent_steps += usize::from(step_reads.is_empty());
@@ -367,7 +367,7 @@ fn a_revision_after_settlement_does_not_change_the_outcome() {
             &flat_sources(&flat),
             &dates,
             settle_by,
-            false,
+            engine::Steps::default(),
             |_, _| {},
         )
         .unwrap()
@@ -392,6 +392,67 @@ fn a_revision_after_settlement_does_not_change_the_outcome() {
     assert_eq!(replay(&revised, at("2024-01-19"))[0].outcome, None);
     assert_eq!(replay(&revised, at("2024-01-20"))[0].outcome, Some(0.0));
     assert_eq!(replay(&revised, at("2024-03-15"))[0].outcome, Some(0.0));
+}
+
+/// The sorted samples a threshold sweep re-prices are kept only when asked, and then only for
+/// settled binary steps (0.8 GB over a year of daily steps of the example markets otherwise).
+#[test]
+fn samples_are_kept_for_a_threshold_sweep_on_settled_binary_steps_only() {
+    let obs: Vec<Observation> = (1..=12)
+        .map(|m| {
+            let known = if m == 12 {
+                "2024-01-20".to_string()
+            } else {
+                format!("2023-{:02}-20", m + 1)
+            };
+            la((2023, m), 800_000.0, Precision::Exact, &known)
+        })
+        .collect();
+    let store = Store::from_observations(obs);
+    let text = "[[market]]\nid = \"la-dec\"\nquestion = \"q\"\nseries = \"la_teu\"\ntarget = \"2023-12\"\nsettlement = \"first print\"\ncontract = { type = \"binary\", strike = \"greater\", k = 800000 }\nprice = 0.5\n";
+    let binary = file::parse("t.toml", text).unwrap().remove(0);
+    let scalar_text = text.replace(
+        "{ type = \"binary\", strike = \"greater\", k = 800000 }",
+        "{ type = \"scalar\", lower = 700000, upper = 900000 }",
+    );
+    let scalar = file::parse("t.toml", &scalar_text).unwrap().remove(0);
+    let flat = Flat(805_000.0);
+    let at = |s: &str| end_of_day(d(s));
+    let rows = |market: &Market, settle_by: DateTime<Utc>, keep_samples: bool| {
+        let steps = engine::Steps {
+            keep_samples,
+            ..engine::Steps::default()
+        };
+        engine::replay(
+            &store,
+            market,
+            &flat_sources(&flat),
+            &[d("2023-12-31")],
+            settle_by,
+            steps,
+            |_, _| {},
+        )
+        .unwrap()
+        .rows
+    };
+    let kept = |rows: &[engine::StepRow]| rows[0].samples.iter().filter(|s| s.is_some()).count();
+    // Settled (the print is known by 2024-01-20): kept for the model and both references.
+    let settled = rows(&binary, at("2024-01-20"), true);
+    assert_eq!(settled[0].outcome, Some(0.0));
+    assert_eq!(kept(&settled), 3);
+    assert_eq!(
+        settled[0].samples[0].as_deref().map(<[f64]>::len),
+        Some(100)
+    );
+    // Not asked, not settled yet, or not a binary contract: nothing kept, same prices.
+    let plain = rows(&binary, at("2024-01-20"), false);
+    assert_eq!(kept(&plain), 0);
+    assert_eq!(plain[0].fair_model, settled[0].fair_model);
+    let open = rows(&binary, at("2024-01-19"), true);
+    assert_eq!((open[0].outcome, kept(&open)), (None, 0));
+    let scalar_rows = rows(&scalar, at("2024-01-20"), true);
+    assert!(scalar_rows[0].outcome.is_some());
+    assert_eq!(kept(&scalar_rows), 0);
 }
 
 /// A derived, aggregated series: Shanghai + Yangshan container calls summed by ISO week from the
@@ -454,7 +515,7 @@ fn a_later_revision_of_one_day_does_not_move_a_settled_weekly_aggregate() {
             &flat_sources(&flat),
             &dates,
             end,
-            false,
+            engine::Steps::default(),
             |_, _| {},
         )
         .unwrap()
@@ -765,6 +826,7 @@ fn a_backtest_is_the_same_on_one_thread_or_several() {
         settle_by: end_of_day(d("2024-06-30")),
         settled_only: false,
         step: None,
+        keep_samples: false,
     };
     let replay = |workers, settled_only| {
         let window = Window {

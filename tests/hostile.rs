@@ -175,6 +175,24 @@ fn work_beyond_the_limits_is_refused_naming_the_flag_or_key() {
             vec!["run", "--offline", "--backtest-paths", "1000000000"],
             "--backtest-paths 1000000000",
         ),
+        // A threshold sweep keeps every binary step's samples: 6 binary markets × 1,095 days
+        // × 3 × 100,000 paths.
+        (
+            vec![
+                "backtest",
+                "--step",
+                "day",
+                "--from",
+                "2021-01-01",
+                "--to",
+                "2023-12-31",
+                "--sweep",
+                "threshold=0.9..1.1:0.02",
+                "--paths",
+                "100000",
+            ],
+            "up to 1971000000 values over 2021-01-01 .. 2023-12-31 with --paths 100000",
+        ),
     ] {
         let (code, _, err) = run(portcast(store.path()).args(&args));
         assert_eq!(code, 2, "{args:?}: {err}");

@@ -6,11 +6,14 @@
 //! the reference forecasts (climatology, seasonal naive), and settles it; this is where all the
 //! forecasting cost is, and it is done once. **Evaluate** turns the cached steps into trades and
 //! scores for a strategy variant (model vs reference price, or a rule) — cheap, so a sweep over
-//! thousands of thresholds, cut-offs and Kelly fractions re-uses one replay.
+//! thousands of thresholds, cut-offs and Kelly fractions re-uses one replay. A threshold variant
+//! re-prices a settled binary step from its sorted samples, which the replay keeps only when
+//! asked ([`Steps::keep_samples`]): every other step keeps its prices and scores alone, so a
+//! replay's memory does not grow with its steps' paths.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 
-use crate::markets::contract::Contract;
+use crate::markets::contract::{Contract, Strike};
 use crate::markets::file::{Baseline, Market, MarketKind};
 use crate::markets::price::{self, PathSource, PriceError, PricedMarket};
 use crate::model::{Frequency, Period, end_of_day};
@@ -47,8 +50,21 @@ pub struct StepRow {
     /// The latest known value of each series the rule reads, at this step (for rule sweeps).
     pub rule_values: Vec<(String, Option<f64>)>,
     /// Sorted samples of the settlement value under the model, climatology and seasonal naive
-    /// (single-period markets), so threshold variants can be re-priced without re-forecasting.
+    /// (single-period markets), so threshold variants can be re-priced without re-forecasting;
+    /// kept only when [`Steps::keep_samples`] asks and the row is a settled binary contract.
     pub samples: [Option<std::sync::Arc<[f64]>>; 3],
+}
+
+/// Which steps a replay prices and what it keeps of them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Steps {
+    /// Price only the steps whose target has a first print by the settlement time; the others
+    /// are listed as skipped, unpriced.
+    pub settled_only: bool,
+    /// Keep the sorted samples of each settled binary step ([`StepRow::samples`]) for threshold
+    /// variants. Three times the paths per step (240 KB at 10,000 paths): a year of daily steps
+    /// of the example markets held 0.8 GB of them, so they are kept only for a threshold sweep.
+    pub keep_samples: bool,
 }
 
 /// A step that could not be priced, and why (kept, so a user sees the gaps).
@@ -64,6 +80,23 @@ pub struct Skipped {
 pub struct Replay {
     pub rows: Vec<StepRow>,
     pub skipped: Vec<Skipped>,
+}
+
+/// The strike a threshold variant moves: a binary contract's, keeping its comparison. Other
+/// contracts have no single strike to move (their rows are left out of such a variant), and a
+/// replay keeps no samples for them.
+pub fn threshold_strike(market: &Market) -> Option<Strike> {
+    match &market.kind {
+        MarketKind::Single {
+            contract: Contract::Binary { strike, .. },
+            ..
+        }
+        | MarketKind::Basket {
+            contract: Contract::Binary { strike, .. },
+            ..
+        } => Some(*strike),
+        _ => None,
+    }
 }
 
 /// The as-of dates of a backtest: `from`, then one market period later each time, up to `to`.
@@ -109,10 +142,11 @@ pub fn replay(
     sources: &Sources<'_>,
     dates: &[NaiveDate],
     settle_by: DateTime<Utc>,
-    settled_only: bool,
+    steps: Steps,
     mut on_step: impl FnMut(DateTime<Utc>, Vec<Read>),
 ) -> Result<Replay, StoreError> {
     let mut out = Replay::default();
+    let binary = threshold_strike(market).is_some();
     for &date in dates {
         let as_of = end_of_day(date);
         store.take_reads();
@@ -125,7 +159,7 @@ pub fn replay(
             Err(_) => None,
         };
         store.take_reads();
-        if settled_only
+        if steps.settled_only
             && settlement.is_none()
             && let Ok(t) = &targets
         {
@@ -162,8 +196,12 @@ pub fn replay(
             .rule
             .as_ref()
             .map(|r| r.holds(|s| lookup(&rule_values, s)));
-        let samples = [Some(&model), clim.as_ref(), snaive.as_ref()]
-            .map(|p| p.and_then(|p| p.value_samples.as_deref().map(std::sync::Arc::from)));
+        // A threshold variant re-prices settled binary rows only (it needs the outcome).
+        let keep = steps.keep_samples && binary && settled.is_some();
+        let samples = [Some(&model), clim.as_ref(), snaive.as_ref()].map(|p| {
+            p.filter(|_| keep)
+                .and_then(|p| p.value_samples.as_deref().map(std::sync::Arc::from))
+        });
         for (i, row) in model.rows.iter().enumerate() {
             let outcome = settled.as_ref().map(|s| s.payouts[i]);
             let crps = match (&settled, &model.value_samples) {

@@ -18,8 +18,8 @@ use serde::Serialize;
 
 use super::engine::{StepRow, lookup};
 use crate::analysis::score::{self, ReliabilityBin};
-use crate::markets::contract::{Contract, Strike};
-use crate::markets::file::{Market, MarketKind};
+use crate::markets::contract::Strike;
+use crate::markets::file::Market;
 use crate::markets::rule::Rule;
 use crate::markets::sizing::{FeeSchedule, Side, Sizer};
 
@@ -112,19 +112,7 @@ pub fn evaluate(
             .clamp(0.0, 1.0),
     )
     .unwrap_or_default();
-    // A threshold variant moves a binary contract's strike `k`, keeping its comparison; other
-    // contracts have no single strike to move (their rows are left out of such a variant).
-    let strike = match &market.kind {
-        MarketKind::Single {
-            contract: Contract::Binary { strike, .. },
-            ..
-        }
-        | MarketKind::Basket {
-            contract: Contract::Binary { strike, .. },
-            ..
-        } => Some(*strike),
-        _ => None,
-    };
+    let strike = super::engine::threshold_strike(market);
     let mut trades = Vec::new();
     let (mut p_model, mut p_clim, mut p_snaive, mut p_mkt, mut outcomes) =
         (vec![], vec![], vec![], vec![], vec![]);

@@ -37,6 +37,35 @@ pub struct Window {
     pub settled_only: bool,
     /// The grid of decision dates; `None`: each market's own period (one date per period).
     pub step: Option<Frequency>,
+    /// Keep each settled binary step's samples, so a threshold sweep can re-price it
+    /// ([`engine::Steps::keep_samples`]; bounded by [`kept_samples_bound`]).
+    pub keep_samples: bool,
+}
+
+impl Window {
+    /// What a replay of this window prices and keeps.
+    fn steps(&self) -> engine::Steps {
+        engine::Steps {
+            settled_only: self.settled_only,
+            keep_samples: self.keep_samples,
+        }
+    }
+}
+
+/// The most sample values a replay of `markets` over `window` with `paths` paths can keep: three
+/// distributions (model, climatology, seasonal naive) of `paths` values at every step date of
+/// every binary market, whether or not it settles; 0 when the window keeps none.
+pub fn kept_samples_bound(markets: &[Market], window: &Window, paths: usize) -> usize {
+    if !window.keep_samples {
+        return 0;
+    }
+    markets
+        .iter()
+        .filter(|m| engine::threshold_strike(m).is_some())
+        .map(|m| engine::step_dates(window.from, window.to, window.step.unwrap_or(m.freq)).len())
+        .sum::<usize>()
+        .saturating_mul(3)
+        .saturating_mul(paths)
 }
 
 /// The default window: three years ending at the as-of date or at the last date anything
@@ -66,6 +95,7 @@ pub fn summary_window(store: &Store, as_of: DateTime<Utc>, months: u32) -> Windo
         settle_by: as_of,
         settled_only: true,
         step: None,
+        keep_samples: false,
     }
 }
 
@@ -158,7 +188,7 @@ fn replay_all(
                     &Sources::from(&sources),
                     &[*date],
                     window.settle_by,
-                    window.settled_only,
+                    window.steps(),
                     |_, _| {},
                 )?;
                 steps.push((i, step));

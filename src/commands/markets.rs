@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 
 use crate::analysis::distribution::DEFAULT_PATHS;
 use crate::backtest::evaluate::{Strategy, Sweep};
-use crate::backtest::run::{Window, default_window, run_backtest};
+use crate::backtest::run::{Window, default_window, kept_samples_bound, run_backtest};
 use crate::exit::{Exit, UsageError};
 use crate::markets::book::{self, Book, price_all};
 use crate::markets::file::Market;
@@ -143,6 +143,7 @@ fn window(settings: &Settings, args: &BacktestArgs, store: &Store) -> Result<Win
         settle_by: settings.as_of,
         settled_only: args.settled_only,
         step: args.step.map(Into::into),
+        keep_samples: false,
     })
 }
 
@@ -219,7 +220,23 @@ pub fn backtest(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| UsageError(e.to_string()))?;
     let store = Store::open(&settings.location)?;
-    let window = window(settings, args, &store)?;
+    let window = Window {
+        keep_samples: sweeps.iter().any(|s| s.name == "threshold"),
+        ..window(settings, args, &store)?
+    };
+    let kept = kept_samples_bound(&markets, &window, args.markets.paths);
+    if kept > crate::limits::MAX_KEPT_SAMPLES {
+        return Err(UsageError(format!(
+            "--sweep threshold=… re-prices every step of the binary markets from their samples: \
+             up to {kept} values over {} .. {} with --paths {} is over the limit of {} (README, \
+             Limits); narrow --from/--to, name fewer markets with --market or use fewer --paths",
+            window.from,
+            window.to,
+            args.markets.paths,
+            crate::limits::MAX_KEPT_SAMPLES
+        ))
+        .into());
+    }
     let (from, to) = (window.from, window.to);
     let strategies: Vec<Strategy> = match args.strategy {
         StrategyArg::Model => vec![Strategy::Model],
