@@ -16,6 +16,10 @@ pub const MAX_PATH_CELLS: usize = 6_000_000;
 /// each threshold (8 bytes each: about 400 MB).
 pub const MAX_KEPT_SAMPLES: usize = 50_000_000;
 
+/// Rows of a sweep table (`backtest --sweep`: variants × the markets and strategies scored), each
+/// about 1 KB at the peak with its printed line: about 200 MB.
+pub const MAX_SWEEP_ROWS: usize = 200_000;
+
 /// Bytes a data file (a snapshot CSV, the store's `observations.csv`) may have: a
 /// 1,000,000-row PortWatch export is about 50 MB; reading takes about 25× the file at the peak.
 pub const MAX_DATA_FILE_BYTES: u64 = 128 * 1024 * 1024;

@@ -193,6 +193,17 @@ fn work_beyond_the_limits_is_refused_naming_the_flag_or_key() {
             ],
             "up to 1971000000 values over 2021-01-01 .. 2023-12-31 with --paths 100000",
         ),
+        // A sweep's table: 100,001 × 11 variants on 9 markets (11 market-strategy pairs).
+        (
+            vec![
+                "backtest",
+                "--sweep",
+                "kelly=0..1:0.00001",
+                "--sweep",
+                "min_edge=0..0.1:0.01",
+            ],
+            "--sweep: 1100011 variant(s) on 9 market(s) make 12100121 rows",
+        ),
     ] {
         let (code, _, err) = run(portcast(store.path()).args(&args));
         assert_eq!(code, 2, "{args:?}: {err}");

@@ -357,6 +357,14 @@ impl Sweep {
     }
 }
 
+/// How many variants [`variants`] makes of `sweeps` (the product of their lengths, saturating),
+/// without making them.
+pub fn variant_count(sweeps: &[Sweep]) -> usize {
+    sweeps
+        .iter()
+        .fold(1usize, |n, s| n.saturating_mul(s.values.len()))
+}
+
 /// Every combination of the sweeps' values (the Cartesian product).
 pub fn variants(sweeps: &[Sweep]) -> Vec<Variant> {
     let mut out = vec![Variant::default()];
@@ -408,6 +416,7 @@ mod tests {
         assert_eq!(a.values.len(), 13);
         assert!((a.values[12] - 4.6e6).abs() < 1e-3);
         let b = Sweep::parse("kelly=0.1..0.5:0.1").unwrap();
+        assert_eq!(variant_count(&[a.clone(), b.clone()]), 65);
         assert_eq!(variants(&[a, b]).len(), 65);
         assert!(
             Sweep::parse("lag=1..3:1")

@@ -18,8 +18,8 @@ use crate::markets::paths::ForecastSpec;
 use crate::markets::price;
 use crate::model::Frequency;
 use crate::present::backtest::{
-    backtest_json, reliability_table, scores_table, skipped_table, steps_table, sweep_table,
-    trades_table,
+    backtest_json, reliability_table, scores_table, skipped_table, steps_table, sweep_rows,
+    sweep_table, trades_table,
 };
 use crate::present::markets::price_table;
 use crate::settings::Settings;
@@ -219,6 +219,22 @@ pub fn backtest(
         .map(|s| Sweep::parse(s))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| UsageError(e.to_string()))?;
+    let strategies: Vec<Strategy> = match args.strategy {
+        StrategyArg::Model => vec![Strategy::Model],
+        StrategyArg::Rules => vec![Strategy::Rules],
+        StrategyArg::All => vec![Strategy::Model, Strategy::Rules],
+    };
+    let rows = sweep_rows(&markets, &sweeps, &strategies);
+    if !sweeps.is_empty() && rows > crate::limits::MAX_SWEEP_ROWS {
+        return Err(UsageError(format!(
+            "--sweep: {} variant(s) on {} market(s) make {rows} rows, over the limit of {} \
+             (README, Limits); sweep fewer values or name fewer markets with --market",
+            crate::backtest::evaluate::variant_count(&sweeps),
+            markets.len(),
+            crate::limits::MAX_SWEEP_ROWS
+        ))
+        .into());
+    }
     let store = Store::open(&settings.location)?;
     let window = Window {
         keep_samples: sweeps.iter().any(|s| s.name == "threshold"),
@@ -238,11 +254,6 @@ pub fn backtest(
         .into());
     }
     let (from, to) = (window.from, window.to);
-    let strategies: Vec<Strategy> = match args.strategy {
-        StrategyArg::Model => vec![Strategy::Model],
-        StrategyArg::Rules => vec![Strategy::Rules],
-        StrategyArg::All => vec![Strategy::Model, Strategy::Rules],
-    };
     let spec = ForecastSpec::new(
         &settings.config.forecast,
         args.markets.paths,
