@@ -123,8 +123,14 @@ pub enum BacktestSection {
     Skipped,
 }
 
-/// The window of the flags, else the default one; it must end by the as-of date.
-fn window(settings: &Settings, args: &BacktestArgs, store: &Store) -> Result<Window, UsageError> {
+/// The window of the flags, else the default one; it must end by the as-of date. `keep_samples`:
+/// a threshold sweep will re-price the steps.
+fn window(
+    settings: &Settings,
+    args: &BacktestArgs,
+    store: &Store,
+    keep_samples: bool,
+) -> Result<Window, UsageError> {
     let (dfrom, dto) = default_window(store, settings.as_of);
     let to = args.to.unwrap_or(dto);
     let from = args.from.unwrap_or(dfrom.min(to));
@@ -143,7 +149,7 @@ fn window(settings: &Settings, args: &BacktestArgs, store: &Store) -> Result<Win
         settle_by: settings.as_of,
         settled_only: args.settled_only,
         step: args.step.map(Into::into),
-        keep_samples: false,
+        keep_samples,
     })
 }
 
@@ -236,10 +242,8 @@ pub fn backtest(
         .into());
     }
     let store = Store::open(&settings.location)?;
-    let window = Window {
-        keep_samples: sweeps.iter().any(|s| s.name == "threshold"),
-        ..window(settings, args, &store)?
-    };
+    let threshold_sweep = sweeps.iter().any(|s| s.name == "threshold");
+    let window = window(settings, args, &store, threshold_sweep)?;
     let kept = kept_samples_bound(&markets, &window, args.markets.paths);
     if kept > crate::limits::MAX_KEPT_SAMPLES {
         return Err(UsageError(format!(
