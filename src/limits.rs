@@ -11,6 +11,11 @@ pub const MAX_PATHS: usize = 1_000_000;
 /// Sample paths × horizon per forecast target (about 24 bytes each at the peak: ~150 MB).
 pub const MAX_PATH_CELLS: usize = 6_000_000;
 
+/// Steps of one backtest, counted per market and decision date (a step keeps its prices, scores
+/// and any reason it was skipped: about 5 KB each at the peak, so about 500 MB). Ten years of
+/// daily steps of the nine example markets are 32,900.
+pub const MAX_BACKTEST_STEPS: usize = 100_000;
+
 /// Sample values a backtest may keep for a threshold sweep (`--sweep threshold=…`): the sorted
 /// samples of the model and both references at every step of every binary market, re-priced at
 /// each threshold (8 bytes each: about 400 MB).

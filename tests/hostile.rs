@@ -193,6 +193,19 @@ fn work_beyond_the_limits_is_refused_naming_the_flag_or_key() {
             ],
             "up to 1971000000 values over 2021-01-01 .. 2023-12-31 with --paths 100000",
         ),
+        // 34 years of daily steps of the 9 example markets.
+        (
+            vec![
+                "backtest",
+                "--step",
+                "day",
+                "--from",
+                "1990-01-01",
+                "--to",
+                "2023-12-31",
+            ],
+            "111762 steps (9 market(s) over 1990-01-01 .. 2023-12-31 by day)",
+        ),
         // A sweep's table: 100,001 × 11 variants on 9 markets (11 market-strategy pairs).
         (
             vec![

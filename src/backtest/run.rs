@@ -52,6 +52,15 @@ impl Window {
     }
 }
 
+/// The steps a replay of `markets` over `window` prices or skips: one per market and decision
+/// date (checked against [`crate::limits::MAX_BACKTEST_STEPS`] before the replay).
+pub fn market_steps(markets: &[Market], window: &Window) -> usize {
+    markets
+        .iter()
+        .map(|m| engine::step_dates(window.from, window.to, window.step.unwrap_or(m.freq)).len())
+        .sum()
+}
+
 /// The most sample values a replay of `markets` over `window` with `paths` paths can keep: three
 /// distributions (model, climatology, seasonal naive) of `paths` values at every step date of
 /// every binary market, whether or not it settles; 0 when the window keeps none.

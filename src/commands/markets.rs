@@ -10,7 +10,9 @@ use clap::{Args, ValueEnum};
 
 use crate::analysis::distribution::DEFAULT_PATHS;
 use crate::backtest::evaluate::{Strategy, Sweep};
-use crate::backtest::run::{Window, default_window, kept_samples_bound, run_backtest};
+use crate::backtest::run::{
+    Window, default_window, kept_samples_bound, market_steps, run_backtest,
+};
 use crate::exit::{Exit, UsageError};
 use crate::markets::book::{self, Book, price_all};
 use crate::markets::file::Market;
@@ -244,6 +246,22 @@ pub fn backtest(
     let store = Store::open(&settings.location)?;
     let threshold_sweep = sweeps.iter().any(|s| s.name == "threshold");
     let window = window(settings, args, &store, threshold_sweep)?;
+    let steps = market_steps(&markets, &window);
+    if steps > crate::limits::MAX_BACKTEST_STEPS {
+        return Err(UsageError(format!(
+            "{steps} steps ({} market(s) over {} .. {}{}) is over the limit of {} (README, \
+             Limits); narrow --from/--to, use a coarser --step or name fewer markets with --market",
+            markets.len(),
+            window.from,
+            window.to,
+            args.step.map_or(String::new(), |s| format!(
+                " by {}",
+                Frequency::from(s).as_str()
+            )),
+            crate::limits::MAX_BACKTEST_STEPS
+        ))
+        .into());
+    }
     let kept = kept_samples_bound(&markets, &window, args.markets.paths);
     if kept > crate::limits::MAX_KEPT_SAMPLES {
         return Err(UsageError(format!(
