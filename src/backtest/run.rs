@@ -55,10 +55,12 @@ impl Window {
 /// The steps a replay of `markets` over `window` prices or skips: one per market and decision
 /// date (checked against [`crate::limits::MAX_BACKTEST_STEPS`] before the replay).
 pub fn market_steps(markets: &[Market], window: &Window) -> usize {
-    markets
-        .iter()
-        .map(|m| engine::step_dates(window.from, window.to, window.step.unwrap_or(m.freq)).len())
-        .sum()
+    markets.iter().map(|m| dates_of(m, window)).sum()
+}
+
+/// How many decision dates `market` has in `window`.
+fn dates_of(market: &Market, window: &Window) -> usize {
+    engine::step_dates(window.from, window.to, window.step.unwrap_or(market.freq)).len()
 }
 
 /// The most sample values a replay of `markets` over `window` with `paths` paths can keep: three
@@ -71,7 +73,7 @@ pub fn kept_samples_bound(markets: &[Market], window: &Window, paths: usize) -> 
     markets
         .iter()
         .filter(|m| engine::threshold_strike(m).is_some())
-        .map(|m| engine::step_dates(window.from, window.to, window.step.unwrap_or(m.freq)).len())
+        .map(|m| dates_of(m, window))
         .sum::<usize>()
         .saturating_mul(3)
         .saturating_mul(paths)
