@@ -365,6 +365,22 @@ pub fn variant_count(sweeps: &[Sweep]) -> usize {
         .fold(1usize, |n, s| n.saturating_mul(s.values.len()))
 }
 
+/// Whether a sweep scores `market` under `strategy`: every market under `model`, only those with
+/// a rule under `rules`.
+pub fn swept(market: &Market, strategy: Strategy) -> bool {
+    strategy != Strategy::Rules || market.rule.is_some()
+}
+
+/// Rows of a sweep table of `markets` (every variant under every strategy that scores the
+/// market), known before anything is replayed.
+pub fn sweep_rows(markets: &[Market], sweeps: &[Sweep], strategies: &[Strategy]) -> usize {
+    let pairs = markets
+        .iter()
+        .map(|m| strategies.iter().filter(|s| swept(m, **s)).count())
+        .sum::<usize>();
+    variant_count(sweeps).saturating_mul(pairs)
+}
+
 /// Every combination of the sweeps' values (the Cartesian product).
 pub fn variants(sweeps: &[Sweep]) -> Vec<Variant> {
     let mut out = vec![Variant::default()];

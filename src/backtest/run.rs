@@ -9,7 +9,8 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use rayon::prelude::*;
 
 use super::engine::{self, Replay, Sources};
-use super::evaluate::{self, Scores, Strategy, Trade, Variant};
+use super::evaluate::{self, Scores, Strategy, Sweep, Trade, Variant};
+use crate::limits::{MAX_BACKTEST_STEPS, MAX_KEPT_SAMPLES, MAX_SWEEP_ROWS};
 use crate::markets::file::Market;
 use crate::markets::paths::{ForecastSources, ForecastSpec};
 use crate::model::{Frequency, Period};
@@ -52,8 +53,90 @@ impl Window {
     }
 }
 
+/// What a backtest may not ask (README, Limits), refused before anything is replayed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LimitError {
+    #[error(
+        "--sweep: {variants} variant(s) on {markets} market(s) make {rows} rows, over the limit \
+         of {MAX_SWEEP_ROWS} (README, Limits); sweep fewer values or name fewer markets with \
+         --market"
+    )]
+    SweepRows {
+        variants: usize,
+        markets: usize,
+        rows: usize,
+    },
+    #[error(
+        "{steps} steps ({markets} market(s) over {from} .. {to}{by}) is over the limit of \
+         {MAX_BACKTEST_STEPS} (README, Limits); narrow --from/--to, use a coarser --step or name \
+         fewer markets with --market"
+    )]
+    Steps {
+        steps: usize,
+        markets: usize,
+        from: NaiveDate,
+        to: NaiveDate,
+        /// " by day" etc. for a `--step` grid, else empty.
+        by: String,
+    },
+    #[error(
+        "--sweep threshold=… re-prices every step of the binary markets from their samples: up \
+         to {kept} values over {from} .. {to} with --paths {paths} is over the limit of \
+         {MAX_KEPT_SAMPLES} (README, Limits); narrow --from/--to, name fewer markets with \
+         --market or use fewer --paths"
+    )]
+    KeptSamples {
+        kept: usize,
+        from: NaiveDate,
+        to: NaiveDate,
+        paths: usize,
+    },
+}
+
+/// Whether a backtest of `markets` over `window` with `paths` paths, evaluated for `sweeps`
+/// under `strategies`, is within the limits: the sweep table's rows, the steps, and the samples
+/// a threshold sweep keeps ([`kept_samples_bound`]).
+pub fn check_limits(
+    markets: &[Market],
+    window: &Window,
+    sweeps: &[Sweep],
+    strategies: &[Strategy],
+    paths: usize,
+) -> Result<(), LimitError> {
+    let rows = evaluate::sweep_rows(markets, sweeps, strategies);
+    if !sweeps.is_empty() && rows > MAX_SWEEP_ROWS {
+        return Err(LimitError::SweepRows {
+            variants: evaluate::variant_count(sweeps),
+            markets: markets.len(),
+            rows,
+        });
+    }
+    let steps = market_steps(markets, window);
+    if steps > MAX_BACKTEST_STEPS {
+        return Err(LimitError::Steps {
+            steps,
+            markets: markets.len(),
+            from: window.from,
+            to: window.to,
+            by: window
+                .step
+                .map_or(String::new(), |f| format!(" by {}", f.as_str())),
+        });
+    }
+    let kept = kept_samples_bound(markets, window, paths);
+    if kept > MAX_KEPT_SAMPLES {
+        return Err(LimitError::KeptSamples {
+            kept,
+            from: window.from,
+            to: window.to,
+            paths,
+        });
+    }
+    Ok(())
+}
+
 /// The steps a replay of `markets` over `window` prices or skips: one per market and decision
-/// date (checked against [`crate::limits::MAX_BACKTEST_STEPS`] before the replay).
+/// date (bounded by [`check_limits`]).
 pub fn market_steps(markets: &[Market], window: &Window) -> usize {
     markets.iter().map(|m| dates_of(m, window)).sum()
 }
@@ -65,7 +148,8 @@ fn dates_of(market: &Market, window: &Window) -> usize {
 
 /// The most sample values a replay of `markets` over `window` with `paths` paths can keep: three
 /// distributions (model, climatology, seasonal naive) of `paths` values at every step date of
-/// every binary market, whether or not it settles; 0 when the window keeps none.
+/// every binary market, whether or not it settles; 0 when the window keeps none (bounded by
+/// [`check_limits`]).
 pub fn kept_samples_bound(markets: &[Market], window: &Window, paths: usize) -> usize {
     if !window.keep_samples {
         return 0;

@@ -10,9 +10,7 @@ use clap::{Args, ValueEnum};
 
 use crate::analysis::distribution::DEFAULT_PATHS;
 use crate::backtest::evaluate::{Strategy, Sweep};
-use crate::backtest::run::{
-    Window, default_window, kept_samples_bound, market_steps, run_backtest,
-};
+use crate::backtest::run::{Window, check_limits, default_window, run_backtest};
 use crate::exit::{Exit, UsageError};
 use crate::markets::book::{self, Book, price_all};
 use crate::markets::file::Market;
@@ -20,8 +18,8 @@ use crate::markets::paths::ForecastSpec;
 use crate::markets::price;
 use crate::model::Frequency;
 use crate::present::backtest::{
-    backtest_json, reliability_table, scores_table, skipped_table, steps_table, sweep_rows,
-    sweep_table, trades_table,
+    backtest_json, reliability_table, scores_table, skipped_table, steps_table, sweep_table,
+    trades_table,
 };
 use crate::present::markets::price_table;
 use crate::settings::Settings;
@@ -232,49 +230,11 @@ pub fn backtest(
         StrategyArg::Rules => vec![Strategy::Rules],
         StrategyArg::All => vec![Strategy::Model, Strategy::Rules],
     };
-    let rows = sweep_rows(&markets, &sweeps, &strategies);
-    if !sweeps.is_empty() && rows > crate::limits::MAX_SWEEP_ROWS {
-        return Err(UsageError(format!(
-            "--sweep: {} variant(s) on {} market(s) make {rows} rows, over the limit of {} \
-             (README, Limits); sweep fewer values or name fewer markets with --market",
-            crate::backtest::evaluate::variant_count(&sweeps),
-            markets.len(),
-            crate::limits::MAX_SWEEP_ROWS
-        ))
-        .into());
-    }
     let store = Store::open(&settings.location)?;
     let threshold_sweep = sweeps.iter().any(|s| s.name == "threshold");
     let window = window(settings, args, &store, threshold_sweep)?;
-    let steps = market_steps(&markets, &window);
-    if steps > crate::limits::MAX_BACKTEST_STEPS {
-        return Err(UsageError(format!(
-            "{steps} steps ({} market(s) over {} .. {}{}) is over the limit of {} (README, \
-             Limits); narrow --from/--to, use a coarser --step or name fewer markets with --market",
-            markets.len(),
-            window.from,
-            window.to,
-            args.step.map_or(String::new(), |s| format!(
-                " by {}",
-                Frequency::from(s).as_str()
-            )),
-            crate::limits::MAX_BACKTEST_STEPS
-        ))
-        .into());
-    }
-    let kept = kept_samples_bound(&markets, &window, args.markets.paths);
-    if kept > crate::limits::MAX_KEPT_SAMPLES {
-        return Err(UsageError(format!(
-            "--sweep threshold=… re-prices every step of the binary markets from their samples: \
-             up to {kept} values over {} .. {} with --paths {} is over the limit of {} (README, \
-             Limits); narrow --from/--to, name fewer markets with --market or use fewer --paths",
-            window.from,
-            window.to,
-            args.markets.paths,
-            crate::limits::MAX_KEPT_SAMPLES
-        ))
-        .into());
-    }
+    check_limits(&markets, &window, &sweeps, &strategies, args.markets.paths)
+        .map_err(|e| UsageError(e.to_string()))?;
     let (from, to) = (window.from, window.to);
     let spec = ForecastSpec::new(
         &settings.config.forecast,

@@ -7,7 +7,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::json_rows;
 use crate::backtest::evaluate::{self, Scores, Strategy, Sweep};
 use crate::backtest::run::{BacktestRun, pooled_scores};
-use crate::markets::file::Market;
 use crate::output::{Cell, Table};
 use crate::report::chart::{
     Axis, Chart, Labels, PnlChart, ReliabilityChart, ReliabilityPoint, SkillBar, SkillChart,
@@ -182,29 +181,13 @@ pub fn skipped_table(run: &BacktestRun) -> Table {
     t
 }
 
-/// Whether a sweep scores `market` under `strategy`: every market under `model`, only those with
-/// a rule under `rules`.
-fn swept(market: &Market, strategy: Strategy) -> bool {
-    strategy != Strategy::Rules || market.rule.is_some()
-}
-
-/// Rows of the [`sweep_table`] of `markets`, known before anything is replayed (a command checks
-/// them against [`crate::limits::MAX_SWEEP_ROWS`]).
-pub fn sweep_rows(markets: &[Market], sweeps: &[Sweep], strategies: &[Strategy]) -> usize {
-    let pairs = markets
-        .iter()
-        .map(|m| strategies.iter().filter(|s| swept(m, **s)).count())
-        .sum::<usize>();
-    evaluate::variant_count(sweeps).saturating_mul(pairs)
-}
-
 /// Every variant of the sweeps on every market, ranked by P&L after fees, with the number of
 /// variants tried beside each (a best-of-many result needs that caveat).
 pub fn sweep_table(run: &BacktestRun, sweeps: &[Sweep], strategies: &[Strategy]) -> Table {
     let variants = evaluate::variants(sweeps);
     let mut rows: Vec<(f64, Vec<Cell>)> = Vec::new();
     for (m, r) in &run.replays {
-        for &s in strategies.iter().filter(|s| swept(m, **s)) {
+        for &s in strategies.iter().filter(|s| evaluate::swept(m, **s)) {
             for v in &variants {
                 let (_, sc) = evaluate::evaluate(m, &r.rows, s, v);
                 rows.push((
