@@ -796,3 +796,76 @@ fn exclude_per_frequency_reaches_the_monthly_combination_only() {
         "{err}"
     );
 }
+
+/// A weekly freight index is modelled without its month cycle and forecast with it
+/// (`forecast::month_cycle`): the models see each print divided by `exp s(φ)` of the cycle fitted
+/// on the prints known at the as-of time, paths get each target week's factor back, the model
+/// says so, and a named model's median moves with the cycle; a weekly flow has no cycle, and
+/// `[forecast] month_cycle = false` turns it off.
+#[test]
+fn a_freight_index_is_forecast_with_its_month_cycle() {
+    use portcast::forecast::month_cycle::MonthCycle;
+    use portcast::forecast::{ModelKind, prepare};
+    let store = bundled();
+    let at = as_of("2019-11-22");
+    let on_cfg = ForecastConfig::default();
+    let off_cfg = ForecastConfig {
+        month_cycle: Some(false),
+        ..ForecastConfig::default()
+    };
+    let values = store
+        .view_at("scfi", at, Some(Frequency::Week))
+        .unwrap()
+        .complete_values();
+    let cycle = MonthCycle::fit(&values).expect("six years of weekly prints");
+
+    let prepared = prepare(&store, "scfi", Some(Frequency::Week), at, &on_cfg, 100, 1).unwrap();
+    assert_eq!(prepared.cycle, Some(cycle));
+    let seen = prepared.data.history.points();
+    assert_eq!(seen.len(), values.len());
+    for ((p, v), (q, x)) in seen.iter().zip(&values) {
+        assert_eq!(p, q);
+        assert!((v / x - (-cycle.effect(*p)).exp()).abs() < 1e-12, "{p}");
+    }
+    let origin = prepared.data.history.origin();
+    let mut aux = <SimRng as SeedableRng>::seed_from_u64(0);
+    let back = prepared.to_target(origin, vec![1.0; 8], 4, &mut aux);
+    for (h, b) in back.iter().enumerate() {
+        let factor = cycle.effect(origin.offset(h as i64 % 4 + 1)).exp();
+        assert!((b - factor).abs() < 1e-12, "step {h}: {b} vs {factor}");
+    }
+    let plain = prepare(&store, "scfi", Some(Frequency::Week), at, &off_cfg, 100, 1).unwrap();
+    assert_eq!(plain.cycle, None);
+    assert_eq!(plain.data.history.points(), values);
+
+    let req = |series: &str| ForecastRequest {
+        series: series.into(),
+        freq: Some(Frequency::Week),
+        horizon: 6,
+        as_of: at,
+        model: ModelChoice::Named(ModelKind::Naive),
+        n_paths: 10_000,
+        seed: 3,
+    };
+    let on = forecast(&store, &req("scfi"), &on_cfg).unwrap();
+    let off = forecast(&store, &req("scfi"), &off_cfg).unwrap();
+    assert!(on.model.starts_with("month-cycle+naive"), "{}", on.model);
+    assert!(!off.model.contains("month-cycle"), "{}", off.model);
+    // The naive walk's own errors differ a little on the adjusted prints, so its median moves
+    // with the cycle to within a few tenths of a per cent, not exactly.
+    let mut moved_most = 0.0f64;
+    for (h, period) in on.periods.iter().enumerate() {
+        let expected = cycle.effect(*period) - cycle.effect(on.origin);
+        let moved = (on.dist.quantile(h, 0.5).unwrap() / off.dist.quantile(h, 0.5).unwrap()).ln();
+        assert!(
+            (moved - expected).abs() < 0.01,
+            "{period}: median moved {moved:.4}, cycle {expected:.4}"
+        );
+        moved_most = moved_most.max(moved.abs());
+    }
+    // Six weeks from late November cross a month end: the cycle moves the forecast.
+    assert!(moved_most > 0.03, "{moved_most}");
+
+    let calls = forecast(&store, &req("shanghai_calls"), &on_cfg).unwrap();
+    assert!(!calls.model.contains("month-cycle"), "{}", calls.model);
+}

@@ -35,6 +35,9 @@ pub struct ForecastConfig {
     /// Model monthly totals of flows (vessel calls, TEU) as daily rates, so the number of days in
     /// a month is not mistaken for a change (default true).
     pub daily_rate: Option<bool>,
+    /// Take the month's rate cycle out of weekly freight indices before the models see them
+    /// (`super::month_cycle`; default true).
+    pub month_cycle: Option<bool>,
     /// Models left out of `auto` (not scored, not combined): one list for every frequency
     /// (`exclude = ["arima"]`) or one per frequency (`exclude = { month = ["trend"] }`, a
     /// frequency not named keeping its default). Default [`default_excluded`]: `["arima"]` for
@@ -191,6 +194,11 @@ impl ForecastConfig {
     /// Whether monthly totals of flows are modelled as daily rates.
     pub fn daily_rate(&self) -> bool {
         self.daily_rate.unwrap_or(true)
+    }
+
+    /// Whether weekly freight indices are modelled without their month cycle.
+    pub fn month_cycle(&self) -> bool {
+        self.month_cycle.unwrap_or(true)
     }
 
     /// Steps scored after each selection origin at `freq`.

@@ -39,6 +39,7 @@ pub mod history;
 pub mod kalman;
 pub mod known_days;
 pub mod momentum;
+pub mod month_cycle;
 pub mod naive;
 pub mod nowcast;
 pub mod optim;
@@ -346,6 +347,9 @@ pub struct Prepared {
     /// flows, vessel calls or TEU: February's 28 days are not a 10% fall), and paths are
     /// multiplied back.
     pub per_day: bool,
+    /// For a weekly freight index: the month's rate cycle ([`month_cycle`]) the models see
+    /// taken out, and paths get back.
+    pub cycle: Option<month_cycle::MonthCycle>,
     /// For a daily count summed to weeks or months (for `shanghai_teu`: its vessel calls): the
     /// period in progress with the days of it already published and the daily model of the rest.
     pub partial: Option<partial::Partial>,
@@ -358,6 +362,7 @@ impl std::hash::Hash for Prepared {
         self.data.hash(state);
         self.bridge.hash(state);
         self.per_day.hash(state);
+        self.cycle.hash(state);
         self.partial.hash(state);
         self.shown.len().hash(state);
         for (p, v) in &self.shown {
@@ -369,8 +374,8 @@ impl std::hash::Hash for Prepared {
 
 impl Prepared {
     /// A model's paths (path-major, `horizon` steps after `origin`) as paths of the target:
-    /// daily rates multiplied by each period's days, the period in progress conditioned on its
-    /// published days, vessel calls mapped to official TEU.
+    /// daily rates multiplied by each period's days, a freight index's month cycle put back, the
+    /// period in progress conditioned on its published days, vessel calls mapped to official TEU.
     pub fn to_target(
         &self,
         origin: Period,
@@ -387,6 +392,9 @@ impl Prepared {
                     *v *= d;
                 }
             }
+        }
+        if let Some(cycle) = &self.cycle {
+            cycle.restore(origin, &mut paths, horizon);
         }
         // The period in progress: its published days and the daily model of the rest.
         if let Some(partial) = &self.partial
@@ -448,7 +456,8 @@ pub struct Forecast {
     pub origin: Period,
     /// The forecast periods: `periods[h]` is horizon index `h` of `dist` (origin + h + 1).
     pub periods: Vec<Period>,
-    /// The model used, with its variant (`ets(A,Ad,A)`, `nowcast+regression`, …).
+    /// The model used, with its variant (`ets(A,Ad,A)`, `nowcast+regression`,
+    /// `month-cycle+combo[…]`, …).
     pub model: String,
     pub kind: ModelKind,
     pub dist: PredictiveDistribution,

@@ -14,8 +14,8 @@ use super::shocks::{Shocks, SimRng};
 use super::{
     Candidate, Driver, DriverTransform, FITS_CAPACITY, Fitted, Forecast, ForecastConfig,
     ForecastError, ForecastRequest, History, ModelChoice, ModelKind, Prepared, RequestError,
-    Skipped, TrainingData, combine, default_freq, fingerprint, fit_model, fit_model_keyed, nowcast,
-    partial, rngs, select,
+    Skipped, TrainingData, combine, default_freq, fingerprint, fit_model, fit_model_keyed,
+    month_cycle, nowcast, partial, rngs, select,
 };
 use crate::analysis::distribution::PredictiveDistribution;
 use crate::model::{Frequency, Period};
@@ -72,6 +72,7 @@ pub fn prepare(
             shown: now.shown(),
             bridge: Some(now.bridge()),
             per_day,
+            cycle: None,
             partial,
         });
     }
@@ -89,7 +90,12 @@ pub fn prepare(
     let view = store.view_at(series, as_of, Some(freq))?;
     let values = view.complete_values();
     let per_day = per_day(series, freq, cfg);
-    let history = History::from_points(series, freq, &rates(&values, per_day))?;
+    let cycle = month_cycle(series, freq, cfg, &values);
+    let modelled = match &cycle {
+        Some(c) => c.adjust(&values),
+        None => rates(&values, per_day),
+    };
+    let history = History::from_points(series, freq, &modelled)?;
     let drivers = build_drivers(store, series, freq, as_of, cfg)?;
     let partial = partial_period(store, series, history.origin(), as_of)?;
     Ok(Prepared {
@@ -99,8 +105,23 @@ pub fn prepare(
         data: TrainingData { history, drivers },
         bridge: None,
         per_day,
+        cycle,
         partial,
     })
+}
+
+/// The month cycle of `series` at `freq` (weekly prints of a freight index: not counts, a weekly
+/// cadence) fitted on `values`, unless `[forecast] month_cycle = false` or too few prints.
+fn month_cycle(
+    series: &str,
+    freq: Frequency,
+    cfg: &ForecastConfig,
+    values: &[(Period, f64)],
+) -> Option<month_cycle::MonthCycle> {
+    let spec = catalog::spec(series)?;
+    (freq == Frequency::Week && cfg.month_cycle() && spec.cadence == Frequency::Week && !spec.count)
+        .then(|| month_cycle::MonthCycle::fit(values))
+        .flatten()
 }
 
 /// Whether `series` at `freq` is modelled as a daily rate: monthly totals of a flow, whether
@@ -218,11 +239,14 @@ impl FittedTarget {
             .to_target(self.fitted.origin(), paths, shocks.horizon(), aux)
     }
 
-    /// The model's name as shown in outputs.
+    /// The model's name as shown in outputs (`nowcast+` for a bridge to official TEU,
+    /// `month-cycle+` where the models see a freight index without its month cycle).
     pub fn describe(&self) -> String {
-        match &self.prepared.bridge {
-            Some(_) => format!("nowcast+{}", self.fitted.describe()),
-            None => self.fitted.describe(),
+        let model = self.fitted.describe();
+        match (&self.prepared.bridge, &self.prepared.cycle) {
+            (Some(_), _) => format!("nowcast+{model}"),
+            (None, Some(_)) => format!("month-cycle+{model}"),
+            (None, None) => model,
         }
     }
 }
