@@ -91,10 +91,10 @@ pub fn prepare(
     let values = view.complete_values();
     let per_day = per_day(series, freq, cfg);
     let cycle = month_cycle(series, freq, cfg, &values);
-    let modelled = match &cycle {
-        Some(c) => c.adjust(&values),
-        None => rates(&values, per_day),
-    };
+    let mut modelled = rates(&values, per_day);
+    if let Some(c) = &cycle {
+        modelled = c.adjust(&modelled);
+    }
     let history = History::from_points(series, freq, &modelled)?;
     let drivers = build_drivers(store, series, freq, as_of, cfg)?;
     let partial = partial_period(store, series, history.origin(), as_of)?;
@@ -514,5 +514,42 @@ mod tests {
             ..ForecastConfig::default()
         };
         assert!(!per_day("la_teu", Frequency::Month, &off));
+    }
+
+    #[test]
+    fn weekly_freight_indices_and_nothing_else_have_a_month_cycle() {
+        // Synthetic weekly prints (not real data) with a jump in each month's last week.
+        let start = Period::containing(
+            chrono::NaiveDate::from_ymd_opt(2018, 1, 1).unwrap(),
+            Frequency::Week,
+        );
+        let prints: Vec<(Period, f64)> = (0..120)
+            .map(|i| {
+                let p = start.offset(i);
+                let late = month_cycle::phase(p) > 0.8;
+                (p, if late { 1100.0 } else { 1000.0 })
+            })
+            .collect();
+        let on = ForecastConfig::default();
+        for series in ["scfi", "scfi_uswc", "scfi_europe"] {
+            assert!(
+                month_cycle(series, Frequency::Week, &on, &prints).is_some(),
+                "{series}"
+            );
+            assert!(month_cycle(series, Frequency::Month, &on, &prints).is_none());
+        }
+        for series in ["shanghai_calls", "pmi", "no_such_series"] {
+            assert!(
+                month_cycle(series, Frequency::Week, &on, &prints).is_none(),
+                "{series}"
+            );
+        }
+        let off = ForecastConfig {
+            month_cycle: Some(false),
+            ..ForecastConfig::default()
+        };
+        assert!(month_cycle("scfi", Frequency::Week, &off, &prints).is_none());
+        // Half a year of prints is too few to fit one.
+        assert!(month_cycle("scfi", Frequency::Week, &on, &prints[..26]).is_none());
     }
 }
