@@ -457,7 +457,7 @@ pub struct Forecast {
     /// The forecast periods: `periods[h]` is horizon index `h` of `dist` (origin + h + 1).
     pub periods: Vec<Period>,
     /// The model used, with its variant (`ets(A,Ad,A)`, `nowcast+regression`,
-    /// `month-cycle+combo[…]`, …).
+    /// `month-cycle(5.1%)+combo[…]`, …).
     pub model: String,
     pub kind: ModelKind,
     pub dist: PredictiveDistribution,

@@ -72,7 +72,10 @@ fn days_in_month(d: NaiveDate) -> i64 {
 }
 
 fn basis(week: Period) -> [f64; COEFS] {
-    let p = phase(week);
+    basis_at(phase(week))
+}
+
+fn basis_at(p: f64) -> [f64; COEFS] {
     std::array::from_fn(|i| {
         let angle = TAU * (i / 2 + 1) as f64 * p;
         if i % 2 == 0 { angle.sin() } else { angle.cos() }
@@ -109,7 +112,26 @@ impl MonthCycle {
 
     /// The log factor of `week`'s print: `s(φ)`, averaging 0 over a month.
     pub fn effect(&self, week: Period) -> f64 {
-        basis(week).iter().zip(&self.coef).map(|(b, c)| b * c).sum()
+        self.at_phase(phase(week))
+    }
+
+    /// The cycle's size: its highest factor over its lowest within a month, minus 1 (0.05 = the
+    /// print at the peak of the month is 5% above the print at the trough, all else equal).
+    pub fn peak_to_trough(&self) -> f64 {
+        let (lo, hi) = (0..200)
+            .map(|i| self.at_phase((i as f64 + 0.5) / 200.0))
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            });
+        (hi - lo).exp() - 1.0
+    }
+
+    fn at_phase(&self, phase: f64) -> f64 {
+        basis_at(phase)
+            .iter()
+            .zip(&self.coef)
+            .map(|(b, c)| b * c)
+            .sum()
     }
 
     /// `points` with the cycle taken out (each value divided by `exp s(φ)`).
@@ -180,6 +202,16 @@ mod tests {
                 SHRINK * truth.effect(p)
             );
         }
+        // The synthetic cycle's size, shrunk: sin 2πφ and cos 4πφ peak together near φ = 0.2
+        // and bottom near φ = 0.8.
+        let size = fitted.peak_to_trough();
+        let (lo, hi) = (0..1000)
+            .map(|i| truth.at_phase(i as f64 / 1000.0))
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            });
+        let expected = (SHRINK * (hi - lo)).exp() - 1.0;
+        assert!((size - expected).abs() < 0.005, "{size} vs {expected}");
         // Taken out and put back: the same values.
         let adjusted = fitted.adjust(&points);
         let mut back: Vec<f64> = adjusted[100..104].iter().map(|(_, v)| *v).collect();

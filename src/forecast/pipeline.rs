@@ -240,12 +240,13 @@ impl FittedTarget {
     }
 
     /// The model's name as shown in outputs (`nowcast+` for a bridge to official TEU,
-    /// `month-cycle+` where the models see a freight index without its month cycle).
+    /// `month-cycle(5.1%)+` where the models see a freight index without its month cycle, of
+    /// that size peak to trough).
     pub fn describe(&self) -> String {
         let model = self.fitted.describe();
         match (&self.prepared.bridge, &self.prepared.cycle) {
             (Some(_), _) => format!("nowcast+{model}"),
-            (None, Some(_)) => format!("month-cycle+{model}"),
+            (None, Some(c)) => format!("month-cycle({:.1}%)+{model}", 100.0 * c.peak_to_trough()),
             (None, None) => model,
         }
     }
