@@ -190,6 +190,16 @@ mod tests {
         let cfg = ConfigFile::parse(Path::new("portcast.example.toml"), &text).unwrap();
         assert_eq!(cfg.sources.retries, Some(3));
         assert_eq!(cfg.sources.ports.as_deref().map(<[String]>::len), Some(3));
+        // The documented defaults of the forecast section are the code's.
+        let f = &cfg.forecast;
+        let defaults = crate::forecast::ForecastConfig::default();
+        assert_eq!(f.month_cycle, Some(defaults.month_cycle()));
+        assert_eq!(f.daily_rate, Some(defaults.daily_rate()));
+        assert_eq!(f.selection_paths, Some(defaults.selection_paths()));
+        assert_eq!(
+            f.selection_origins,
+            Some(defaults.selection_origins(crate::model::Frequency::Month))
+        );
         assert_eq!(
             cfg.sources.dbnomics_url.as_deref(),
             Some("https://api.db.nomics.world/v22")
