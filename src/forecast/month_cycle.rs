@@ -1,30 +1,30 @@
-//! The month's cycle of a weekly freight index: carriers announce general rate increases (GRIs)
-//! for the first (and the fifteenth) of a month, so the SCFI's last print of a month jumps and
-//! the prints after it slide back as the increases fail to stick.
+//! The month's cycle of a weekly freight index: carriers announce general rate increases (GRIs) for
+//! the first (and the fifteenth) of a month, so the SCFI's last print of a month jumps and the
+//! prints after it slide back as the increases fail to stick.
 //!
-//! In the bundled weekly SCFI the prints of a month's last four days (an eighth of the month)
-//! rose more than the mean weekly change in each span of weekly prints: by 6.6% (log, 2014–15),
-//! 8.1% (2016–17), 4.8% (2018–19) and 2.8% (2020), and the prints of the middle of a month fell
-//! 1–5% below it — a cycle as large as
-//! a calm market's weekly moves (their RMS was 4% in 2018–19), which no model on the weekly grid
-//! can see: a week's position in its month is not a seasonal lag.
+//! In the bundled weekly SCFI the prints of a month's last four days (an eighth of the month) rose
+//! more than the mean weekly change in each span of weekly prints: by 6.6% (log, 2014–15), 8.1%
+//! (2016–17), 4.8% (2018–19) and 2.8% (2020), and the prints of the middle of a month fell 1–5%
+//! below it — a cycle as large as a calm market's weekly moves (their RMS was 4% in 2018–19), which
+//! no model on the weekly grid can see: a week's position in its month is not a seasonal lag.
 //!
-//! The cycle is a periodic function of the position of the print's day in its month
-//! ([`phase`]: the Friday of the ISO week, `(day − ½) / days in month`), with two harmonics:
-//! `s(φ) = Σ_k a_k sin 2πkφ + b_k cos 2πkφ`, `k = 1, 2`, fitted by least squares on every pair of
-//! consecutive weekly prints known at the as-of time, `Δ log x_t = s(φ_t) − s(φ_{t−1}) + μ`, and
-//! then shrunk by [`SHRINK`]. The models see the index divided by `exp s(φ)` and their paths are
-//! multiplied back (`super::Prepared::to_target`), as monthly flows are modelled per day.
+//! The cycle is a periodic function of the position of the print's day in its month ([`phase`]: the
+//! Friday of the ISO week, `(day − ½) / days in month`), with two harmonics: `s(φ) = Σ_k a_k sin
+//! 2πkφ + b_k cos 2πkφ`, `k = 1, 2`, fitted by least squares on every pair of consecutive weekly
+//! prints known at the as-of time, `Δ log x_t = s(φ_t) − s(φ_{t−1}) + μ`, and then shrunk by
+//! [`SHRINK`]. The models see the index divided by `exp s(φ)` and their paths are multiplied back
+//! (`super::Prepared::to_target`), as monthly flows are modelled per day.
 //!
 //! Why shrunk: a GRI sticks in some months and fails in others (the last September print, before
-//! China's October holiday, fell in every year 2014–19, by 1.5–8.5%), and a forecast shifted by
-//! the whole mean jump pays for every failure. On the development windows (`benches/dev-eval.sh`: SCFI weekly origins
-//! 2015, 2016–19 and 2018–19, one to four weeks ahead; "+" worse, against no cycle) the mean
-//! change of the combined CRPS over the twelve cells was −3.2% unshrunk, −2.4/−3.8/−4.5/−4.8/
-//! −4.8/−4.7% at factors 0.25/0.4/0.5/0.6/0.7/0.75, every cell at or below +0.2% from 0.4 on;
-//! a window of the last two years instead of every print: −2.5% unshrunk, −3.1/−3.6/−3.8/−3.9% at
-//! 0.4/0.5/0.6/0.75 (the amplitude has fallen over the years, but a longer record estimates the
-//! cycle's shape better); at 0.6 on every print, one harmonic −2.7%, three −4.7%.
+//! China's October holiday, fell in every year 2014–19, by 1.5–8.5%), and a forecast shifted by the
+//! whole mean jump pays for every failure. On the development windows (`benches/dev-eval.sh`: SCFI
+//! weekly origins 2015, 2016–19 and 2018–19, one to four weeks ahead; "+" worse, against no cycle)
+//! the mean change of the combined CRPS over the twelve cells was −3.2% unshrunk,
+//! −2.4/−3.8/−4.5/−4.8/−4.8/−4.7% at factors 0.25/0.4/0.5/0.6/0.7/0.75, every cell better from 0.4
+//! on (at 0.25 one cell +0.2%); a window of the last two years instead of every print: −2.5%
+//! unshrunk, −3.1/−3.6/−3.8/−3.9% at 0.4/0.5/0.6/0.75 (the amplitude has fallen over the years, but
+//! a longer record estimates the cycle's shape better); at 0.6 on every print, one harmonic −2.7%,
+//! three −4.7%.
 
 use std::f64::consts::TAU;
 
@@ -59,6 +59,7 @@ impl std::hash::Hash for MonthCycle {
 /// Where a week's print falls in its month: the ISO week's Friday (the SCFI's print day),
 /// `(day − ½) / days in that month`, in (0, 1).
 pub fn phase(week: Period) -> f64 {
+    debug_assert_eq!(week.frequency(), crate::model::Frequency::Week);
     let friday = week.start() + Duration::days(4);
     (f64::from(friday.day()) - 0.5) / days_in_month(friday) as f64
 }
