@@ -799,9 +799,9 @@ fn exclude_per_frequency_reaches_the_monthly_combination_only() {
 
 /// A weekly freight index is modelled without its month cycle and forecast with it
 /// (`forecast::month_cycle`): the models see each print divided by `exp s(φ)` of the cycle fitted
-/// on the prints known at the as-of time, paths get each target week's factor back, the model
-/// says so, and a named model's median moves with the cycle; a weekly flow has no cycle, and
-/// `[forecast] month_cycle = false` turns it off.
+/// on the prints before the as-of date's quarter, paths get each target week's factor back, the
+/// model says so, and a named model's median moves with the cycle; a weekly flow has no cycle,
+/// and `[forecast] month_cycle = false` turns it off.
 #[test]
 fn a_freight_index_is_forecast_with_its_month_cycle() {
     use portcast::forecast::month_cycle::MonthCycle;
@@ -817,7 +817,9 @@ fn a_freight_index_is_forecast_with_its_month_cycle() {
         .view_at("scfi", at, Some(Frequency::Week))
         .unwrap()
         .complete_values();
-    let cycle = MonthCycle::fit(&values).expect("six years of weekly prints");
+    let cycle = MonthCycle::fit_as_of(&values, at.date_naive()).expect("six years of prints");
+    // Fitted on the prints before the as-of date's quarter (2019-10-01), not on all of them.
+    assert_ne!(MonthCycle::fit(&values), Some(cycle));
 
     let prepared = prepare(&store, "scfi", Some(Frequency::Week), at, &on_cfg, 100, 1).unwrap();
     assert_eq!(prepared.cycle, Some(cycle));

@@ -90,7 +90,7 @@ pub fn prepare(
     let view = store.view_at(series, as_of, Some(freq))?;
     let values = view.complete_values();
     let per_day = per_day(series, freq, cfg);
-    let cycle = month_cycle(series, freq, cfg, &values);
+    let cycle = month_cycle(series, freq, cfg, &values, as_of);
     let mut modelled = rates(&values, per_day);
     if let Some(c) = &cycle {
         modelled = c.adjust(&modelled);
@@ -111,16 +111,19 @@ pub fn prepare(
 }
 
 /// The month cycle of `series` at `freq` (weekly prints of a freight index: not counts, a weekly
-/// cadence) fitted on `values`, unless `[forecast] month_cycle = false` or too few prints.
+/// cadence) as of `as_of`, fitted on `values` before that quarter
+/// ([`month_cycle::MonthCycle::fit_as_of`]), unless `[forecast] month_cycle = false` or too few
+/// prints.
 fn month_cycle(
     series: &str,
     freq: Frequency,
     cfg: &ForecastConfig,
     values: &[(Period, f64)],
+    as_of: DateTime<Utc>,
 ) -> Option<month_cycle::MonthCycle> {
     let spec = catalog::spec(series)?;
     (freq == Frequency::Week && cfg.month_cycle() && spec.cadence == Frequency::Week && !spec.count)
-        .then(|| month_cycle::MonthCycle::fit(values))
+        .then(|| month_cycle::MonthCycle::fit_as_of(values, as_of.date_naive()))
         .flatten()
 }
 
@@ -532,16 +535,17 @@ mod tests {
             })
             .collect();
         let on = ForecastConfig::default();
+        let as_of = crate::model::end_of_day(chrono::NaiveDate::from_ymd_opt(2020, 6, 30).unwrap());
         for series in ["scfi", "scfi_uswc", "scfi_europe"] {
             assert!(
-                month_cycle(series, Frequency::Week, &on, &prints).is_some(),
+                month_cycle(series, Frequency::Week, &on, &prints, as_of).is_some(),
                 "{series}"
             );
-            assert!(month_cycle(series, Frequency::Month, &on, &prints).is_none());
+            assert!(month_cycle(series, Frequency::Month, &on, &prints, as_of).is_none());
         }
         for series in ["shanghai_calls", "pmi", "no_such_series"] {
             assert!(
-                month_cycle(series, Frequency::Week, &on, &prints).is_none(),
+                month_cycle(series, Frequency::Week, &on, &prints, as_of).is_none(),
                 "{series}"
             );
         }
@@ -549,8 +553,8 @@ mod tests {
             month_cycle: Some(false),
             ..ForecastConfig::default()
         };
-        assert!(month_cycle("scfi", Frequency::Week, &off, &prints).is_none());
+        assert!(month_cycle("scfi", Frequency::Week, &off, &prints, as_of).is_none());
         // Half a year of prints is too few to fit one.
-        assert!(month_cycle("scfi", Frequency::Week, &on, &prints[..26]).is_none());
+        assert!(month_cycle("scfi", Frequency::Week, &on, &prints[..26], as_of).is_none());
     }
 }
