@@ -33,7 +33,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use nalgebra::{DMatrix, DVector};
 
 use crate::analysis::linalg::least_squares;
-use crate::model::Period;
+use crate::model::{Frequency, Period};
 
 /// Consecutive pairs of prints needed (a year's worth); fewer and no cycle is fitted.
 pub const MIN_PAIRS: usize = 52;
@@ -60,17 +60,10 @@ impl std::hash::Hash for MonthCycle {
 /// Where a week's print falls in its month: the ISO week's Friday (the SCFI's print day),
 /// `(day − ½) / days in that month`, in (0, 1).
 pub fn phase(week: Period) -> f64 {
-    debug_assert_eq!(week.frequency(), crate::model::Frequency::Week);
+    debug_assert_eq!(week.frequency(), Frequency::Week);
     let friday = week.start() + Duration::days(4);
-    (f64::from(friday.day()) - 0.5) / days_in_month(friday) as f64
-}
-
-fn days_in_month(d: NaiveDate) -> i64 {
-    let first = d.with_day(1).expect("day 1 exists");
-    let next = first
-        .checked_add_months(chrono::Months::new(1))
-        .expect("a month after a date in range");
-    (next - first).num_days()
+    let month = Period::containing(friday, Frequency::Month);
+    (f64::from(friday.day()) - 0.5) / month.days() as f64
 }
 
 fn basis(week: Period) -> [f64; COEFS] {
@@ -185,7 +178,6 @@ impl MonthCycle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Frequency;
 
     fn week(y: i32, m: u32, d: u32) -> Period {
         Period::containing(NaiveDate::from_ymd_opt(y, m, d).unwrap(), Frequency::Week)
