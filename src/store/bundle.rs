@@ -547,6 +547,12 @@ fn says_lower_bound(text: &str) -> bool {
     LOWER_BOUND_WORDS.iter().any(|w| t.contains(w)) || t.trim_start().starts_with('>')
 }
 
+/// Whether a row's note says its value repeats an earlier one instead of being a release.
+fn says_carried_forward(note: &str) -> bool {
+    let t = note.to_lowercase();
+    t.contains("carried forward") || t.contains("carried-forward")
+}
+
 /// Classify a precision column's words: `exact (264万1千)`, `2 dp of million`, `3 sig. digits`,
 /// `rounded`, `lower bound` / `exceeded …`. Empty means exact.
 pub fn classify_precision(text: &str) -> Result<Precision, FieldError> {
@@ -736,6 +742,10 @@ impl<'a> RowLoader<'a> {
 
     /// Read `col` of `row` as the value of `series` for `period`. An empty cell is no
     /// observation (the period is missing for that series); anything unreadable is a problem.
+    /// A row whose note says its value was carried forward is no observation either: it repeats
+    /// an earlier figure over a week without a release (the SCFI in three Chinese holiday weeks
+    /// of the bundled file), and read as a print it would be a week of no change that never
+    /// happened — the period stays missing, as other weeks without a release are.
     pub(crate) fn value(
         &mut self,
         row: &CsvRow,
@@ -750,6 +760,15 @@ impl<'a> RowLoader<'a> {
             Ok(None) => return,
             Err(e) => return self.problem(row, format!("column `{col}`: {e}")),
         };
+        if says_carried_forward(self.table.get(row, "note")) {
+            tracing::debug!(
+                "{} line {}: `{series}` {period} left out: the note says the value was carried \
+                 forward, not released",
+                self.table.file,
+                row.line
+            );
+            return;
+        }
         let Some(state) = self.state_of(series) else {
             return self.problem(row, format!("`{series}` is not a known series id"));
         };
@@ -954,6 +973,32 @@ mod tests {
         assert_eq!(obs[0].precision, Precision::Rounded);
         assert_eq!(obs[1].precision, Precision::LowerBound);
         assert_eq!(obs[1].known_at.date_naive().to_string(), "2022-01-20");
+    }
+
+    #[test]
+    fn a_value_carried_forward_over_a_holiday_is_no_print() {
+        // As the bundled SCFI file has it (2015-02-19 repeats 2015-02-12 over the Spring
+        // Festival): the week is missing, not a week without change; nothing is a problem.
+        let text = "date,scfi_composite,source,note\n2015-02-12,1088.28,x,\n\
+                    2015-02-19,1088.28,x,\"value identical to previous row (holiday week; likely \
+                    carried forward by the data compiler, not a fresh SSE release)\"\n\
+                    2015-02-27,1049.07,x,\n";
+        let (obs, problems) = load_one("scfi_weekly.csv", text);
+        assert!(problems.is_empty(), "{problems:?}");
+        let dates: Vec<String> = obs.iter().map(|o| o.period.to_string()).collect();
+        assert_eq!(dates, ["2015-02-12", "2015-02-27"]);
+        // The bundled file's three such rows are left out the same way.
+        let (all, _) = load(&DataDir::Embedded, &ReleaseLags::default());
+        let scfi: Vec<String> = all
+            .iter()
+            .flatten()
+            .filter(|o| &*o.series == "scfi")
+            .map(|o| o.period.to_string())
+            .collect();
+        for holiday in ["2014-10-02", "2015-02-19", "2015-10-01"] {
+            assert!(!scfi.iter().any(|d| d == holiday), "{holiday}");
+        }
+        assert!(scfi.iter().any(|d| d == "2015-02-12"));
     }
 
     #[test]
