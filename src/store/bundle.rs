@@ -742,10 +742,11 @@ impl<'a> RowLoader<'a> {
 
     /// Read `col` of `row` as the value of `series` for `period`. An empty cell is no
     /// observation (the period is missing for that series); anything unreadable is a problem.
-    /// A row whose note says its value was carried forward is no observation either: it repeats
-    /// an earlier figure over a week without a release (the SCFI in three Chinese holiday weeks
-    /// of the bundled file), and read as a print it would be a week of no change that never
-    /// happened — the period stays missing, as other weeks without a release are.
+    /// A row whose note says its value was carried forward is checked like any other and then
+    /// left out: it repeats an earlier figure over a week without a release (the SCFI in three
+    /// Chinese holiday weeks of the bundled file), and read as a print it would be a week of no
+    /// change that never happened — the period stays missing, as other weeks without a release
+    /// are.
     pub(crate) fn value(
         &mut self,
         row: &CsvRow,
@@ -760,15 +761,6 @@ impl<'a> RowLoader<'a> {
             Ok(None) => return,
             Err(e) => return self.problem(row, format!("column `{col}`: {e}")),
         };
-        if says_carried_forward(self.table.get(row, "note")) {
-            tracing::debug!(
-                "{} line {}: `{series}` {period} left out: the note says the value was carried \
-                 forward, not released",
-                self.table.file,
-                row.line
-            );
-            return;
-        }
         let Some(state) = self.state_of(series) else {
             return self.problem(row, format!("`{series}` is not a known series id"));
         };
@@ -794,6 +786,15 @@ impl<'a> RowLoader<'a> {
                 "periods out of order: {period} for `{series}` comes after {last} (line {last_line})"
             );
             self.problem(row, message);
+        }
+        if says_carried_forward(self.table.get(row, "note")) {
+            tracing::debug!(
+                "{} line {}: `{series}` {period} left out: the note says the value was carried \
+                 forward, not released",
+                self.table.file,
+                row.line
+            );
+            return;
         }
         self.out.push(Observation {
             series: key,
@@ -999,6 +1000,13 @@ mod tests {
             assert!(!scfi.iter().any(|d| d == holiday), "{holiday}");
         }
         assert!(scfi.iter().any(|d| d == "2015-02-12"));
+        // Left out, but checked like any row first: a duplicate date is still a problem.
+        let text = "date,scfi_composite,source,note\n2015-02-12,1088.28,x,\n\
+                    2015-02-12,1088.28,x,carried forward\n";
+        let (obs, problems) = load_one("scfi_weekly.csv", text);
+        assert_eq!(obs.len(), 1);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].to_string().contains(":3: duplicate period"));
     }
 
     #[test]
