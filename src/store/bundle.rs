@@ -547,10 +547,18 @@ fn says_lower_bound(text: &str) -> bool {
     LOWER_BOUND_WORDS.iter().any(|w| t.contains(w)) || t.trim_start().starts_with('>')
 }
 
-/// Whether a row's note says its value repeats an earlier one instead of being a release.
+/// Whether a row's note says its value repeats an earlier one instead of being a release
+/// ("carried forward", any case; compared in place: the loader asks of every value).
 fn says_carried_forward(note: &str) -> bool {
-    let t = note.to_lowercase();
-    t.contains("carried forward") || t.contains("carried-forward")
+    // Most notes are long and say nothing of the kind: a substring search first.
+    if !note.contains("arried") && !note.contains("ARRIED") {
+        return false;
+    }
+    ["carried forward", "carried-forward"].iter().any(|w| {
+        note.as_bytes()
+            .windows(w.len())
+            .any(|x| x.eq_ignore_ascii_case(w.as_bytes()))
+    })
 }
 
 /// Classify a precision column's words: `exact (264万1千)`, `2 dp of million`, `3 sig. digits`,
@@ -585,6 +593,10 @@ pub(crate) struct RowLoader<'a> {
     recent: Recent,
     columns_ok: bool,
     previous_source: Option<Arc<str>>,
+    /// Whether the file has a `note` column, and the line last asked about with whether its
+    /// note says "carried forward" (asked once per value, read once per row).
+    has_note: bool,
+    carried: Option<(u64, bool)>,
 }
 
 impl<'a> RowLoader<'a> {
@@ -604,6 +616,8 @@ impl<'a> RowLoader<'a> {
             recent: Recent::default(),
             columns_ok: true,
             previous_source: None,
+            has_note: table.has_column("note"),
+            carried: None,
         }
     }
 
@@ -617,6 +631,21 @@ impl<'a> RowLoader<'a> {
     pub(crate) fn problem(&mut self, row: &CsvRow, message: String) {
         self.problems
             .push(self.table.problem(Some(row.line), message));
+    }
+
+    /// Whether `row`'s note says its value was carried forward ([`says_carried_forward`]).
+    fn carried_forward(&mut self, row: &CsvRow) -> bool {
+        if !self.has_note {
+            return false;
+        }
+        match self.carried {
+            Some((line, carried)) if line == row.line => carried,
+            _ => {
+                let carried = says_carried_forward(self.table.get(row, "note"));
+                self.carried = Some((row.line, carried));
+                carried
+            }
+        }
     }
 
     /// Run `f` on every row whose period column parses; a row whose period does not parse is a
@@ -787,7 +816,7 @@ impl<'a> RowLoader<'a> {
             );
             self.problem(row, message);
         }
-        if says_carried_forward(self.table.get(row, "note")) {
+        if self.carried_forward(row) {
             tracing::debug!(
                 "{} line {}: `{series}` {period} left out: the note says the value was carried \
                  forward, not released",
@@ -1007,6 +1036,11 @@ mod tests {
         assert_eq!(obs.len(), 1);
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].to_string().contains(":3: duplicate period"));
+        assert!(says_carried_forward(
+            "Likely CARRIED-FORWARD by the compiler"
+        ));
+        assert!(!says_carried_forward("carried"));
+        assert!(!says_carried_forward(""));
     }
 
     #[test]
