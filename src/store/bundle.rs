@@ -547,10 +547,10 @@ fn says_lower_bound(text: &str) -> bool {
     LOWER_BOUND_WORDS.iter().any(|w| t.contains(w)) || t.trim_start().starts_with('>')
 }
 
-/// Whether a row's note says its value repeats an earlier one instead of being a release
-/// ("carried forward", any case; compared in place: the loader asks of every value).
+/// Whether a row's note says its value repeats an earlier one instead of being a release:
+/// "carried forward" or "carried-forward", in lower, title or upper case.
 fn says_carried_forward(note: &str) -> bool {
-    // Most notes are long and say nothing of the kind: a substring search first.
+    // Most notes are long and say nothing of the kind: a substring search first, no allocation.
     if !note.contains("arried") && !note.contains("ARRIED") {
         return false;
     }
