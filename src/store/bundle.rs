@@ -550,15 +550,12 @@ fn says_lower_bound(text: &str) -> bool {
 /// Whether a row's note says its value repeats an earlier one instead of being a release:
 /// "carried forward" or "carried-forward", in lower, title or upper case.
 fn says_carried_forward(note: &str) -> bool {
-    // Most notes are long and say nothing of the kind: a substring search first, no allocation.
-    if !note.contains("arried") && !note.contains("ARRIED") {
-        return false;
+    // Most notes are long and say nothing of the kind: a substring search first, a lowercase
+    // copy only then.
+    (note.contains("arried") || note.contains("ARRIED")) && {
+        let t = note.to_ascii_lowercase();
+        t.contains("carried forward") || t.contains("carried-forward")
     }
-    ["carried forward", "carried-forward"].iter().any(|w| {
-        note.as_bytes()
-            .windows(w.len())
-            .any(|x| x.eq_ignore_ascii_case(w.as_bytes()))
-    })
 }
 
 /// Classify a precision column's words: `exact (264万1千)`, `2 dp of million`, `3 sig. digits`,
@@ -593,10 +590,8 @@ pub(crate) struct RowLoader<'a> {
     recent: Recent,
     columns_ok: bool,
     previous_source: Option<Arc<str>>,
-    /// Whether the file has a `note` column, and the line last asked about with whether its
-    /// note says "carried forward" (asked once per value, read once per row).
+    /// Whether the file has a `note` column (most values are read from files without one).
     has_note: bool,
-    carried: Option<(u64, bool)>,
 }
 
 impl<'a> RowLoader<'a> {
@@ -617,7 +612,6 @@ impl<'a> RowLoader<'a> {
             columns_ok: true,
             previous_source: None,
             has_note: table.has_column("note"),
-            carried: None,
         }
     }
 
@@ -634,18 +628,8 @@ impl<'a> RowLoader<'a> {
     }
 
     /// Whether `row`'s note says its value was carried forward ([`says_carried_forward`]).
-    fn carried_forward(&mut self, row: &CsvRow) -> bool {
-        if !self.has_note {
-            return false;
-        }
-        match self.carried {
-            Some((line, carried)) if line == row.line => carried,
-            _ => {
-                let carried = says_carried_forward(self.table.get(row, "note"));
-                self.carried = Some((row.line, carried));
-                carried
-            }
-        }
+    fn carried_forward(&self, row: &CsvRow) -> bool {
+        self.has_note && says_carried_forward(self.table.get(row, "note"))
     }
 
     /// Run `f` on every row whose period column parses; a row whose period does not parse is a
